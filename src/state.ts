@@ -1,0 +1,28 @@
+/**
+ * What the main step hands to the post step, in one place. The runner exposes saved state to the
+ * post step as STATE_<key> environment variables.
+ */
+import * as core from '@actions/core';
+
+export const STATE_KEYS = {
+  /** The per-run directory under RUNNER_TEMP (settings, HOME, config dir, TMPDIR, findings). */
+  runDir: 'run-dir',
+  /** Process group id of the agent, to kill anything that survived. */
+  agentPgid: 'agent-pgid',
+  /** Process id of the key proxy. */
+  proxyPid: 'proxy-pid',
+  /** Set once main reached its finally block. */
+  mainDone: 'main-done',
+  /** JSON: isolation artefacts to undo (agent user, firewall rules, credentials backup). */
+  undo: 'undo',
+} as const;
+
+export type StateKey = keyof typeof STATE_KEYS;
+
+export function saveState(key: StateKey, value: string): void {
+  core.saveState(STATE_KEYS[key], value);
+}
+
+export function readState(key: StateKey, env: NodeJS.ProcessEnv = process.env): string {
+  return env[`STATE_${STATE_KEYS[key]}`] ?? '';
+}
