@@ -1,0 +1,212 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createGitHub,
+  GitHubApiError,
+  GitHubPermissionError,
+  SERVER_ERROR_RETRIES,
+  type GitHubPort,
+} from '../../src/github/client.js';
+
+interface Seen {
+  method: string;
+  path: string;
+  auth: string;
+  body: string;
+}
+interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/** A GitHub stand-in on 127.0.0.1: `route` answers each request; every request is recorded. */
+async function serve(route: (req: Seen, n: number) => Reply) {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const s = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        auth: req.headers.authorization ?? '',
+        body,
+      };
+      seen.push(s);
+      const r = route(s, seen.length);
+      res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
+      res.end(JSON.stringify(r.body ?? {}));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { origin, seen };
+}
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
+
+const pr = { owner: 'o', repo: 'r', number: 7 };
+const comment = (id: number) => ({
+  id,
+  body: `c${id}`,
+  user: { login: 'u', type: 'User' },
+  author_association: 'NONE',
+});
+
+function client(baseUrl: string, warnings: string[] = []): GitHubPort {
+  return createGitHub({
+    token: 'test-token',
+    baseUrl,
+    retryBaseMs: 5,
+    log: { warn: (m) => warnings.push(m) },
+  });
+}
+
+describe('createGitHub', () => {
+  test('follows pagination across two pages and maps comments to plain objects', async () => {
+    const { origin, seen } = await serve((req) =>
+      req.path.includes('page=2')
+        ? { status: 200, body: [comment(3)] }
+        : {
+            status: 200,
+            headers: {
+              link: `<${origin}/repos/o/r/issues/7/comments?per_page=100&page=2>; rel="next"`,
+            },
+            body: [comment(1), comment(2)],
+          },
+    );
+    const comments = await client(origin).listIssueComments(pr);
+    expect(comments.map((c) => c.id)).toEqual([1, 2, 3]);
+    expect(comments[0]).toEqual({
+      id: 1,
+      body: 'c1',
+      author: 'u',
+      authorType: 'User',
+      authorAssociation: 'NONE',
+    });
+    expect(seen.map((s) => s.path)).toEqual([
+      '/repos/o/r/issues/7/comments?per_page=100',
+      '/repos/o/r/issues/7/comments?per_page=100&page=2',
+    ]);
+    expect(seen[0].auth).toBe('token test-token');
+  });
+
+  test('lists pull request files, leaving patch out when GitHub has none', async () => {
+    const { origin } = await serve(() => ({
+      status: 200,
+      body: [
+        {
+          filename: 'a.ts',
+          status: 'modified',
+          additions: 1,
+          deletions: 0,
+          patch: '@@ -1 +1 @@\n-x\n+y',
+          sha: 's',
+        },
+        { filename: 'b.png', status: 'added', additions: 0, deletions: 0, sha: 's' },
+      ],
+    }));
+    expect(await client(origin).listPullFiles(pr)).toEqual([
+      { filename: 'a.ts', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1 @@\n-x\n+y' },
+      { filename: 'b.png', status: 'added', additions: 0, deletions: 0 },
+    ]);
+  });
+
+  test.each([502, 503, 429])('retries a %i and then succeeds, logging the failed attempt', async (status) => {
+    const { origin, seen } = await serve((_req, n) =>
+      n === 1 ? { status, body: { message: 'busy' } } : { status: 200, body: [] },
+    );
+    const warnings: string[] = [];
+    expect(await client(origin, warnings).listPullFiles(pr)).toEqual([]);
+    expect(seen).toHaveLength(2);
+    if (status >= 500) expect(warnings.join('\n')).toContain(`HTTP ${status}`);
+  });
+
+  test('gives up on a persistent 5xx after a bounded number of retries', async () => {
+    const { origin, seen } = await serve(() => ({ status: 502, body: { message: 'Bad gateway' } }));
+    await expect(client(origin).listPullFiles(pr)).rejects.toThrow(GitHubApiError);
+    expect(seen).toHaveLength(1 + SERVER_ERROR_RETRIES);
+  });
+
+  test('retries a secondary rate limit after the time GitHub asks for', async () => {
+    const { origin, seen } = await serve((_req, n) =>
+      n === 1
+        ? {
+            status: 403,
+            headers: { 'retry-after': '1' },
+            body: { message: 'You have exceeded a secondary rate limit' },
+          }
+        : { status: 200, body: [] },
+    );
+    const warnings: string[] = [];
+    expect(await client(origin, warnings).listIssueComments(pr)).toEqual([]);
+    expect(seen).toHaveLength(2);
+    expect(warnings.join('\n')).toMatch(/secondary rate limit .* retrying in 1s/);
+  });
+
+  test.each([404, 422])('does not retry a %i and names the operation in the error', async (status) => {
+    const { origin, seen } = await serve(() => ({ status, body: { message: 'Nope' } }));
+    const err = await client(origin)
+      .listIssueComments(pr)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitHubApiError);
+    expect(String(err)).toContain(`could not list comments (HTTP ${status})`);
+    expect(seen).toHaveLength(1);
+  });
+
+  test('a 403 "Resource not accessible by integration" says which permission to add, without retrying', async () => {
+    const { origin, seen } = await serve(() => ({
+      status: 403,
+      body: {
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com',
+      },
+    }));
+    const err = await client(origin)
+      .createReview(pr, { body: 'b', event: 'COMMENT', commit_id: 'abc', comments: [] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitHubPermissionError);
+    const message = (err as Error).message;
+    expect(message).toContain('create a review');
+    expect(message).toContain('`pull-requests: write`');
+    expect(message).toContain('permissions:\n    contents: read\n    pull-requests: write');
+    expect(message).not.toContain('test-token');
+    expect(seen).toHaveLength(1);
+  });
+
+  test('honours a GHES base URL with a path prefix, and sends writes as GitHub expects', async () => {
+    const { origin, seen } = await serve((req) => ({
+      status: req.method === 'POST' ? 201 : 200,
+      body: { id: 42, html_url: 'https://ghes.test/c/42' },
+    }));
+    const gh = client(`${origin}/api/v3/`);
+    expect(await gh.updateIssueComment(pr, 42, 'new body')).toEqual({
+      id: 42,
+      url: 'https://ghes.test/c/42',
+    });
+    expect(
+      await gh.createReview(pr, {
+        body: 'b',
+        event: 'COMMENT',
+        commit_id: 'abc',
+        comments: [{ path: 'a.ts', line: 3, side: 'RIGHT', start_line: 2, start_side: 'RIGHT', body: 'x' }],
+      }),
+    ).toEqual({ id: 42, url: 'https://ghes.test/c/42' });
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'PATCH /api/v3/repos/o/r/issues/comments/42',
+      'POST /api/v3/repos/o/r/pulls/7/reviews',
+    ]);
+    expect(JSON.parse(seen[0].body)).toEqual({ body: 'new body' });
+    expect(JSON.parse(seen[1].body)).toEqual({
+      body: 'b',
+      event: 'COMMENT',
+      commit_id: 'abc',
+      comments: [{ path: 'a.ts', line: 3, side: 'RIGHT', start_line: 2, start_side: 'RIGHT', body: 'x' }],
+    });
+  });
+});

@@ -1,0 +1,280 @@
+/**
+ * The only place that talks to GitHub. `GitHubPort` is the small interface the rest of the action
+ * uses (plain typed objects in and out); `createGitHub` implements it on Octokit with bounded retries
+ * on 5xx and rate limits, and turns GitHub's 403 "Resource not accessible by integration" into a
+ * GitHubPermissionError that names the missing workflow permission. The token lives only inside the
+ * Octokit instance; it is never given to the agent (threat model S1) nor put in an error message (X3).
+ */
+import * as core from '@actions/core';
+import { getOctokit } from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import type { Octokit } from '@octokit/core';
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface PullRef extends RepoRef {
+  number: number;
+}
+
+export interface PullFile {
+  filename: string;
+  status: string;
+  additions: number;
+  deletions: number;
+  /** Unified diff of the file; absent for binary or very large files. */
+  patch?: string;
+  previous_filename?: string;
+}
+
+export interface ReviewComment {
+  path: string;
+  line: number;
+  side: 'RIGHT';
+  start_line?: number;
+  start_side?: 'RIGHT';
+  body: string;
+}
+
+export interface ReviewRequest {
+  body: string;
+  event: 'COMMENT';
+  commit_id: string;
+  comments: ReviewComment[];
+}
+
+export interface IssueComment {
+  id: number;
+  body: string;
+  /** Login of the author ('' for a deleted account). */
+  author: string;
+  /** 'User', 'Bot', 'Organization' … ('' when unknown). */
+  authorType: string;
+  /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE … */
+  authorAssociation: string;
+}
+
+export interface Posted {
+  id: number;
+  url: string;
+}
+
+export interface GitHubPort {
+  listPullFiles(pr: PullRef): Promise<PullFile[]>;
+  createReview(pr: PullRef, review: ReviewRequest): Promise<Posted>;
+  /** Every comment on the pull request's conversation, all pages, oldest first. */
+  listIssueComments(pr: PullRef): Promise<IssueComment[]>;
+  createIssueComment(pr: PullRef, body: string): Promise<Posted>;
+  updateIssueComment(repo: RepoRef, id: number, body: string): Promise<Posted>;
+}
+
+export interface Logger {
+  warn(message: string): void;
+}
+
+export interface GitHubOptions {
+  token: string;
+  /** GITHUB_API_URL: https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server. */
+  baseUrl: string;
+  userAgent?: string;
+  log?: Logger;
+  /** Unit of the retry back-off in ms (attempt n waits n² units). Default 1000; tests use less. */
+  retryBaseMs?: number;
+}
+
+/** How many times a 5xx answer is retried. */
+export const SERVER_ERROR_RETRIES = 3;
+/** How many times a rate-limited request is retried, and the longest wait accepted for one. */
+export const RATE_LIMIT_RETRIES = 2;
+export const RATE_LIMIT_MAX_WAIT_S = 60;
+/** Every 4xx except 429 is final: retrying a refused request only repeats the refusal. */
+const DO_NOT_RETRY = Array.from({ length: 100 }, (_, i) => 400 + i).filter((s) => s !== 429);
+
+type Operation =
+  | 'list the pull request files'
+  | 'create a review'
+  | 'list comments'
+  | 'create a comment'
+  | 'update a comment';
+
+/** The workflow permission each operation needs. */
+const PERMISSION: Record<Operation, string> = {
+  'list the pull request files': 'pull-requests: read',
+  'create a review': 'pull-requests: write',
+  'list comments': 'pull-requests: read',
+  'create a comment': 'pull-requests: write',
+  'update a comment': 'pull-requests: write',
+};
+
+/** GitHub refused an operation because the token lacks a permission; the message says what to add. */
+export class GitHubPermissionError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly permission: string,
+  ) {
+    super(
+      `GitHub refused to ${operation} (HTTP 403 "Resource not accessible"): the token lacks the ` +
+        `\`${permission}\` permission. Add it to the job (or workflow) that runs claude-guard:\n` +
+        `  permissions:\n    contents: read\n    pull-requests: write\n` +
+        `If you pass your own token (input github-token), grant it the same permission. Note that on ` +
+        `the pull_request event a pull request from a fork always gets a read-only token.`,
+    );
+    this.name = 'GitHubPermissionError';
+  }
+}
+
+/** Any other failed GitHub call, naming the operation and the HTTP status. */
+export class GitHubApiError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly status: number | undefined,
+    detail: string,
+  ) {
+    super(`GitHub API: could not ${operation}${status ? ` (HTTP ${status})` : ''}: ${detail}`);
+    this.name = 'GitHubApiError';
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+async function call<T>(operation: Operation, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const status = statusOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (status === 403 && /Resource not accessible by/i.test(message)) {
+      throw new GitHubPermissionError(operation, PERMISSION[operation]);
+    }
+    throw new GitHubApiError(operation, status, message);
+  }
+}
+
+/** An Octokit plugin registered before the retry plugin, so it sees every failed attempt. */
+function attemptLogger(log: Logger) {
+  return (octokit: Octokit) => {
+    octokit.hook.error('request', (error, options) => {
+      const status = statusOf(error);
+      if (status === undefined || status >= 500) {
+        log.warn(`GitHub API ${options.method} ${options.url}: ${status ? `HTTP ${status}` : error.message}`);
+      }
+      throw error;
+    });
+  };
+}
+
+export function createGitHub(opts: GitHubOptions): GitHubPort {
+  const log = opts.log ?? { warn: (m: string) => core.warning(m) };
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+      const again = retryCount < RATE_LIMIT_RETRIES && retryAfter <= RATE_LIMIT_MAX_WAIT_S;
+      log.warn(
+        `GitHub API ${kind} rate limit on ${options.method} ${options.url}: ` +
+          (again ? `retrying in ${retryAfter}s` : 'giving up'),
+      );
+      return again;
+    };
+  const octokit = getOctokit(
+    opts.token,
+    {
+      baseUrl: opts.baseUrl.replace(/\/+$/, ''),
+      userAgent: opts.userAgent ?? 'claude-guard',
+      log: {
+        debug: () => {},
+        info: () => {},
+        warn: (m: string) => log.warn(m),
+        error: (m: string) => log.warn(m),
+      },
+      retry: {
+        retries: SERVER_ERROR_RETRIES,
+        doNotRetry: DO_NOT_RETRY,
+        retryAfterBaseValue: opts.retryBaseMs ?? 1000,
+      },
+      throttle: {
+        onRateLimit: onLimit('primary'),
+        onSecondaryRateLimit: onLimit('secondary'),
+        retryAfterBaseValue: opts.retryBaseMs ?? 1000,
+      },
+    },
+    attemptLogger(log),
+    retry,
+    throttling,
+  );
+
+  return {
+    listPullFiles: (pr) =>
+      call('list the pull request files', async () => {
+        const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
+          owner: pr.owner,
+          repo: pr.repo,
+          pull_number: pr.number,
+          per_page: 100,
+        });
+        return files.map((f) => ({
+          filename: f.filename,
+          status: f.status,
+          additions: f.additions,
+          deletions: f.deletions,
+          ...(f.patch !== undefined ? { patch: f.patch } : {}),
+          ...(f.previous_filename !== undefined ? { previous_filename: f.previous_filename } : {}),
+        }));
+      }),
+
+    createReview: (pr, review) =>
+      call('create a review', async () => {
+        const { data } = await octokit.rest.pulls.createReview({
+          owner: pr.owner,
+          repo: pr.repo,
+          pull_number: pr.number,
+          ...review,
+        });
+        return { id: data.id, url: data.html_url };
+      }),
+
+    listIssueComments: (pr) =>
+      call('list comments', async () => {
+        const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+          owner: pr.owner,
+          repo: pr.repo,
+          issue_number: pr.number,
+          per_page: 100,
+        });
+        return comments.map((c) => ({
+          id: c.id,
+          body: c.body ?? '',
+          author: c.user?.login ?? '',
+          authorType: c.user?.type ?? '',
+          authorAssociation: c.author_association,
+        }));
+      }),
+
+    createIssueComment: (pr, body) =>
+      call('create a comment', async () => {
+        const { data } = await octokit.rest.issues.createComment({
+          owner: pr.owner,
+          repo: pr.repo,
+          issue_number: pr.number,
+          body,
+        });
+        return { id: data.id, url: data.html_url };
+      }),
+
+    updateIssueComment: (repo, id, body) =>
+      call('update a comment', async () => {
+        const { data } = await octokit.rest.issues.updateComment({
+          owner: repo.owner,
+          repo: repo.repo,
+          comment_id: id,
+          body,
+        });
+        return { id: data.id, url: data.html_url };
+      }),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * A stateful in-memory GitHubPort for unit tests: pull request files, reviews and conversation
+ * comments live in plain arrays the test can seed and inspect; every call is logged in `calls`;
+ * `failures` makes an operation throw (e.g. a GitHubPermissionError).
+ */
+import type {
+  GitHubPort,
+  IssueComment,
+  Posted,
+  PullFile,
+  PullRef,
+  RepoRef,
+  ReviewRequest,
+} from './client.js';
+
+type Op = keyof GitHubPort;
+
+export interface FakeComment extends IssueComment {
+  pr: PullRef;
+}
+
+/** The identity the fake posts as: the GITHUB_TOKEN's bot. */
+export const FAKE_BOT = { author: 'github-actions[bot]', authorType: 'Bot', authorAssociation: 'NONE' };
+
+const samePr = (a: PullRef, b: PullRef) => a.owner === b.owner && a.repo === b.repo && a.number === b.number;
+
+export class FakeGitHub implements GitHubPort {
+  files: PullFile[] = [];
+  readonly reviews: { pr: PullRef; review: ReviewRequest; id: number }[] = [];
+  readonly comments: FakeComment[] = [];
+  readonly calls: Op[] = [];
+  readonly failures: Partial<Record<Op, Error>> = {};
+  private nextId = 1000;
+
+  /** Seed a comment as someone else would have written it. */
+  addComment(pr: PullRef, body: string, who: Partial<typeof FAKE_BOT> = {}): FakeComment {
+    const c = { ...FAKE_BOT, ...who, pr, id: this.nextId++, body };
+    this.comments.push(c);
+    return c;
+  }
+
+  commentsOn(pr: PullRef): FakeComment[] {
+    return this.comments.filter((c) => samePr(c.pr, pr));
+  }
+
+  private enter(op: Op): void {
+    this.calls.push(op);
+    const failure = this.failures[op];
+    if (failure) throw failure;
+  }
+
+  private posted(id: number): Posted {
+    return { id, url: `https://github.test/comment/${id}` };
+  }
+
+  async listPullFiles(_pr: PullRef): Promise<PullFile[]> {
+    this.enter('listPullFiles');
+    return structuredClone(this.files);
+  }
+
+  async createReview(pr: PullRef, review: ReviewRequest): Promise<Posted> {
+    this.enter('createReview');
+    const id = this.nextId++;
+    this.reviews.push({ pr, review: structuredClone(review), id });
+    return this.posted(id);
+  }
+
+  async listIssueComments(pr: PullRef): Promise<IssueComment[]> {
+    this.enter('listIssueComments');
+    return this.commentsOn(pr).map(({ pr: _pr, ...c }) => c);
+  }
+
+  async createIssueComment(pr: PullRef, body: string): Promise<Posted> {
+    this.enter('createIssueComment');
+    return this.posted(this.addComment(pr, body).id);
+  }
+
+  async updateIssueComment(repo: RepoRef, id: number, body: string): Promise<Posted> {
+    this.enter('updateIssueComment');
+    const c = this.comments.find((x) => x.id === id && x.pr.owner === repo.owner && x.pr.repo === repo.repo);
+    if (!c) throw new Error(`fake GitHub: no comment ${id} in ${repo.owner}/${repo.repo}`);
+    c.body = body;
+    return this.posted(id);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The data the reports are rendered from: the agent's audit (written by agent/stream.ts), the output
+ * gate's result, and the one input object both the sticky comment and the job summary take.
+ */
+import type { Finding, RejectedFinding } from '../findings/schema.js';
+
+/** One tool call the agent made, as the audit records it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: string /* short rendering, already redacted */;
+  outcome: 'allowed' | 'denied' | 'error';
+  reason?: string;
+}
+
+/** What one agent run did and cost. */
+export interface AgentRun {
+  sessionId?: string;
+  turns: number;
+  costUsd: number;
+  durationMs: number;
+  toolCalls: ToolCall[];
+  deniedCount: number;
+  model?: string;
+  error?: string;
+}
+
+// Mirrors the contract of findings/gate.ts (not written yet when this was); structurally identical,
+// so the gate's own types are assignable here.
+/** A finding that passed the gate; `placement` is where it may go inline (null: summary only). */
+export type GatedFinding = Finding & { placement: { line: number; startLine?: number } | null };
+
+/** The output gate's verdict. All text in it is already redacted and neutralised. */
+export interface GateResult {
+  summary: string;
+  inline: GatedFinding[];
+  summaryOnly: GatedFinding[];
+  dropped: { finding: Finding; reason: string }[];
+  redactions: number;
+  neutralised: { mentions: number; links: number; html: number };
+}
+
+export type Conclusion = 'clean' | 'findings' | 'failed';
+
+/** Everything the reports show about one run. */
+export interface ReportInput {
+  conclusion: Conclusion;
+  /** Why the run failed; shown in the job summary only, never in a PR comment. */
+  error?: string;
+  /** The isolation level reached (strict / sandbox / rules-only). */
+  isolation: string;
+  gate?: GateResult;
+  /** Findings the schema rejected. */
+  rejected: RejectedFinding[];
+  run?: AgentRun;
+  /** Names (never values) of environment variables kept from the agent. */
+  withheldEnv: string[];
+  /** Short notes from the action itself (degraded isolation, skipped steps). */
+  notes: string[];
+}
