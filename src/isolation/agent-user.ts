@@ -1,0 +1,308 @@
+/**
+ * The dedicated agent user and the file permissions around it (defence 4; threat rows S2, S3, S7, S8,
+ * S9, X4). A second, unprivileged uid cannot read the runner's /proc/<pid>/environ or memory, has no
+ * sudo and no docker/adm/lxd group, and cannot write the runner's files. This module creates (or
+ * reuses) that user and verifies it has no privilege, gives it the least file access it needs — its own
+ * per-run directory outside RUNNER_TEMP, traverse to the workspace, read (review) or write (custom) in
+ * the workspace — and closes RUNNER_TEMP to it. Every change is recorded so it can be undone exactly.
+ */
+import * as path from 'node:path';
+import { asRoot, mustAsRoot, type FileStat, type SystemPort } from './system.js';
+
+export const DEFAULT_AGENT_USER = 'claude-guard-agent';
+
+/** Groups that are root-equivalent or expose secrets (logs, devices, container sockets). */
+export const PRIVILEGED_GROUPS = [
+  'root',
+  'sudo',
+  'wheel',
+  'admin',
+  'adm',
+  'docker',
+  'lxd',
+  'incus',
+  'libvirt',
+  'kvm',
+  'disk',
+  'shadow',
+  'systemd-journal',
+];
+
+/** Per-run directories are created with this prefix; removal refuses anything else. */
+export const AGENT_DIR_PREFIX = 'claude-guard-agent-';
+
+export interface AgentUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/** One ACL change: `saved` is getfacl's text for the entries that had extended ACLs before (often ''). */
+export interface AclChange {
+  path: string;
+  recursive: boolean;
+  saved: string;
+}
+
+export interface ModeChange {
+  path: string;
+  /** The mode before we changed it. */
+  mode: number;
+}
+
+/** Files the agent created in a writable workspace, to be handed back to the workspace owner. */
+export interface ChownBack {
+  path: string;
+  fromUid: number;
+  toUid: number;
+  toGid: number;
+}
+
+export interface AgentPaths {
+  /** The per-run directory: not writable by the agent; holds the settings file. */
+  root: string;
+  home: string;
+  configDir: string;
+  tmpDir: string;
+  settingsFile: string;
+}
+
+export function privilegedGroups(groups: string[]): string[] {
+  return groups.filter((group) => PRIVILEGED_GROUPS.includes(group));
+}
+
+/** Reads `sudo -l -U <user>` output: 'none' only when sudo says so in so many words. */
+export function sudoVerdict(output: string): 'none' | 'some' | 'unknown' {
+  if (/is not allowed to run sudo/i.test(output)) return 'none';
+  if (/may run the following commands/i.test(output)) return 'some';
+  return 'unknown';
+}
+
+/** Directories from / down to (excluding) `target`, outermost first. */
+export function ancestors(target: string): string[] {
+  const result: string[] = [];
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+    result.unshift(dir);
+    if (dir === '/') return result;
+  }
+}
+
+/** Whether a uid outside the owner and group of `stat` may search (traverse) the directory. */
+export function otherCanTraverse(stat: FileStat): boolean {
+  return (stat.mode & 0o001) !== 0;
+}
+
+async function idOf(system: SystemPort, flag: string, name: string): Promise<string | undefined> {
+  const result = await system.run('id', [flag, name]);
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+/**
+ * Creates the agent user when missing (system account, no login shell, no home directory), removes it
+ * from privileged groups and verifies it has no sudo rights. Throws when it cannot be made safe.
+ */
+export async function ensureAgentUser(
+  system: SystemPort,
+  name: string = DEFAULT_AGENT_USER,
+): Promise<AgentUser> {
+  const step = `Agent user '${name}'`;
+  if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(name)) throw new Error(`${step}: not a valid user name`);
+  if ((await idOf(system, '-u', name)) === undefined) {
+    await mustAsRoot(system, step, 'useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]);
+  }
+  const uid = Number(await idOf(system, '-u', name));
+  const gid = Number(await idOf(system, '-g', name));
+  if (!Number.isInteger(uid) || uid <= 0 || uid === system.uid) {
+    throw new Error(
+      `${step}: uid ${uid} is root or the action's own uid; choose another name for the agent user`,
+    );
+  }
+  for (const group of privilegedGroups(((await idOf(system, '-Gn', name)) ?? '').split(/\s+/))) {
+    await asRoot(system, 'gpasswd', ['-d', name, group]);
+  }
+  const left = privilegedGroups(((await idOf(system, '-Gn', name)) ?? '').split(/\s+/));
+  if (left.length > 0)
+    throw new Error(
+      `${step}: still in privileged group(s) ${left.join(', ')}; remove it from them and re-run`,
+    );
+  const sudo = await asRoot(system, 'sudo', ['-n', '-l', '-U', name]);
+  const verdict = sudo.exitCode === 127 && system.uid === 0 ? 'none' : sudoVerdict(sudo.stdout + sudo.stderr);
+  if (verdict !== 'none') {
+    throw new Error(
+      `${step}: sudo rights are ${verdict === 'some' ? 'granted' : 'unverifiable'} for this user (sudo -l -U ${name}); remove them from sudoers`,
+    );
+  }
+  return { name, uid, gid };
+}
+
+/**
+ * Creates the per-run agent directory under `tmpRoot` (outside RUNNER_TEMP): the root stays owned by
+ * the action (0711, so the agent can reach its subdirectories and read the settings file but not
+ * replace it); home, config and tmp belong to the agent (0700). Without an agent user (the weaker
+ * levels) everything stays the action's own, 0700. `dirs` receives the directory before anything else.
+ */
+export async function createAgentDir(
+  system: SystemPort,
+  tmpRoot: string,
+  user: AgentUser | undefined,
+  dirs: string[],
+): Promise<AgentPaths> {
+  const root = await system.mkdtemp(path.join(tmpRoot, AGENT_DIR_PREFIX));
+  dirs.push(root);
+  const paths: AgentPaths = {
+    root,
+    home: path.join(root, 'home'),
+    configDir: path.join(root, 'config'),
+    tmpDir: path.join(root, 'tmp'),
+    settingsFile: path.join(root, 'settings.json'),
+  };
+  for (const dir of [paths.home, paths.configDir, paths.tmpDir]) await system.mkdir(dir, 0o700);
+  if (user) {
+    const step = 'Agent directory';
+    await mustAsRoot(system, step, 'chown', [
+      '-R',
+      `${user.uid}:${user.gid}`,
+      paths.home,
+      paths.configDir,
+      paths.tmpDir,
+    ]);
+    await mustAsRoot(system, step, 'chmod', ['0711', root]);
+  }
+  return paths;
+}
+
+/** Removes a per-run agent directory (as root: the agent owns files in it). Refuses any other path. */
+export async function removeAgentDir(system: SystemPort, dir: string): Promise<void> {
+  if (!path.isAbsolute(dir) || !path.basename(dir).startsWith(AGENT_DIR_PREFIX)) {
+    throw new Error(`Agent directory: refusing to remove '${dir}' (not a per-run agent directory)`);
+  }
+  await mustAsRoot(system, 'Agent directory', 'rm', ['-rf', '--one-file-system', '--', dir]);
+}
+
+/** Adds an ACL entry for the agent; the previous extended ACLs are saved into `acls` first. */
+export async function grantAcl(
+  system: SystemPort,
+  acls: AclChange[],
+  target: string,
+  entry: string,
+  recursive: boolean,
+): Promise<void> {
+  const step = `ACL on ${target}`;
+  const saved = await mustAsRoot(system, step, 'getfacl', [
+    ...(recursive ? ['-R'] : []),
+    '--skip-base',
+    '--absolute-names',
+    target,
+  ]);
+  acls.push({ path: target, recursive, saved: saved.stdout });
+  await mustAsRoot(system, step, 'setfacl', [...(recursive ? ['-R'] : []), '-m', entry, target]);
+}
+
+/** Puts the ACLs of `change.path` back to what they were. Idempotent. */
+export async function restoreAcl(system: SystemPort, change: AclChange): Promise<void> {
+  const step = `Restoring ACL on ${change.path}`;
+  if ((await asRoot(system, 'test', ['-e', change.path])).exitCode !== 0) return;
+  await mustAsRoot(system, step, 'setfacl', [...(change.recursive ? ['-R'] : []), '-b', change.path]);
+  if (change.saved.trim() !== '')
+    await mustAsRoot(system, step, 'setfacl', ['--restore=-'], { input: change.saved });
+}
+
+/**
+ * Gives the agent traverse (x) on each ancestor of the workspace that others cannot traverse (on
+ * hosted runners /home/runner is 0750), and read — or, in custom mode, write, `.git` read-only — on the
+ * workspace. Read is only granted when some entry is not already world-readable.
+ */
+export async function grantWorkspace(
+  system: SystemPort,
+  user: AgentUser,
+  workspace: string,
+  writable: boolean,
+  acls: AclChange[],
+): Promise<ChownBack | undefined> {
+  const owner = `u:${user.name}`;
+  for (const dir of ancestors(workspace)) {
+    const stat = await system.stat(dir);
+    if (stat === undefined) throw new Error(`Workspace access: cannot stat ${dir}`);
+    if (!otherCanTraverse(stat)) await grantAcl(system, acls, dir, `${owner}:x`, false);
+  }
+  if (writable) {
+    await grantAcl(system, acls, workspace, `${owner}:rwX`, true);
+    const git = path.join(workspace, '.git');
+    if ((await system.stat(git)) !== undefined) await grantAcl(system, acls, git, `${owner}:rX`, true);
+    const stat = await system.stat(workspace);
+    return stat && { path: workspace, fromUid: user.uid, toUid: stat.uid, toGid: stat.gid };
+  }
+  const hidden = await asRoot(system, 'find', [
+    workspace,
+    '(',
+    '-type',
+    'd',
+    '!',
+    '-perm',
+    '-o=rx',
+    ')',
+    '-o',
+    '(',
+    '!',
+    '-type',
+    'd',
+    '!',
+    '-perm',
+    '-o=r',
+    ')',
+    '-print',
+    '-quit',
+  ]);
+  if (hidden.stdout.trim() !== '') await grantAcl(system, acls, workspace, `${owner}:rX`, true);
+  return undefined;
+}
+
+/** Hands files the agent created in the workspace back to the workspace owner. */
+export async function chownBack(system: SystemPort, change: ChownBack): Promise<void> {
+  if ((await system.stat(change.path)) === undefined) return;
+  await mustAsRoot(system, `Returning agent files in ${change.path}`, 'find', [
+    change.path,
+    '-xdev',
+    '-uid',
+    String(change.fromUid),
+    '-exec',
+    'chown',
+    '-h',
+    `${change.toUid}:${change.toGid}`,
+    '{}',
+    '+',
+  ]);
+}
+
+/** Removes all access for "others" from a directory (RUNNER_TEMP), recording its mode. */
+export async function closeToOthers(system: SystemPort, dir: string, modes: ModeChange[]): Promise<void> {
+  const stat = await system.stat(dir);
+  if (stat === undefined || (stat.mode & 0o007) === 0) return;
+  if (path.dirname(path.resolve(dir)) === '/') {
+    throw new Error(
+      `Closing ${dir}: refusing to change the mode of a top-level directory; point RUNNER_TEMP/HOME at dedicated directories`,
+    );
+  }
+  modes.push({ path: dir, mode: stat.mode });
+  await mustAsRoot(system, `Closing ${dir}`, 'chmod', [
+    (stat.mode & ~0o007).toString(8).padStart(4, '0'),
+    dir,
+  ]);
+}
+
+export async function restoreMode(system: SystemPort, change: ModeChange): Promise<void> {
+  if ((await system.stat(change.path)) === undefined) return;
+  await mustAsRoot(system, `Restoring mode of ${change.path}`, 'chmod', [
+    change.mode.toString(8).padStart(4, '0'),
+    change.path,
+  ]);
+}
