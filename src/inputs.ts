@@ -1,9 +1,17 @@
 /**
  * Every action input, parsed and validated into one typed Settings object. A bad value throws an
- * InputError that names the input. Input names are a contract: INPUT_NAMES must match action.yml.
- * (Contract written first; implementation by the policy work.)
+ * InputError that names the input and says what is accepted. Input names are a contract: INPUT_NAMES
+ * must match action.yml. Pure: reads through a GetInput function, never calls @actions/core (the caller
+ * masks secrets).
+ *
+ * Defends X7 (user rules and CLI arguments that would loosen the policy are refused here, before any
+ * run), X6 (turn, time and budget limits are bounded numbers) and the key proxy's upstream (an
+ * anthropic-base-url with credentials, a query or a non-HTTP scheme is refused).
  */
 import type { Severity } from './findings/schema.js';
+import { SEVERITIES } from './findings/schema.js';
+import { validateClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
+import { validateUserRule } from './policy/permissions.js';
 
 export type Mode = 'review' | 'custom';
 export type IsolationLevel = 'strict' | 'sandbox' | 'rules-only';
@@ -51,4 +59,176 @@ export class InputError extends Error {
     super(`Input '${input}': ${message}`);
     this.name = 'InputError';
   }
+}
+
+export const INPUT_NAMES = [
+  'anthropic-api-key',
+  'github-token',
+  'mode',
+  'prompt',
+  'model',
+  'max-turns',
+  'timeout-minutes',
+  'allowed-tools',
+  'denied-tools',
+  'claude-args',
+  'claude-path',
+  'anthropic-base-url',
+  'comment',
+  'fail-on-severity',
+  'budget-usd',
+  'isolation',
+  'require-isolation',
+] as const;
+
+export type InputName = (typeof INPUT_NAMES)[number];
+
+const MODES = ['review', 'custom'] as const;
+const ISOLATION_LEVELS = ['strict', 'sandbox', 'rules-only'] as const;
+const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+
+function choice<T extends string>(name: InputName, raw: string, choices: readonly T[], fallback: T): T {
+  if (raw === '') return fallback;
+  if ((choices as readonly string[]).includes(raw)) return raw as T;
+  throw new InputError(name, `'${raw}' is not accepted; use one of: ${choices.join(', ')}.`);
+}
+
+/** YAML 1.2 core booleans, as core.getBooleanInput accepts them. */
+function boolean(name: InputName, raw: string, fallback: boolean): boolean {
+  if (raw === '') return fallback;
+  if (['true', 'True', 'TRUE'].includes(raw)) return true;
+  if (['false', 'False', 'FALSE'].includes(raw)) return false;
+  throw new InputError(name, `'${raw}' is not a boolean; use true or false.`);
+}
+
+/** A decimal number written plainly (no sign, exponent, hex or trailing text) within (min, max]. */
+function number(
+  name: InputName,
+  raw: string,
+  fallback: number,
+  opts: { integer: boolean; min: number; max: number },
+): number {
+  if (raw === '') return fallback;
+  const what = opts.integer
+    ? `a whole number from ${opts.min} to ${opts.max}`
+    : `a number above ${opts.min} and at most ${opts.max}`;
+  const pattern = opts.integer ? /^\d+$/ : /^\d+(\.\d+)?$/;
+  const value = Number(raw);
+  const inRange = opts.integer
+    ? value >= opts.min && value <= opts.max
+    : value > opts.min && value <= opts.max;
+  if (!pattern.test(raw) || !inRange) throw new InputError(name, `'${raw}' is not accepted; use ${what}.`);
+  return value;
+}
+
+function lines(raw: string): string[] {
+  return raw
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+function baseUrl(raw: string): string {
+  const name = 'anthropic-base-url';
+  if (raw === '') return DEFAULT_BASE_URL;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(name, 'is not a valid URL; use e.g. https://api.anthropic.com.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(name, `scheme '${url.protocol}' is not accepted; use an http:// or https:// URL.`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new InputError(
+      name,
+      'must not contain credentials (user:password@); the key goes in anthropic-api-key.',
+    );
+  }
+  if (raw.includes('?') || raw.includes('#')) {
+    throw new InputError(name, 'must not contain a query (?) or fragment (#).');
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+/** A required token: non-empty, one line, no spaces (it goes into an HTTP header). */
+function secret(name: InputName, raw: string, what: string): string {
+  if (raw === '') throw new InputError(name, `is required; ${what}.`);
+  if (/[\s\u0000-\u001f\u007f]/.test(raw)) {
+    throw new InputError(
+      name,
+      'contains whitespace or a control character; paste the value without spaces or newlines.',
+    );
+  }
+  return raw;
+}
+
+function optionalModel(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:@/[\]-]*$/.test(raw) || raw.length > 200) {
+    throw new InputError(
+      'model',
+      `'${raw}' is not a model name; use e.g. claude-sonnet-4-5 or an alias like sonnet.`,
+    );
+  }
+  return raw;
+}
+
+function optionalClaudePath(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  if (!raw.startsWith('/') || /[\u0000-\u001f\u007f]/.test(raw)) {
+    throw new InputError(
+      'claude-path',
+      `'${raw}' is not accepted; use an absolute path to the claude binary.`,
+    );
+  }
+  return raw;
+}
+
+function optionalRequiredLevel(raw: string, isolation: Settings['isolation']): IsolationLevel | undefined {
+  if (raw === '') return undefined;
+  const level = choice('require-isolation', raw, ISOLATION_LEVELS, 'strict');
+  const strength = (l: IsolationLevel): number => ISOLATION_LEVELS.length - ISOLATION_LEVELS.indexOf(l);
+  if (isolation !== 'auto' && strength(isolation) < strength(level)) {
+    throw new InputError(
+      'require-isolation',
+      `'${level}' can never be met with isolation: ${isolation}; raise isolation or set isolation: auto.`,
+    );
+  }
+  return level;
+}
+
+/** Parse and validate every input. Throws InputError naming the first bad input. */
+export function readSettings(getInput: GetInput): Settings {
+  const get = (name: InputName): string => getInput(name).trim();
+  const mode = choice('mode', get('mode'), MODES, 'review');
+  const prompt = get('prompt');
+  if (mode === 'custom' && prompt === '') {
+    throw new InputError('prompt', 'is required in custom mode: it is the task for the agent.');
+  }
+  const isolation = choice('isolation', get('isolation'), ['auto', ...ISOLATION_LEVELS], 'auto');
+  return {
+    anthropicApiKey: secret('anthropic-api-key', get('anthropic-api-key'), 'pass it from a secret'),
+    githubToken: secret('github-token', get('github-token'), 'leave it unset for the job token'),
+    mode,
+    prompt,
+    model: optionalModel(get('model')),
+    maxTurns: number('max-turns', get('max-turns'), 30, { integer: true, min: 1, max: 500 }),
+    timeoutMinutes: number('timeout-minutes', get('timeout-minutes'), 15, {
+      integer: false,
+      min: 0,
+      max: 360,
+    }),
+    allowedTools: lines(get('allowed-tools')).map((rule) => validateUserRule(rule, 'allow', mode)),
+    deniedTools: lines(get('denied-tools')).map((rule) => validateUserRule(rule, 'deny', mode)),
+    claudeArgs: validateClaudeArgs(tokenizeArgs(get('claude-args'))),
+    claudePath: optionalClaudePath(get('claude-path')),
+    anthropicBaseUrl: baseUrl(get('anthropic-base-url')),
+    comment: boolean('comment', get('comment'), true),
+    failOnSeverity: choice('fail-on-severity', get('fail-on-severity'), ['none', ...SEVERITIES], 'none'),
+    budgetUsd: number('budget-usd', get('budget-usd'), 5, { integer: false, min: 0, max: 10000 }),
+    isolation,
+    requireIsolation: optionalRequiredLevel(get('require-isolation'), isolation),
+  };
 }

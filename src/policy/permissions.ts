@@ -1,0 +1,322 @@
+/**
+ * Permission rules for the agent: which tool calls the generated settings file allows and denies, and
+ * whether a rule a workflow author adds (allowed-tools / denied-tools) is acceptable.
+ *
+ * Decides, per mode:
+ * - ALLOW: reading the repository and read-only git, nothing else (defaultMode dontAsk denies the rest).
+ * - DENY: network tools and package managers (X1), privilege escalation (S3), environment dumps (S1),
+ *   git commands that talk to remotes or touch credentials (S4, X1), `--output` of diff-producing git
+ *   commands and `git difftool` (X4: they write or run anything), WebFetch/WebSearch (X1), secret files
+ *   and credential folders (S4, S8, S9), /proc (S2), RUNNER_TEMP (S7, S8), writes into .git (X4).
+ * - CRITICAL_DENIALS: the subset repeated on the command line, because an invalid settings file is
+ *   silently dropped whole (X7).
+ * - validateUserRule: refuses allow rules that are as broad as Bash, that write in review mode, that
+ *   re-allow a denied command, or that enable MCP (X7).
+ *
+ * Rule syntax is Claude Code's: `Tool` or `Tool(spec)`; Bash specs are command prefixes (`git log:*`) or
+ * wildcard patterns; Read/Edit specs are gitignore-style paths where `//x` is absolute, `~/x` is under
+ * HOME, and a pattern without a slash (`.env*`) matches at any depth. Edit rules cover every file-editing
+ * tool (Write, NotebookEdit).
+ */
+import type { Mode } from '../inputs.js';
+import { InputError } from '../inputs.js';
+
+/** Tool names a user rule may name (mcp__* is recognised separately). */
+export const KNOWN_TOOLS = [
+  'Bash',
+  'Read',
+  'Edit',
+  'Write',
+  'MultiEdit',
+  'NotebookEdit',
+  'Grep',
+  'Glob',
+  'LS',
+  'WebFetch',
+  'WebSearch',
+  'Task',
+  'TodoWrite',
+] as const;
+
+const WRITE_TOOLS = new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit']);
+
+/** Read the repository and look at its history; nothing that writes or runs anything else. */
+export const DEFAULT_ALLOW: readonly string[] = [
+  'Read',
+  'Grep',
+  'Glob',
+  'Bash(git diff:*)',
+  'Bash(git log:*)',
+  'Bash(git show:*)',
+  'Bash(git status:*)',
+  'Bash(git blame:*)',
+];
+
+const NETWORK_COMMANDS = [
+  'curl',
+  'wget',
+  'nc',
+  'ncat',
+  'netcat',
+  'socat',
+  'telnet',
+  'ssh',
+  'scp',
+  'sftp',
+  'rsync',
+  'ftp',
+  'dig',
+  'nslookup',
+  'host',
+  'ping',
+];
+const PACKAGE_MANAGER_COMMANDS = [
+  'npm',
+  'pnpm',
+  'yarn',
+  'npx',
+  'bun',
+  'pip',
+  'pip3',
+  'pipx',
+  'gem',
+  'cargo install',
+  'go install',
+  'go get',
+  'apt',
+  'apt-get',
+  'brew',
+];
+const PRIVILEGE_COMMANDS = ['sudo', 'su', 'doas'];
+const ENV_DUMP_COMMANDS = ['env', 'printenv'];
+const GIT_REMOTE_COMMANDS = [
+  'git push',
+  'git fetch',
+  'git pull',
+  'git clone',
+  'git remote',
+  'git submodule',
+  'git config',
+  'git credential',
+];
+
+/** Commands denied by prefix (`Bash(<cmd>:*)`). */
+const DENIED_COMMANDS: readonly string[] = [
+  ...NETWORK_COMMANDS,
+  ...PACKAGE_MANAGER_COMMANDS,
+  ...PRIVILEGE_COMMANDS,
+  ...ENV_DUMP_COMMANDS,
+  ...GIT_REMOTE_COMMANDS,
+  'git difftool',
+];
+
+const bashPrefix = (cmd: string): string => `Bash(${cmd}:*)`;
+
+/** `--output=FILE` writes anywhere (git log and git show take diff options too); `--no-index` diffs any
+ * two files on the machine. */
+const GIT_FILE_ESCAPES = [
+  'Bash(git diff *--output*)',
+  'Bash(git log *--output*)',
+  'Bash(git show *--output*)',
+  'Bash(git diff *--no-index*)',
+];
+
+/** Secret files anywhere in the repository (no slash: gitignore semantics, any depth). */
+const SECRET_FILE_PATTERNS = ['.env*', '*.pem', '*.key', '.npmrc', '.netrc', '.pypirc', '.git-credentials'];
+
+/** Credential folders and files under a home directory. */
+export const HOME_CREDENTIAL_PATHS = [
+  '.ssh/**',
+  '.aws/**',
+  '.docker/**',
+  '.npmrc',
+  '.netrc',
+  '.config/gh/**',
+  '.kube/**',
+  '.gnupg/**',
+];
+
+/** Deny rules that hold in every mode, whatever the machine. */
+export const DENY_RULES: readonly string[] = [
+  ...DENIED_COMMANDS.map(bashPrefix),
+  ...GIT_FILE_ESCAPES,
+  'WebFetch',
+  'WebSearch',
+  'Read(.env*)',
+  'Read(.git/config)',
+  ...SECRET_FILE_PATTERNS.map((p) => `Edit(${p})`),
+  'Edit(.git/**)',
+  ...HOME_CREDENTIAL_PATHS.flatMap((p) => [`Read(~/${p})`, `Edit(~/${p})`]),
+  'Read(//proc/**)',
+  'Edit(//proc/**)',
+];
+
+/** Repeated on the command line with --disallowed-tools: these survive a dropped settings file. */
+export const CRITICAL_DENIALS: readonly string[] = [
+  ...[...NETWORK_COMMANDS, ...PACKAGE_MANAGER_COMMANDS, ...PRIVILEGE_COMMANDS, ...ENV_DUMP_COMMANDS].map(
+    bashPrefix,
+  ),
+  bashPrefix('git push'),
+  'Bash(git diff *--output*)',
+  bashPrefix('git difftool'),
+  'WebFetch',
+  'WebSearch',
+];
+
+export interface RulePaths {
+  /** The runner's RUNNER_TEMP (step scripts, file commands, checkout credentials). */
+  runnerTemp?: string;
+  /** The runner user's real home directory (the agent gets a private HOME). */
+  home?: string;
+  /** The checked-out repository. */
+  workspace: string;
+}
+
+/** `/a/b/` → `//a/b` (Claude Code's absolute-path form). */
+function absolute(path: string): string {
+  return `/${path.replace(/\/+$/, '')}`;
+}
+
+/** Deny rules for paths known only at run time. */
+export function pathDenyRules(paths: RulePaths): string[] {
+  const rules = [`Read(${absolute(paths.workspace)}/.git/config)`];
+  if (paths.runnerTemp) {
+    rules.push(`Read(${absolute(paths.runnerTemp)}/**)`, `Edit(${absolute(paths.runnerTemp)}/**)`);
+  }
+  if (paths.home) {
+    const home = absolute(paths.home);
+    rules.push(...HOME_CREDENTIAL_PATHS.flatMap((p) => [`Read(${home}/${p})`, `Edit(${home}/${p})`]));
+  }
+  return rules;
+}
+
+/** Commands that run arbitrary code: an allow rule for one must name what it runs (`make test`,
+ * `python3 -m pytest`), not just flags (`bash -c`, `node -e`, `git -c`). */
+const CODE_RUNNERS = new Set([
+  'bash',
+  'sh',
+  'zsh',
+  'dash',
+  'ksh',
+  'fish',
+  'eval',
+  'exec',
+  'source',
+  '.',
+  'xargs',
+  'git',
+  'python',
+  'python3',
+  'node',
+  'deno',
+  'perl',
+  'ruby',
+  'php',
+  'lua',
+  'awk',
+  'make',
+]);
+
+const RULE_SYNTAX = /^(?<tool>[A-Za-z][A-Za-z0-9_-]*)(?:\((?<spec>.*)\))?$/s;
+const MCP_NAME = /^mcp__[A-Za-z0-9_-]+$/;
+
+function parseRule(rule: string, input: string): { tool: string; spec?: string } {
+  if (/[\u0000-\u001f\u007f]/.test(rule)) {
+    throw new InputError(input, `rule '${JSON.stringify(rule)}' contains a control character.`);
+  }
+  const groups = RULE_SYNTAX.exec(rule)?.groups;
+  if (!groups) {
+    throw new InputError(
+      input,
+      `rule '${rule}' is not of the form Tool or Tool(specifier), e.g. Bash(make test:*).`,
+    );
+  }
+  const { tool, spec } = groups;
+  if (!(KNOWN_TOOLS as readonly string[]).includes(tool) && !MCP_NAME.test(tool)) {
+    throw new InputError(
+      input,
+      `rule '${rule}' names an unknown tool '${tool}'; known: ${KNOWN_TOOLS.join(', ')}, mcp__<server>.`,
+    );
+  }
+  if (spec !== undefined && spec.trim() === '') {
+    throw new InputError(input, `rule '${rule}' has an empty specifier; write '${tool}' or '${tool}(…)'.`);
+  }
+  return { tool, spec };
+}
+
+/** The literal command words a Bash spec starts with, before any wildcard: `git log:*` → `git log`. */
+function commandPrefix(spec: string): string {
+  return spec.replace(/:\*$/, '').split('*')[0].trim().replace(/\s+/g, ' ');
+}
+
+/** A Bash deny rule as a matcher for commands: `Bash(curl:*)` → curl and `curl …`; `*` → anything. */
+function bashDenyMatcher(rule: string): RegExp | undefined {
+  const spec = /^Bash\((.+)\)$/.exec(rule)?.[1];
+  if (spec === undefined) return undefined;
+  const escape = (text: string): string => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  if (spec.endsWith(':*')) return new RegExp(`^${escape(spec.slice(0, -2))}( .*)?$`, 's');
+  return new RegExp(`^${spec.split('*').map(escape).join('.*')}$`, 's');
+}
+
+const DENIED_COMMAND_MATCHERS = DENY_RULES.map((rule) => ({ rule, matcher: bashDenyMatcher(rule) })).filter(
+  (m): m is { rule: string; matcher: RegExp } => m.matcher !== undefined,
+);
+
+function refuseAllow(input: string, rule: string, reason: string): never {
+  throw new InputError(input, `allow rule '${rule}' is refused: ${reason}.`);
+}
+
+function checkBashAllow(input: string, rule: string, spec: string | undefined): void {
+  const hint = 'allow specific commands instead, e.g. Bash(make test:*)';
+  if (spec === undefined) refuseAllow(input, rule, `it allows every shell command; ${hint}`);
+  const prefix = commandPrefix(spec);
+  if (prefix === '')
+    refuseAllow(input, rule, `it starts with a wildcard, so it matches every shell command; ${hint}`);
+  const [first, ...rest] = prefix.split(' ');
+  if (CODE_RUNNERS.has(first) && rest.every((word) => word.startsWith('-'))) {
+    refuseAllow(input, rule, `'${prefix}' runs arbitrary code, so it is as broad as Bash; ${hint}`);
+  }
+  const denied = DENIED_COMMAND_MATCHERS.find(({ matcher }) => matcher.test(prefix));
+  if (denied) refuseAllow(input, rule, `it re-allows what the always-on deny rule ${denied.rule} refuses`);
+}
+
+/**
+ * Check one user rule and return it trimmed. Deny rules only need to be well-formed; allow rules must
+ * not widen the policy. Throws InputError('allowed-tools' | 'denied-tools') naming the rule and why.
+ */
+export function validateUserRule(rule: string, kind: 'allow' | 'deny', mode: Mode): string {
+  const input = kind === 'allow' ? 'allowed-tools' : 'denied-tools';
+  const trimmed = rule.trim();
+  const { tool, spec } = parseRule(trimmed, input);
+  if (kind === 'deny') return trimmed;
+
+  if (tool.startsWith('mcp__')) refuseAllow(input, trimmed, 'MCP servers are switched off for the agent');
+  if (tool === 'WebFetch' || tool === 'WebSearch') {
+    refuseAllow(input, trimmed, `${tool} is always denied: the agent has no route out`);
+  }
+  if (DENY_RULES.includes(trimmed)) refuseAllow(input, trimmed, 'it is one of the always-on deny rules');
+  if (WRITE_TOOLS.has(tool) && mode === 'review') {
+    refuseAllow(input, trimmed, 'review mode never writes files (use mode: custom for tasks that edit)');
+  }
+  if (tool === 'Bash') checkBashAllow(input, trimmed, spec);
+  return trimmed;
+}
+
+const unique = (rules: readonly string[]): string[] => [...new Set(rules)];
+
+/** The permission rules of the settings file: defaults plus validated user rules; deny wins in the CLI. */
+export function buildRules(
+  mode: Mode,
+  userAllow: readonly string[],
+  userDeny: readonly string[],
+  paths: RulePaths,
+): { allow: string[]; deny: string[] } {
+  return {
+    allow: unique([...DEFAULT_ALLOW, ...userAllow.map((r) => validateUserRule(r, 'allow', mode))]),
+    deny: unique([
+      ...DENY_RULES,
+      ...pathDenyRules(paths),
+      ...userDeny.map((r) => validateUserRule(r, 'deny', mode)),
+    ]),
+  };
+}
