@@ -1,2 +1,3 @@
-import * as core from '@actions/core';
-core.info('hello');
+import { run } from './run.js';
+
+await run();

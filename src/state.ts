@@ -7,8 +7,6 @@ import * as core from '@actions/core';
 export const STATE_KEYS = {
   /** The per-run directory under RUNNER_TEMP (settings, HOME, config dir, TMPDIR, findings). */
   runDir: 'run-dir',
-  /** Process group id of the agent, to kill anything that survived. */
-  agentPgid: 'agent-pgid',
   /** Process id of the key proxy. */
   proxyPid: 'proxy-pid',
   /** Set once main reached its finally block. */
@@ -26,3 +24,9 @@ export function saveState(key: StateKey, value: string): void {
 export function readState(key: StateKey, env: NodeJS.ProcessEnv = process.env): string {
   return env[`STATE_${STATE_KEYS[key]}`] ?? '';
 }
+
+/**
+ * The agent's process group id, as a file in the run dir. Not state: from the agent's start to its end
+ * the action writes nothing to the runner's file commands, so any change there is the agent's.
+ */
+export const AGENT_PGID_FILE = 'agent.pgid';

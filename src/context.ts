@@ -1,0 +1,87 @@
+/**
+ * The run's GitHub context, read from the runner's environment and event payload: repository, API
+ * base (GITHUB_API_URL, so GHES works), workspace, and the pull request when there is one. Pure
+ * given its inputs; a missing or malformed value fails with a message that names it.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface PullRequestRef {
+  owner: string;
+  repo: string;
+  number: number;
+  baseSha: string;
+  headSha: string;
+  /** `owner/name` of the head repository (differs from the base for fork PRs). */
+  headRepo: string;
+}
+
+export interface RunContext {
+  eventName: string;
+  repository: string;
+  owner: string;
+  repo: string;
+  apiUrl: string;
+  serverUrl: string;
+  /** Host of the GitHub web UI (github.com or the GHES host): links to it stay clickable in posts. */
+  githubHost: string;
+  workspace: string;
+  runnerTemp: string;
+  actor: string;
+  pull?: PullRequestRef;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const v = env[name];
+  if (!v) throw new Error(`${name} is not set: run claude-guard as a step of a GitHub Actions job`);
+  return v;
+}
+
+export function parsePullRequest(payload: unknown, repository: string): PullRequestRef | undefined {
+  const pr = (payload as { pull_request?: Record<string, unknown> } | null)?.pull_request as
+    | {
+        number?: unknown;
+        base?: { sha?: unknown };
+        head?: { sha?: unknown; repo?: { full_name?: unknown } | null };
+      }
+    | undefined;
+  if (!pr) return undefined;
+  const [owner, repo] = repository.split('/');
+  if (typeof pr.number !== 'number' || typeof pr.base?.sha !== 'string' || typeof pr.head?.sha !== 'string') {
+    throw new Error(
+      'the event payload (GITHUB_EVENT_PATH) has a pull_request without number, base.sha or head.sha',
+    );
+  }
+  const headRepo = typeof pr.head.repo?.full_name === 'string' ? pr.head.repo.full_name : '';
+  return { owner, repo, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha, headRepo };
+}
+
+export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
+  const repository = required(env, 'GITHUB_REPOSITORY');
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repository))
+    throw new Error(`GITHUB_REPOSITORY '${repository}' is not owner/name`);
+  const [owner, repo] = repository.split('/');
+  const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+  let payload: unknown = {};
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8'));
+    } catch (e) {
+      throw new Error(
+        `GITHUB_EVENT_PATH (${env.GITHUB_EVENT_PATH}) is not a readable JSON event payload: ${(e as Error).message}`,
+      );
+    }
+  }
+  return {
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    repository,
+    owner,
+    repo,
+    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    serverUrl,
+    githubHost: new URL(serverUrl).host,
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    runnerTemp: required(env, 'RUNNER_TEMP'),
+    actor: env.GITHUB_ACTOR ?? '',
+    pull: parsePullRequest(payload, repository),
+  };
+}

@@ -1,0 +1,458 @@
+/**
+ * The main step, as a short sequence of named stages. Each stage is a call into a module named for
+ * what it does; this file only orders them and keeps the fail-closed rule: the agent never starts
+ * on a doubtful configuration, and any failure ends as `conclusion: failed` with a clear message.
+ */
+import * as core from '@actions/core';
+import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import { readSettings, type Settings } from './inputs.js';
+import { readRunContext, type RunContext } from './context.js';
+import { AGENT_PGID_FILE, saveState } from './state.js';
+import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
+import {
+  buildSettingsDocument,
+  serializeSettings,
+  settingsCliArgs,
+  toolsForMode,
+} from './policy/settings-file.js';
+import { buildChildEnv, looksLikeCredential } from './policy/child-env.js';
+import { buildPrompt } from './agent/prompt.js';
+import { buildClaudeArgs, runClaude, type ClaudeExit } from './agent/claude-cli.js';
+import { StreamAudit } from './agent/stream.js';
+import {
+  REVIEW_OUTPUT_SCHEMA,
+  validateReview,
+  severityRank,
+  type Severity,
+  type RejectedFinding,
+} from './findings/schema.js';
+import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.js';
+import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
+import { gateFindings } from './findings/gate.js';
+import { createGitHub, type GitHubPort } from './github/client.js';
+import { buildReview, postReview } from './report/review.js';
+import { renderSummaryComment, upsertSummaryComment } from './report/summary-comment.js';
+import { renderJobSummary, writeJobSummary } from './report/job-summary.js';
+import type { AgentRun, Conclusion, GateResult, ReportInput } from './report/types.js';
+import { startKeyProxyProcess, type KeyProxyProcess } from './isolation/key-proxy-process.js';
+import { snapshotFileCommands, verifyUnchanged, discardTampering } from './isolation/file-commands.js';
+import {
+  removeCheckoutCredentials,
+  restoreCheckoutCredentials,
+  execGitConfig,
+  serializeBackup,
+  type CredentialsBackup,
+} from './isolation/credentials.js';
+import { execText, resolveTool } from './system-tools.js';
+import { realSystem } from './isolation/system.js';
+import {
+  decideLevel,
+  meetsRequirement,
+  probeCapabilities,
+  proveStrict,
+  IsolationError,
+} from './isolation/preflight.js';
+import { prepareIsolation, type AgentLauncher } from './isolation/launcher.js';
+import { sandboxSettings } from './isolation/sandbox.js';
+
+const MAX_COMMENTS = 25;
+
+const MAX_BODY_CHARS = 8000;
+
+/** Everything main has set up that must be undone, whatever happens. */
+interface Teardown {
+  proxy?: KeyProxyProcess;
+  launcher?: AgentLauncher;
+  credentials?: { backup: CredentialsBackup };
+}
+
+interface Outcome {
+  conclusion: Conclusion;
+  error?: string;
+  gate?: GateResult;
+  rejected: RejectedFinding[];
+  run?: AgentRun;
+  withheldEnv: string[];
+  notes: string[];
+  costUsd: number;
+  isolation: string;
+  findingsFile?: string;
+  redactor?: Redactor;
+}
+
+export async function run(): Promise<void> {
+  const teardown: Teardown = {};
+  const outcome: Outcome = {
+    conclusion: 'failed',
+    rejected: [],
+    withheldEnv: [],
+    notes: [],
+    costUsd: 0,
+    isolation: 'none',
+  };
+  let settings: Settings | undefined;
+  try {
+    settings = parseInputs();
+    const context = readRunContext();
+    const runDir = createRunDir(context.runnerTemp);
+    outcome.findingsFile = path.join(runDir, 'findings.json');
+    await review(settings, context, runDir, teardown, outcome);
+  } catch (err) {
+    outcome.conclusion = 'failed';
+    outcome.error = (err as Error).message;
+  } finally {
+    await undo(teardown, outcome);
+  }
+  await report(settings, outcome);
+}
+
+/** Stage 1: inputs. The key is masked before anything can print it. */
+function parseInputs(): Settings {
+  const rawKey = core.getInput('anthropic-api-key');
+  if (rawKey) core.setSecret(rawKey);
+  const settings = readSettings((name) => core.getInput(name));
+  for (const secret of [settings.anthropicApiKey, settings.githubToken]) {
+    if (!secret) continue;
+    for (const form of [secret, ...derivedForms(secret)]) core.setSecret(form);
+  }
+  return settings;
+}
+
+/** A fresh 0700 directory under RUNNER_TEMP for everything this run generates; post removes it. */
+function createRunDir(runnerTemp: string): string {
+  const dir = mkdtempSync(path.join(runnerTemp, 'claude-guard-'));
+  chmodSync(dir, 0o700);
+  saveState('runDir', dir);
+  return dir;
+}
+
+async function review(
+  settings: Settings,
+  ctx: RunContext,
+  runDir: string,
+  teardown: Teardown,
+  outcome: Outcome,
+) {
+  const github = ctx.pull
+    ? createGitHub({ token: settings.githubToken, baseUrl: ctx.apiUrl, log: { warn: core.warning } })
+    : undefined;
+
+  // Stage 2: what changed.
+  const diff = await loadDiff(github, ctx);
+
+  // Stage 3: checkout credentials out; the runner's file commands recorded.
+  const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(await resolveTool('git')));
+  teardown.credentials = { backup };
+  writeFileSync(path.join(runDir, 'credentials.json'), serializeBackup(backup), { mode: 0o600 });
+  if (backup.files.some((f) => f.removed.length > 0)) {
+    outcome.notes.push(
+      'Checkout credentials were removed from .git/config for the run and restored afterwards.',
+    );
+  }
+
+  // Stage 4: the key proxy — the agent gets a per-run token, never the key.
+  teardown.proxy = await startKeyProxyProcess({
+    nodePath: process.execPath,
+    entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
+    config: {
+      upstream: settings.anthropicBaseUrl,
+      apiKey: settings.anthropicApiKey,
+      budgetUsd: settings.budgetUsd,
+    },
+  });
+  saveState('proxyPid', String(teardown.proxy.pid));
+  core.setSecret(teardown.proxy.token);
+  const proxyPort = Number(new URL(teardown.proxy.url).port);
+
+  // Stage 5: isolation — the strongest level this machine allows, proven before the agent starts.
+  const launcher = await isolate(settings, ctx, proxyPort, teardown, outcome);
+
+  // Stage 6: the policy — our generated settings file is the only source of rules.
+  const rules = buildRules(settings.mode, settings.allowedTools, settings.deniedTools, {
+    workspace: ctx.workspace,
+    runnerTemp: ctx.runnerTemp,
+    home: process.env.HOME,
+  });
+  const sandbox =
+    launcher.level === 'sandbox'
+      ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
+      : undefined;
+  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox })));
+
+  // Stage 7: the agent's environment, from an allow-list.
+  const { env, withheld } = buildChildEnv(process.env, {
+    home: launcher.paths.home,
+    configDir: launcher.paths.configDir,
+    tmpDir: launcher.paths.tmpDir,
+    baseUrl: teardown.proxy.url,
+    apiKey: teardown.proxy.token,
+    workspace: ctx.workspace,
+  });
+  outcome.withheldEnv = withheld;
+  const redactor = createRedactor(secretValues(settings, teardown.proxy.token, withheld));
+  outcome.redactor = redactor;
+
+  // Stage 8: run the agent. From here until it ends the action writes nothing to the runner's
+  // file commands (state included), so any change to them is the agent's.
+  const fileCommands = snapshotFileCommands(process.env);
+  const audit = new StreamAudit((t) => redactor.redact(t).text);
+  const agent = launcher.wrap(
+    settings.claudePath ?? (await resolveTool('claude', process.env.PATH)),
+    buildClaudeArgs({
+      settings,
+      settingsArgs: settingsCliArgs(
+        launcher.paths.settingsFile,
+        CRITICAL_DENIALS,
+        toolsForMode(settings.mode),
+      ),
+      outputSchema: REVIEW_OUTPUT_SCHEMA,
+    }),
+    env,
+  );
+  const exit = await runClaude({
+    ...agent,
+    cwd: ctx.workspace,
+    prompt: buildPrompt({
+      mode: settings.mode,
+      instructions: settings.prompt,
+      files: diff.map((f) => ({ path: f.path, status: f.status })),
+      range: ctx.pull ? `${ctx.pull.baseSha}...${ctx.pull.headSha}` : diff.length ? 'HEAD~1...HEAD' : '',
+    }),
+    timeoutMs: settings.timeoutMinutes * 60_000,
+    onLine: (line) => audit.push(line),
+    onSpawn: (pid) => writeFileSync(path.join(runDir, AGENT_PGID_FILE), String(pid), { mode: 0o600 }),
+    killAll: () => launcher.killAll(),
+  });
+  const proxySummary = await teardown.proxy.stop();
+  teardown.proxy = undefined;
+  outcome.costUsd = proxySummary.usage.costUsd;
+  for (const entry of proxySummary.audit) {
+    if (entry.event !== 'forwarded')
+      outcome.notes.push(
+        `Key proxy refused a request: ${entry.event} ${entry.method ?? ''} ${entry.path ?? ''} ${entry.detail ?? ''}`
+          .replace(/\s+/g, ' ')
+          .trim(),
+      );
+  }
+
+  // Stage 9: nothing the agent did may reach later steps through the runner's file commands.
+  const tampered = verifyUnchanged(fileCommands);
+  if (tampered.length) {
+    discardTampering(fileCommands);
+    throw new Error(
+      `The agent changed runner file-command files (${tampered.map((t) => t.name).join(', ')}); the changes were discarded and the run failed.`,
+    );
+  }
+
+  // Stage 10: the result — a failure is never an empty "clean" review.
+  const agentRun = audit.summary(exit.durationMs, agentFailure(exit, audit, settings));
+  outcome.run = {
+    ...agentRun,
+    costUsd: Math.max(agentRun.costUsd, outcome.costUsd),
+    error: agentRun.error && redactor.redact(agentRun.error).text,
+  };
+  if (agentRun.error) throw new Error(outcome.run.error);
+
+  // Stage 11: findings are data — validated, confined, capped, neutralised, redacted.
+  const { review: result, rejected } = validateReview(audit.result?.structured_output);
+  outcome.rejected = rejected;
+  const gate = gateFindings({
+    review: result,
+    diff,
+    repoRoot: ctx.workspace,
+    redactor,
+    maxComments: MAX_COMMENTS,
+    maxBodyChars: MAX_BODY_CHARS,
+    githubHost: ctx.githubHost,
+  });
+  outcome.gate = gate;
+  outcome.conclusion = gate.inline.length + gate.summaryOnly.length > 0 ? 'findings' : 'clean';
+
+  // Stage 12: deliver on the PR.
+  if (github && ctx.pull && settings.comment) {
+    const pr = { owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number };
+    await postReview(github, pr, buildReview(gate, { commitId: ctx.pull.headSha }));
+    await upsertSummaryComment(github, pr, renderSummaryComment(reportInput(outcome)));
+  }
+}
+
+/** Decide the level (fail closed when an explicit or required level cannot be had), prepare it, prove it. */
+async function isolate(
+  settings: Settings,
+  ctx: RunContext,
+  proxyPort: number,
+  teardown: Teardown,
+  outcome: Outcome,
+): Promise<AgentLauncher> {
+  const decision = decideLevel(settings.isolation, await probeCapabilities(realSystem));
+  if (!meetsRequirement(decision.level, settings.requireIsolation)) {
+    throw new IsolationError(
+      `Input 'require-isolation': this machine reached '${decision.level}', below the required '${settings.requireIsolation}' (${decision.reasons.join('; ')}).`,
+    );
+  }
+  for (const reason of decision.reasons) outcome.notes.push(`Isolation: ${reason}`);
+  if (decision.level !== 'strict') {
+    core.warning(
+      `claude-guard isolation level is '${decision.level}', not 'strict': ${decision.reasons.join('; ') || 'as requested'}`,
+    );
+  }
+  const runnerHome = process.env.HOME ?? '/root';
+  const launcher = await prepareIsolation(decision.level, {
+    system: realSystem,
+    workspace: ctx.workspace,
+    runnerTemp: ctx.runnerTemp,
+    runnerHome,
+    proxyPort,
+    mode: settings.mode,
+  });
+  teardown.launcher = launcher;
+  saveState('undo', JSON.stringify(launcher.undo));
+  outcome.isolation = launcher.level;
+  if (launcher.level === 'strict') {
+    const checks = await proveStrict({
+      system: realSystem,
+      launcher,
+      proxyPort,
+      mode: settings.mode,
+      paths: {
+        runnerTemp: ctx.runnerTemp,
+        runnerHome,
+        workspace: ctx.workspace,
+        credentialFiles: teardown.credentials?.backup.credentialFiles ?? [],
+        sensitivePids: [process.pid, process.ppid],
+      },
+    });
+    outcome.notes.push(
+      `Isolation proof: ${checks.length} checks passed as the agent user (${checks.filter((c) => c.expected === 'blocked').length} forbidden actions blocked).`,
+    );
+  }
+  return launcher;
+}
+
+async function loadDiff(github: GitHubPort | undefined, ctx: RunContext): Promise<FileDiff[]> {
+  if (github && ctx.pull) {
+    return fromPullFiles(
+      await github.listPullFiles({ owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number }),
+    );
+  }
+  // No pull request (a local run, a push): review the last commit.
+  const text = await execText(
+    await resolveTool('git'),
+    ['diff', '--no-color', '--no-ext-diff', 'HEAD~1', 'HEAD'],
+    ctx.workspace,
+  ).catch(() => '');
+  return parseUnifiedDiff(text);
+}
+
+/** Every value that must never appear in anything we emit. */
+function secretValues(settings: Settings, proxyToken: string, withheld: string[]): string[] {
+  const values = [settings.anthropicApiKey, settings.githubToken, proxyToken];
+  for (const name of withheld) {
+    const value = process.env[name];
+    if (value && looksLikeCredential(name, value)) values.push(value);
+  }
+  return values.filter((v) => v.length > 0);
+}
+
+function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings): string | undefined {
+  const result = audit.result;
+  if (exit.spawnError)
+    return `Claude Code could not be started: ${exit.spawnError}. Set 'claude-path' or put 'claude' on PATH.`;
+  if (exit.timedOut)
+    return `The agent did not finish within timeout-minutes (${settings.timeoutMinutes}); its whole process tree was killed.`;
+  if (!result) {
+    return `Claude Code ended (exit code ${exit.code ?? 'none'}, signal ${exit.signal ?? 'none'}) without a result. Last output: ${exit.stderrTail.trim().slice(-500) || '(nothing)'}`;
+  }
+  if (result.is_error) {
+    const status = result.api_error_status ? ` (model API status ${result.api_error_status})` : '';
+    return `Claude Code reported an error${status}: ${result.subtype}${result.result ? ` — ${String(result.result).slice(0, 500)}` : ''}`;
+  }
+  if (result.subtype === 'error_max_turns')
+    return `The agent hit max-turns (${settings.maxTurns}) before answering.`;
+  if (result.subtype !== 'success') return `Claude Code ended with '${result.subtype}'.`;
+  if (result.structured_output === undefined)
+    return 'The agent ended without calling StructuredOutput: there is no review to report.';
+  return undefined;
+}
+
+/** Undo what main set up; each step on its own, failures become warnings (post tries again). */
+async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
+  if (teardown.launcher) {
+    try {
+      await teardown.launcher.teardown();
+    } catch (err) {
+      core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
+    }
+  }
+  if (teardown.proxy) {
+    const summary = await teardown.proxy.stop().catch(() => undefined);
+    if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
+  }
+  if (teardown.credentials) {
+    try {
+      await restoreCheckoutCredentials(teardown.credentials.backup);
+    } catch (err) {
+      core.warning(
+        `Restoring checkout credentials failed (the post step will retry): ${(err as Error).message}`,
+      );
+    }
+  }
+  saveState('mainDone', 'true');
+}
+
+function reportInput(outcome: Outcome): ReportInput {
+  return {
+    conclusion: outcome.conclusion,
+    error: outcome.error,
+    isolation: outcome.isolation,
+    gate: outcome.gate,
+    rejected: outcome.rejected,
+    run: outcome.run,
+    withheldEnv: outcome.withheldEnv,
+    notes: outcome.notes,
+  };
+}
+
+/** Stage 13: the job summary, the findings file and the outputs — written only after the agent ended. */
+async function report(settings: Settings | undefined, outcome: Outcome) {
+  const redact = (t: string) => (outcome.redactor ? outcome.redactor.redact(t).text : t);
+  if (outcome.error) outcome.error = redact(outcome.error);
+  const findings = [...(outcome.gate?.inline ?? []), ...(outcome.gate?.summaryOnly ?? [])];
+  const maxSeverity = findings.reduce<Severity | undefined>(
+    (max, f) => (!max || severityRank(f.severity) > severityRank(max) ? f.severity : max),
+    undefined,
+  );
+  try {
+    if (outcome.findingsFile) {
+      writeFileSync(
+        outcome.findingsFile,
+        JSON.stringify(
+          { conclusion: outcome.conclusion, summary: outcome.gate?.summary ?? '', findings },
+          null,
+          2,
+        ),
+        { mode: 0o600 },
+      );
+      core.setOutput('findings-file', outcome.findingsFile);
+    }
+    await writeJobSummary(renderJobSummary(reportInput(outcome)));
+  } catch (err) {
+    core.warning(`Writing the report failed: ${(err as Error).message}`);
+  }
+  core.setOutput('conclusion', outcome.conclusion);
+  core.setOutput('findings-count', String(findings.length));
+  core.setOutput('max-severity', maxSeverity ?? '');
+  core.setOutput('denied-count', String(outcome.run?.deniedCount ?? 0));
+  core.setOutput('cost-usd', outcome.costUsd.toFixed(4));
+  core.setOutput('isolation', outcome.isolation);
+
+  if (outcome.conclusion === 'failed') {
+    core.setFailed(`claude-guard: ${outcome.error ?? 'the run failed'}`);
+    return;
+  }
+  const threshold = settings?.failOnSeverity ?? 'none';
+  if (threshold !== 'none' && maxSeverity && severityRank(maxSeverity) >= severityRank(threshold)) {
+    core.setFailed(`claude-guard: a ${maxSeverity} finding is at or above fail-on-severity (${threshold}).`);
+  }
+}
