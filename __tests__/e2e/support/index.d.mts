@@ -247,7 +247,11 @@ export interface RunActionOptions {
   /** Called before the main step, e.g. to plant files in HOME or RUNNER_TEMP. */
   setup?: (dirs: RunnerDirs) => void | Promise<void>;
   /** Called between the main and the post step, as a later step of the job would run; its result is `betweenSteps`. */
-  afterMain?: (r: { outputs: Record<string, string>; state: Record<string, string>; runnerTemp: string }) => unknown;
+  afterMain?: (r: {
+    outputs: Record<string, string>;
+    state: Record<string, string>;
+    runnerTemp: string;
+  }) => unknown;
 }
 export interface ActionRun extends RunnerDirs {
   main: StepResult;
