@@ -85,15 +85,22 @@ export function validateReview(output: unknown): ValidatedReview {
     throw new Error('the agent returned no structured review (expected an object with summary and findings)');
   }
   const o = output as Record<string, unknown>;
-  if (typeof o.summary !== 'string') throw new Error('the agent\'s structured review has no "summary" string');
+  if (typeof o.summary !== 'string')
+    throw new Error('the agent\'s structured review has no "summary" string');
   if (!Array.isArray(o.findings)) throw new Error('the agent\'s structured review has no "findings" array');
   const findings: Finding[] = [];
   const rejected: RejectedFinding[] = [];
   o.findings.forEach((f, index) => {
     if (!validateFinding(f)) {
-      rejected.push({ index, reason: ajv.errorsText(validateFinding.errors, { dataVar: `findings[${index}]` }) });
+      rejected.push({
+        index,
+        reason: ajv.errorsText(validateFinding.errors, { dataVar: `findings[${index}]` }),
+      });
     } else if (f.end_line !== undefined && f.end_line < f.line) {
-      rejected.push({ index, reason: `findings[${index}].end_line (${f.end_line}) is before line (${f.line})` });
+      rejected.push({
+        index,
+        reason: `findings[${index}].end_line (${f.end_line}) is before line (${f.line})`,
+      });
     } else {
       findings.push(f);
     }
