@@ -1,0 +1,115 @@
+/**
+ * Injection signals: flags (never drops) untrusted text that reads like a prompt-injection attempt —
+ * instructions addressed to an AI, chat-template role markers, requests for secrets or the
+ * environment, tool-call syntax, fetch-and-run shell idioms, and known exfiltration hosts. Run it on
+ * SANITISED text (see sanitize.ts), so entity-encoded, zero-width-split or fullwidth spellings are
+ * already folded to what they look like.
+ *
+ * The result is reporting, not a defence: a flagged PR is still reviewed, and the containment
+ * (threat-model rows S1–S10, X1–X7) holds whether or not anything is flagged. It makes an attempt
+ * visible to people (job summary) and tells the model which parts of its data are hostile (X5).
+ *
+ * Patterns need an injection-specific phrase, not a single common word ("environment", "token",
+ * "ignore"), to keep false positives on ordinary PR descriptions low. Every pattern is a literal-led
+ * regex with bounded gaps (no nested unbounded quantifiers), so matching is linear in the text.
+ * Excerpts are attacker text: render them escaped (e.g. in a code span), never as markdown.
+ */
+
+export interface InjectionSignal {
+  kind: string;
+  /** The match with a little context, whitespace collapsed, at most MAX_EXCERPT UTF-16 units. */
+  excerpt: string;
+}
+
+export const MAX_EXCERPT = 80;
+const CONTEXT = 20;
+
+const SIGNALS: { kind: string; pattern: RegExp }[] = [
+  // Instructions addressed to an AI.
+  {
+    kind: 'override-instructions',
+    pattern:
+      /\b(?:ignore|disregard|forget|override|skip)\s+(?:(?:all|any|of|the|these|those|my|your)\s+){0,3}(?:previous|prior|above|earlier|preceding|original|system|your|all)\s+(?:instructions?|prompts?|directives?|guidelines|commands)\b/i,
+  },
+  {
+    kind: 'new-role',
+    pattern:
+      /\byou\s+are\s+now\s+(?:an?|the|in|my|no\s+longer|acting|operating|free|unrestricted|jailbroken|dan)\b|\bfrom\s+now\s+on,?\s+you\s+(?:are|will|must|should)\b/i,
+  },
+  {
+    kind: 'system-prompt',
+    pattern: /\bsystem\s+prompt\b|\b(?:new|updated|real|actual|hidden|secret)\s+instructions\s*:/i,
+  },
+  {
+    kind: 'addressed-to-ai',
+    pattern:
+      /\bas\s+an?\s+(?:ai|llm|(?:large\s+)?language\s+model)\b|(?:^|[.!?][ \t]+)(?:(?:hey|hi|dear|attention)[ \t]+)?(?:claude|chatgpt|copilot|gemini|ai\s+(?:assistant|agent|reviewer|model))[ \t]*[,:]|\bclaude\s*,\s*(?:please|ignore|you|now|run|print|do|execute|read|write|output|send)\b|\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:ai|llm|claude|assistant|agent|ai\s+reviewer|language\s+model)s?\b/im,
+  },
+  {
+    kind: 'role-marker',
+    pattern:
+      /^[ \t]*(?:assistant|human)[ \t]*:|<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:system|system-reminder|instructions?|assistant|human)>/im,
+  },
+  { kind: 'delimiter-spoof', pattern: /\buntrusted-data\b/i },
+  // Requests for secrets or the environment.
+  {
+    kind: 'secret-request',
+    pattern:
+      /\b(?:print|cat|echo|dump|show|list|output|reveal|display|leak|exfiltrate|send|post|upload|paste|tell\s+me|give\s+me|what\s+(?:is|are))\b[^\n]{0,40}?(?:\b(?:printenv|env\s+vars?|environment\s+variables?|secrets?|credentials|private\s+keys?|api[\s_-]?keys?|(?:access|auth|api|bearer|github|npm|oauth)[\s_-]?tokens?)\b|\bthe\s+env\b|\bprocess\.env\b|\bos\.environ\b)/i,
+  },
+  {
+    kind: 'secret-name',
+    pattern:
+      /\b(?:GITHUB_TOKEN|GH_TOKEN|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_(?:TOKEN|URL)|ANTHROPIC_API_KEY|CLAUDE_CODE_OAUTH_TOKEN|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|NPM_TOKEN|NODE_AUTH_TOKEN)\b/i,
+  },
+  {
+    kind: 'secret-file',
+    pattern:
+      /\/proc\/(?:self|thread-self|\d+|\$\{?\w+\}?|\*)\/|\b(?:id_rsa|id_ed25519|id_ecdsa)\b|\.git-credentials\b|~\/\.ssh\/|\.aws\/credentials\b|\.docker\/config\.json\b|\b(?:cat|less|more|head|tail|base64|xxd|strings|print|dump|upload|send|exfiltrate)\s+\S{0,80}?(?:\.env\b|\.npmrc\b|\.netrc\b|credentials\b)/i,
+  },
+  // Tool-call syntax and fetch-and-run idioms.
+  {
+    kind: 'tool-call',
+    pattern: /<\/?(?:[a-z]+:)?(?:function_calls|invoke|parameter)\b|\btool_(?:use|call|result)\b/i,
+  },
+  {
+    kind: 'remote-fetch',
+    pattern:
+      /\b(?:curl|wget|invoke-webrequest|iwr)\b[^\n]{0,60}?\bhttps?:\/\/|\b(?:curl|wget)\s+(?:-\S+\s+){0,8}[\w-]+(?:\.[\w-]+)+\/|\/dev\/(?:tcp|udp)\//i,
+  },
+  {
+    kind: 'pipe-to-shell',
+    pattern:
+      /\|[ \t]*(?:sudo[ \t]+)?(?:ba|z|da|k)?sh\b(?![ \t]*\|)|\bbase64\s+(?:-d|-D|--decode)\b|\beval\s*\(\s*atob\b/i,
+  },
+  // Hosts used to receive exfiltrated data.
+  {
+    kind: 'exfil-host',
+    pattern:
+      /\b(?:webhook\.site|requestbin|pipedream\.net|ngrok|pastebin\.com|burpcollaborator|oastify\.com|interactsh|interact\.sh|oast\.(?:pro|live|site|online|fun|me)|canarytokens|beeceptor|hookbin|requestcatcher|transfer\.sh)\b/i,
+  },
+];
+
+/** At most one signal per pattern (its first match), in pattern order. */
+export function detectInjectionSignals(text: string): InjectionSignal[] {
+  const found: InjectionSignal[] = [];
+  for (const { kind, pattern } of SIGNALS) {
+    const m = pattern.exec(text);
+    if (m) found.push({ kind, excerpt: excerpt(text, m.index, m.index + m[0].length) });
+  }
+  return found;
+}
+
+function excerpt(text: string, start: number, end: number): string {
+  const s = text
+    .slice(boundary(text, Math.max(0, start - CONTEXT)), boundary(text, Math.min(text.length, end + CONTEXT)))
+    .replace(/\s+/g, ' ')
+    .trim();
+  return s.length <= MAX_EXCERPT ? s : s.slice(0, boundary(s, MAX_EXCERPT - 1)) + '…';
+}
+
+/** `at`, moved back one unit if it would split a surrogate pair. */
+function boundary(text: string, at: number): number {
+  const code = text.charCodeAt(at);
+  return at > 0 && code >= 0xdc00 && code <= 0xdfff ? at - 1 : at;
+}
