@@ -210,3 +210,47 @@ describe('createGitHub', () => {
     });
   });
 });
+
+describe('getCollaboratorPermission', () => {
+  test.each([
+    [
+      'a built-in role_name wins over the legacy permission',
+      { role_name: 'maintain', permission: 'write' },
+      'maintain',
+    ],
+    [
+      'triage is reported as triage, not its legacy read',
+      { role_name: 'triage', permission: 'read' },
+      'triage',
+    ],
+    [
+      'a custom role falls back to its legacy base permission',
+      { role_name: 'auditor', permission: 'read' },
+      'read',
+    ],
+    ['without role_name the legacy permission is used', { permission: 'admin' }, 'admin'],
+    ['an unrecognised answer counts as no access', { role_name: 'x', permission: 'y' }, 'none'],
+  ])('%s', async (_name, body, expected) => {
+    const { origin, seen } = await serve(() => ({
+      status: 200,
+      body: { ...body, user: { login: 'dependabot[bot]' } },
+    }));
+    expect(await client(origin).getCollaboratorPermission(pr, 'dependabot[bot]')).toBe(expected);
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'GET /repos/o/r/collaborators/dependabot%5Bbot%5D/permission',
+    ]);
+  });
+
+  test('a 404 (not a collaborator, or no such user) is "none", without retrying', async () => {
+    const { origin, seen } = await serve(() => ({ status: 404, body: { message: 'Not Found' } }));
+    expect(await client(origin).getCollaboratorPermission(pr, 'stranger')).toBe('none');
+    expect(seen).toHaveLength(1);
+  });
+
+  test('any other failure is an error naming the operation', async () => {
+    const { origin } = await serve(() => ({ status: 401, body: { message: 'Bad credentials' } }));
+    await expect(client(origin).getCollaboratorPermission(pr, 'u')).rejects.toThrow(
+      "could not read the actor's repository permission (HTTP 401)",
+    );
+  });
+});

@@ -57,6 +57,9 @@ export interface IssueComment {
   authorAssociation: string;
 }
 
+/** A collaborator's role on a repository, highest first. */
+export type RepoPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
 export interface Posted {
   id: number;
   url: string;
@@ -69,6 +72,8 @@ export interface GitHubPort {
   listIssueComments(pr: PullRef): Promise<IssueComment[]>;
   createIssueComment(pr: PullRef, body: string): Promise<Posted>;
   updateIssueComment(repo: RepoRef, id: number, body: string): Promise<Posted>;
+  /** `username`'s role on `repo`; 'none' for someone who is not a collaborator (or does not exist). */
+  getCollaboratorPermission(repo: RepoRef, username: string): Promise<RepoPermission>;
 }
 
 export interface Logger {
@@ -98,7 +103,8 @@ type Operation =
   | 'create a review'
   | 'list comments'
   | 'create a comment'
-  | 'update a comment';
+  | 'update a comment'
+  | "read the actor's repository permission";
 
 /** The workflow permission each operation needs. */
 const PERMISSION: Record<Operation, string> = {
@@ -107,7 +113,12 @@ const PERMISSION: Record<Operation, string> = {
   'list comments': 'pull-requests: read',
   'create a comment': 'pull-requests: write',
   'update a comment': 'pull-requests: write',
+  // The endpoint needs only repository metadata, which every workflow token can read.
+  "read the actor's repository permission": 'contents: read',
 };
+
+const PERMISSIONS: readonly RepoPermission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
+const asPermission = (value: unknown): RepoPermission | undefined => PERMISSIONS.find((p) => p === value);
 
 /** GitHub refused an operation because the token lacks a permission; the message says what to add. */
 export class GitHubPermissionError extends Error {
@@ -275,6 +286,23 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
           body,
         });
         return { id: data.id, url: data.html_url };
+      }),
+
+    getCollaboratorPermission: (repo, username) =>
+      call("read the actor's repository permission", async () => {
+        try {
+          const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+            owner: repo.owner,
+            repo: repo.repo,
+            username,
+          });
+          // role_name names custom roles too; those fall back to their legacy base `permission`.
+          // Anything unrecognised counts as no access.
+          return asPermission(data.role_name) ?? asPermission(data.permission) ?? 'none';
+        } catch (error) {
+          if (statusOf(error) === 404) return 'none';
+          throw error;
+        }
       }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * A stateful in-memory GitHubPort for unit tests: pull request files, reviews and conversation
  * comments live in plain arrays the test can seed and inspect; every call is logged in `calls`;
- * `failures` makes an operation throw (e.g. a GitHubPermissionError).
+ * `failures` makes an operation throw (e.g. a GitHubPermissionError); `permissions` seeds collaborator roles.
  */
 import type {
   GitHubPort,
@@ -9,6 +9,7 @@ import type {
   Posted,
   PullFile,
   PullRef,
+  RepoPermission,
   RepoRef,
   ReviewRequest,
 } from './client.js';
@@ -30,6 +31,8 @@ export class FakeGitHub implements GitHubPort {
   readonly comments: FakeComment[] = [];
   readonly calls: Op[] = [];
   readonly failures: Partial<Record<Op, Error>> = {};
+  /** Collaborator roles by login (matched case-insensitively); anyone else has 'none'. */
+  readonly permissions: Record<string, RepoPermission> = {};
   private nextId = 1000;
 
   /** Seed a comment as someone else would have written it. */
@@ -81,5 +84,11 @@ export class FakeGitHub implements GitHubPort {
     if (!c) throw new Error(`fake GitHub: no comment ${id} in ${repo.owner}/${repo.repo}`);
     c.body = body;
     return this.posted(id);
+  }
+
+  async getCollaboratorPermission(_repo: RepoRef, username: string): Promise<RepoPermission> {
+    this.enter('getCollaboratorPermission');
+    const login = Object.keys(this.permissions).find((k) => k.toLowerCase() === username.toLowerCase());
+    return login === undefined ? 'none' : this.permissions[login];
   }
 }
