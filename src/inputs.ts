@@ -12,6 +12,7 @@ import type { Severity } from './findings/schema.js';
 import { SEVERITIES } from './findings/schema.js';
 import { validateClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
 import { validateUserRule } from './policy/permissions.js';
+import { PINNED_CLAUDE_VERSION } from './install/pinned.js';
 
 export type Mode = 'review' | 'custom';
 export type IsolationLevel = 'strict' | 'sandbox' | 'rules-only';
@@ -46,6 +47,19 @@ export interface Settings {
   isolation: 'auto' | IsolationLevel;
   /** Fail when the level reached is below this. */
   requireIsolation?: IsolationLevel;
+  /** Exact Claude Code version to install when claudePath is unset (the pinned one by default). */
+  claudeVersion: string;
+  /** Sanitised PR title/body/commit subjects go into the prompt as a delimited data block. */
+  includePrDescription: boolean;
+  /** Inline review comments per run, 0..100. */
+  maxComments: number;
+  /** Run on pull_request_target / workflow_run / fork PRs (read-only, strict where possible). */
+  allowUntrustedPr: boolean;
+  /** Bot logins allowed to trigger a run (lower-cased). */
+  allowedBots: string[];
+  auditWorkflow: 'warn' | 'fail' | 'off';
+  /** Fail the step when the rules denied any tool call. */
+  failOnDenial: boolean;
 }
 
 /** Reads one raw input (core.getInput semantics: trimmed, '' when unset). */
@@ -79,6 +93,13 @@ export const INPUT_NAMES = [
   'budget-usd',
   'isolation',
   'require-isolation',
+  'claude-version',
+  'include-pr-description',
+  'max-comments',
+  'allow-untrusted-pr',
+  'allowed-bots',
+  'audit-workflow',
+  'fail-on-denial',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -119,6 +140,36 @@ function number(
     : value > opts.min && value <= opts.max;
   if (!pattern.test(raw) || !inRange) throw new InputError(name, `'${raw}' is not accepted; use ${what}.`);
   return value;
+}
+
+/** The `claude-version` input: '' → the pinned version; otherwise an exact version, not a range or tag. */
+export function resolveClaudeVersion(raw: string): string {
+  const version = raw.trim().replace(/^v/, '');
+  if (version === '') return PINNED_CLAUDE_VERSION;
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
+    throw new InputError(
+      'claude-version',
+      `'${raw}' is not an exact version; use one like ${PINNED_CLAUDE_VERSION}.`,
+    );
+  }
+  return version;
+}
+
+/** GitHub logins (bots end in [bot]), one per line or comma-separated. No wildcards: each bot is a trust decision. */
+function botLogins(raw: string): string[] {
+  const logins = raw
+    .split(/[\n,]/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  for (const login of logins) {
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/.test(login)) {
+      throw new InputError(
+        'allowed-bots',
+        `'${login}' is not a GitHub login such as dependabot[bot] (wildcards are not accepted).`,
+      );
+    }
+  }
+  return logins.map((l) => l.toLowerCase());
 }
 
 function lines(raw: string): string[] {
@@ -230,5 +281,12 @@ export function readSettings(getInput: GetInput): Settings {
     budgetUsd: number('budget-usd', get('budget-usd'), 5, { integer: false, min: 0, max: 10000 }),
     isolation,
     requireIsolation: optionalRequiredLevel(get('require-isolation'), isolation),
+    claudeVersion: resolveClaudeVersion(get('claude-version')),
+    includePrDescription: boolean('include-pr-description', get('include-pr-description'), true),
+    maxComments: number('max-comments', get('max-comments'), 25, { integer: true, min: 0, max: 100 }),
+    allowUntrustedPr: boolean('allow-untrusted-pr', get('allow-untrusted-pr'), false),
+    allowedBots: botLogins(get('allowed-bots')),
+    auditWorkflow: choice('audit-workflow', get('audit-workflow'), ['warn', 'fail', 'off'], 'warn'),
+    failOnDenial: boolean('fail-on-denial', get('fail-on-denial'), false),
   };
 }
