@@ -6,7 +6,8 @@
 import * as core from '@actions/core';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { AGENT_PGID_FILE, readState } from './state.js';
+import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, readState } from './state.js';
+import { restoreInstructions, type PinRecord } from './isolation/agent-instructions.js';
 import { killGroup } from './agent/claude-cli.js';
 import { parseBackup, restoreCheckoutCredentials } from './isolation/credentials.js';
 import { undoIsolation, type UndoRecord } from './isolation/launcher.js';
@@ -21,6 +22,7 @@ export async function cleanup(env: NodeJS.ProcessEnv = process.env): Promise<voi
     ['stop the key proxy', () => stopProxy(readState('proxyPid', env))],
     ['undo isolation', () => undoIsolationFromState(readState('undo', env))],
     ['restore checkout credentials', () => restoreCredentials(runDir)],
+    ['restore agent-instruction files', () => restoreInstructionFiles(runDir)],
     ['remove generated files', () => removeRunDir(runDir, env.RUNNER_TEMP)],
   ];
   for (const [name, action] of stages) {
@@ -77,6 +79,14 @@ async function restoreCredentials(runDir: string): Promise<string | undefined> {
   const backup = parseBackup(readFileSync(file, 'utf8'));
   const outcomes = await restoreCheckoutCredentials(backup);
   return outcomes.map((o) => `${o.file}: ${o.outcome}`).join('; ') || 'nothing to restore';
+}
+
+/** Put the PR's CLAUDE.md & co. back if main could not (idempotent). */
+async function restoreInstructionFiles(runDir: string): Promise<string | undefined> {
+  const file = runDir && path.join(runDir, INSTRUCTIONS_FILE);
+  if (!file || !existsSync(file)) return undefined;
+  await restoreInstructions(JSON.parse(readFileSync(file, 'utf8')) as PinRecord);
+  return "the PR's versions are in place";
 }
 
 /** Remove the run directory — only if it really is ours: a claude-guard-* directory directly under RUNNER_TEMP. */

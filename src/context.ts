@@ -13,6 +13,9 @@ export interface PullRequestRef {
   headSha: string;
   /** `owner/name` of the head repository (differs from the base for fork PRs). */
   headRepo: string;
+  /** Untrusted text: the PR author wrote it. Sanitised before it goes anywhere near the prompt. */
+  title: string;
+  body: string;
 }
 
 export interface RunContext {
@@ -27,6 +30,8 @@ export interface RunContext {
   workspace: string;
   runnerTemp: string;
   actor: string;
+  /** The event payload as the runner wrote it (untrusted fields included). */
+  payload: unknown;
   pull?: PullRequestRef;
 }
 
@@ -40,6 +45,8 @@ export function parsePullRequest(payload: unknown, repository: string): PullRequ
   const pr = (payload as { pull_request?: Record<string, unknown> } | null)?.pull_request as
     | {
         number?: unknown;
+        title?: unknown;
+        body?: unknown;
         base?: { sha?: unknown };
         head?: { sha?: unknown; repo?: { full_name?: unknown } | null };
       }
@@ -52,7 +59,17 @@ export function parsePullRequest(payload: unknown, repository: string): PullRequ
     );
   }
   const headRepo = typeof pr.head.repo?.full_name === 'string' ? pr.head.repo.full_name : '';
-  return { owner, repo, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha, headRepo };
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    owner,
+    repo,
+    number: pr.number,
+    baseSha: pr.base.sha,
+    headSha: pr.head.sha,
+    headRepo,
+    title: text(pr.title),
+    body: text(pr.body),
+  };
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
@@ -82,6 +99,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     runnerTemp: required(env, 'RUNNER_TEMP'),
     actor: env.GITHUB_ACTOR ?? '',
+    payload,
     pull: parsePullRequest(payload, repository),
   };
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
-import { AGENT_PGID_FILE, saveState } from './state.js';
+import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
 import {
   buildSettingsDocument,
@@ -31,8 +31,7 @@ import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
 import { gateFindings } from './findings/gate.js';
 import { createGitHub, type GitHubPort } from './github/client.js';
-import { buildReview, postReview } from './report/review.js';
-import { renderSummaryComment, upsertSummaryComment } from './report/summary-comment.js';
+import { renderSummaryComment } from './report/summary-comment.js';
 import { renderJobSummary, writeJobSummary } from './report/job-summary.js';
 import type { AgentRun, Conclusion, GateResult, ReportInput } from './report/types.js';
 import { startKeyProxyProcess, type KeyProxyProcess } from './isolation/key-proxy-process.js';
@@ -55,8 +54,20 @@ import {
 } from './isolation/preflight.js';
 import { prepareIsolation, type AgentLauncher } from './isolation/launcher.js';
 import { sandboxSettings } from './isolation/sandbox.js';
-
-const MAX_COMMENTS = 25;
+import type { Capabilities } from './isolation/preflight.js';
+import { guardTrigger, auditCallingWorkflow, type RunConstraints } from './guard.js';
+import { deliverToPullRequest, deliverToRun } from './deliver.js';
+import {
+  instructionChanges,
+  pinInstructionsToBase,
+  restoreInstructions,
+  execGit,
+  type PinRecord,
+} from './isolation/agent-instructions.js';
+import { buildUntrustedContext } from './agent/untrusted-block.js';
+import { installClaude } from './install/claude-install.js';
+import { registryUrl } from './install/npm-registry.js';
+import { actionsToolCache } from './install/tool-cache.js';
 
 const MAX_BODY_CHARS = 8000;
 
@@ -65,6 +76,7 @@ interface Teardown {
   proxy?: KeyProxyProcess;
   launcher?: AgentLauncher;
   credentials?: { backup: CredentialsBackup };
+  instructions?: PinRecord;
 }
 
 interface Outcome {
@@ -78,6 +90,9 @@ interface Outcome {
   costUsd: number;
   isolation: string;
   findingsFile?: string;
+  sarifFile?: string;
+  /** Extra markdown sections for the job summary (e.g. the workflow audit). */
+  sections: string[];
   redactor?: Redactor;
 }
 
@@ -90,6 +105,7 @@ export async function run(): Promise<void> {
     notes: [],
     costUsd: 0,
     isolation: 'none',
+    sections: [],
   };
   let settings: Settings | undefined;
   try {
@@ -134,15 +150,26 @@ async function review(
   teardown: Teardown,
   outcome: Outcome,
 ) {
-  const github = ctx.pull
-    ? createGitHub({ token: settings.githubToken, baseUrl: ctx.apiUrl, log: { warn: core.warning } })
-    : undefined;
+  const github =
+    ctx.pull || process.env.GITHUB_ACTIONS === 'true'
+      ? createGitHub({ token: settings.githubToken, baseUrl: ctx.apiUrl, log: { warn: core.warning } })
+      : undefined;
 
-  // Stage 2: what changed.
+  // Stage 2: may this run go ahead? (trigger, actor, the calling workflow)
+  const capabilities = await probeCapabilities(realSystem);
+  const constraints = await guardTrigger(settings, ctx, github, decideLevel('auto', capabilities).level);
+  const workflowAudit = await auditCallingWorkflow(settings, ctx);
+  outcome.notes.push(...workflowAudit.notes);
+  outcome.sections.push(workflowAudit.markdown);
+
+  // Stage 3: what changed; the PR's agent-instruction files replaced by the base branch's.
   const diff = await loadDiff(github, ctx);
+  const git = await resolveTool('git');
+  await pinInstructions(diff, ctx, runDir, git, teardown, outcome);
+  const untrusted = await untrustedText(settings, ctx, git, outcome);
 
-  // Stage 3: checkout credentials out; the runner's file commands recorded.
-  const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(await resolveTool('git')));
+  // Stage 4: checkout credentials out of the repository's git config.
+  const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
   teardown.credentials = { backup };
   writeFileSync(path.join(runDir, 'credentials.json'), serializeBackup(backup), { mode: 0o600 });
   if (backup.files.some((f) => f.removed.length > 0)) {
@@ -151,7 +178,7 @@ async function review(
     );
   }
 
-  // Stage 4: the key proxy — the agent gets a per-run token, never the key.
+  // Stage 5: the key proxy — the agent gets a per-run token, never the key.
   teardown.proxy = await startKeyProxyProcess({
     nodePath: process.execPath,
     entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
@@ -165,10 +192,10 @@ async function review(
   core.setSecret(teardown.proxy.token);
   const proxyPort = Number(new URL(teardown.proxy.url).port);
 
-  // Stage 5: isolation — the strongest level this machine allows, proven before the agent starts.
-  const launcher = await isolate(settings, ctx, proxyPort, teardown, outcome);
+  // Stage 6: isolation — the strongest level this machine allows, proven before the agent starts.
+  const launcher = await isolate(settings, ctx, capabilities, constraints, proxyPort, teardown, outcome);
 
-  // Stage 6: the policy — our generated settings file is the only source of rules.
+  // Stage 7: the policy — our generated settings file is the only source of rules.
   const rules = buildRules(settings.mode, settings.allowedTools, settings.deniedTools, {
     workspace: ctx.workspace,
     runnerTemp: ctx.runnerTemp,
@@ -180,7 +207,7 @@ async function review(
       : undefined;
   await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox })));
 
-  // Stage 7: the agent's environment, from an allow-list.
+  // Stage 8: the agent's environment, from an allow-list.
   const { env, withheld } = buildChildEnv(process.env, {
     home: launcher.paths.home,
     configDir: launcher.paths.configDir,
@@ -193,12 +220,12 @@ async function review(
   const redactor = createRedactor(secretValues(settings, teardown.proxy.token, withheld));
   outcome.redactor = redactor;
 
-  // Stage 8: run the agent. From here until it ends the action writes nothing to the runner's
+  // Stage 9: run the agent. From here until it ends the action writes nothing to the runner's
   // file commands (state included), so any change to them is the agent's.
   const fileCommands = snapshotFileCommands(process.env);
   const audit = new StreamAudit((t) => redactor.redact(t).text);
   const agent = launcher.wrap(
-    settings.claudePath ?? (await resolveTool('claude', process.env.PATH)),
+    settings.claudePath ?? (await installCli(settings, runDir)),
     buildClaudeArgs({
       settings,
       settingsArgs: settingsCliArgs(
@@ -218,6 +245,7 @@ async function review(
       instructions: settings.prompt,
       files: diff.map((f) => ({ path: f.path, status: f.status })),
       range: ctx.pull ? `${ctx.pull.baseSha}...${ctx.pull.headSha}` : diff.length ? 'HEAD~1...HEAD' : '',
+      untrusted,
     }),
     timeoutMs: settings.timeoutMinutes * 60_000,
     onLine: (line) => audit.push(line),
@@ -236,7 +264,7 @@ async function review(
       );
   }
 
-  // Stage 9: nothing the agent did may reach later steps through the runner's file commands.
+  // Stage 10: nothing the agent did may reach later steps through the runner's file commands.
   const tampered = verifyUnchanged(fileCommands);
   if (tampered.length) {
     discardTampering(fileCommands);
@@ -245,7 +273,7 @@ async function review(
     );
   }
 
-  // Stage 10: the result — a failure is never an empty "clean" review.
+  // Stage 11: the result — a failure is never an empty "clean" review.
   const agentRun = audit.summary(exit.durationMs, agentFailure(exit, audit, settings));
   outcome.run = {
     ...agentRun,
@@ -254,7 +282,7 @@ async function review(
   };
   if (agentRun.error) throw new Error(outcome.run.error);
 
-  // Stage 11: findings are data — validated, confined, capped, neutralised, redacted.
+  // Stage 12: findings are data — validated, confined, capped, neutralised, redacted.
   const { review: result, rejected } = validateReview(audit.result?.structured_output);
   outcome.rejected = rejected;
   const gate = gateFindings({
@@ -262,30 +290,100 @@ async function review(
     diff,
     repoRoot: ctx.workspace,
     redactor,
-    maxComments: MAX_COMMENTS,
+    maxComments: settings.maxComments,
     maxBodyChars: MAX_BODY_CHARS,
     githubHost: ctx.githubHost,
   });
   outcome.gate = gate;
   outcome.conclusion = gate.inline.length + gate.summaryOnly.length > 0 ? 'findings' : 'clean';
 
-  // Stage 12: deliver on the PR.
+  // Stage 13: deliver — annotations and SARIF always, the review and summary comment on the PR.
+  outcome.sarifFile = deliverToRun(gate, ctx, runDir);
   if (github && ctx.pull && settings.comment) {
     const pr = { owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number };
-    await postReview(github, pr, buildReview(gate, { commitId: ctx.pull.headSha }));
-    await upsertSummaryComment(github, pr, renderSummaryComment(reportInput(outcome)));
+    const notes = await deliverToPullRequest(github, pr, ctx.pull.headSha, gate, () =>
+      renderSummaryComment(reportInput(outcome)),
+    );
+    outcome.notes.push(...notes);
   }
+}
+
+/** Install the pinned (or requested) Claude Code, verified, from the tool cache when it is there. */
+async function installCli(settings: Settings, runDir: string): Promise<string> {
+  const installed = await installClaude({
+    version: settings.claudeVersion,
+    registry: registryUrl(),
+    toolCache: actionsToolCache,
+    workDir: runDir,
+  });
+  return installed.path;
+}
+
+/** The PR's CLAUDE.md & co. would be instructions to the agent: run it with the base branch's versions. */
+async function pinInstructions(
+  diff: FileDiff[],
+  ctx: RunContext,
+  runDir: string,
+  git: string,
+  teardown: Teardown,
+  outcome: Outcome,
+): Promise<void> {
+  if (!ctx.pull) return;
+  const changed = instructionChanges(
+    diff.map((f) => ({ path: f.path, status: f.status, previousPath: f.previousPath })),
+  );
+  if (!changed.length) return;
+  const record = await pinInstructionsToBase({
+    workspace: ctx.workspace,
+    baseSha: ctx.pull.baseSha,
+    changed,
+    git: execGit(ctx.workspace, git),
+    backupDir: path.join(runDir, 'instructions'),
+  });
+  teardown.instructions = record;
+  writeFileSync(path.join(runDir, INSTRUCTIONS_FILE), JSON.stringify(record), { mode: 0o600 });
+  outcome.notes.push(
+    `PR changes agent instructions (${changed.map((p) => `\`${p.replace(/`/g, '')}\``).join(', ')}): the agent ran with the base branch's versions.`,
+  );
+}
+
+/** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
+async function untrustedText(settings: Settings, ctx: RunContext, git: string, outcome: Outcome) {
+  if (!settings.includePrDescription || !ctx.pull) return undefined;
+  const log = await execText(
+    git,
+    ['log', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`],
+    ctx.workspace,
+  ).catch(() => '');
+  const context = buildUntrustedContext(
+    { title: ctx.pull.title, body: ctx.pull.body, commits: log.split('\n').filter(Boolean) },
+    { maxChars: 8000 },
+  );
+  outcome.notes.push(...context.removals);
+  for (const signal of context.signals) {
+    outcome.notes.push(
+      `Possible prompt injection in the ${signal.field} (${signal.kind}): \`${signal.excerpt.replace(/[`\r\n]/g, ' ')}\``,
+    );
+  }
+  return context.block;
 }
 
 /** Decide the level (fail closed when an explicit or required level cannot be had), prepare it, prove it. */
 async function isolate(
   settings: Settings,
   ctx: RunContext,
+  capabilities: Capabilities,
+  constraints: RunConstraints,
   proxyPort: number,
   teardown: Teardown,
   outcome: Outcome,
 ): Promise<AgentLauncher> {
-  const decision = decideLevel(settings.isolation, await probeCapabilities(realSystem));
+  const decision = decideLevel(settings.isolation, capabilities);
+  if (constraints.requireIsolation && decision.level !== constraints.requireIsolation) {
+    throw new IsolationError(
+      `This run is on an untrusted trigger and the machine can reach '${constraints.requireIsolation}' isolation, but input 'isolation' asked for '${settings.isolation}': untrusted runs need the strongest level available.`,
+    );
+  }
   if (!meetsRequirement(decision.level, settings.requireIsolation)) {
     throw new IsolationError(
       `Input 'require-isolation': this machine reached '${decision.level}', below the required '${settings.requireIsolation}' (${decision.reasons.join('; ')}).`,
@@ -389,6 +487,15 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
     const summary = await teardown.proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
   }
+  if (teardown.instructions) {
+    try {
+      await restoreInstructions(teardown.instructions);
+    } catch (err) {
+      core.warning(
+        `Restoring the PR's agent-instruction files failed (the post step will retry): ${(err as Error).message}`,
+      );
+    }
+  }
   if (teardown.credentials) {
     try {
       await restoreCheckoutCredentials(teardown.credentials.backup);
@@ -436,7 +543,9 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
       );
       core.setOutput('findings-file', outcome.findingsFile);
     }
-    await writeJobSummary(renderJobSummary(reportInput(outcome)));
+    await writeJobSummary(
+      [renderJobSummary(reportInput(outcome)), ...outcome.sections.filter(Boolean)].join('\n\n'),
+    );
   } catch (err) {
     core.warning(`Writing the report failed: ${(err as Error).message}`);
   }
@@ -446,9 +555,17 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   core.setOutput('denied-count', String(outcome.run?.deniedCount ?? 0));
   core.setOutput('cost-usd', outcome.costUsd.toFixed(4));
   core.setOutput('isolation', outcome.isolation);
+  if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
 
   if (outcome.conclusion === 'failed') {
     core.setFailed(`claude-guard: ${outcome.error ?? 'the run failed'}`);
+    return;
+  }
+  const denied = outcome.run?.deniedCount ?? 0;
+  if (settings?.failOnDenial && denied > 0) {
+    core.setFailed(
+      `claude-guard: the agent attempted ${denied} tool call(s) the rules denied (fail-on-denial); see the audit in the job summary.`,
+    );
     return;
   }
   const threshold = settings?.failOnSeverity ?? 'none';

@@ -30,3 +30,6 @@ export function readState(key: StateKey, env: NodeJS.ProcessEnv = process.env): 
  * the action writes nothing to the runner's file commands, so any change there is the agent's.
  */
 export const AGENT_PGID_FILE = 'agent.pgid';
+
+/** The agent-instruction pin record (JSON) in the run dir: post restores the PR's versions from it. */
+export const INSTRUCTIONS_FILE = 'instructions.json';

@@ -1,7 +1,7 @@
 /**
  * The agent's prompt (sent on stdin). The review task names the changed files and the base..head
- * range; repository content is declared data, not instructions. PR title/body are deliberately not
- * included (untrusted text; a later, sanitised path adds them).
+ * range; repository content is declared data, not instructions. PR title/body/commit subjects come
+ * only sanitised, inside a nonce-delimited data block (agent/untrusted-block.ts).
  */
 import type { Mode } from '../inputs.js';
 
@@ -12,6 +12,8 @@ export interface PromptInput {
   files: { path: string; status: string }[];
   /** git range to inspect, e.g. `abc123...def456`; empty when unknown. */
   range: string;
+  /** The sanitised, nonce-delimited PR title/body/commits block (agent/untrusted-block.ts), if any. */
+  untrusted?: string;
 }
 
 const MAX_FILES_LISTED = 300;
@@ -52,6 +54,7 @@ export function buildPrompt(input: PromptInput): string {
           '',
           inspect,
           'You cannot install packages, use the network, or modify files; do not try.',
+          ...(input.untrusted ? ['', input.untrusted] : []),
           '',
           DATA_NOT_INSTRUCTIONS,
           '',
@@ -68,6 +71,7 @@ export function buildPrompt(input: PromptInput): string {
           '',
           `Files changed in this run's range (${input.files.length}):`,
           fileBlock,
+          ...(input.untrusted ? ['', input.untrusted] : []),
           '',
           DATA_NOT_INSTRUCTIONS,
           '',

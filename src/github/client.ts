@@ -1,8 +1,8 @@
 /**
  * The only place that talks to GitHub. `GitHubPort` is the small interface the rest of the action
  * uses (plain typed objects in and out); `createGitHub` implements it on Octokit with bounded retries
- * on 5xx and rate limits, and turns GitHub's 403 "Resource not accessible by integration" into a
- * GitHubPermissionError that names the missing workflow permission. The token lives only inside the
+ * on 5xx and rate limits, and turns GitHub's 403 "Resource not accessible by integration" (GraphQL: an
+ * error of type FORBIDDEN) into a GitHubPermissionError that names the missing workflow permission. The token lives only inside the
  * Octokit instance; it is never given to the agent (threat model S1) nor put in an error message (X3).
  */
 import * as core from '@actions/core';
@@ -57,6 +57,26 @@ export interface IssueComment {
   authorAssociation: string;
 }
 
+/** An inline comment already on the pull request (GET pulls/{n}/comments). */
+export interface PostedReviewComment {
+  id: number;
+  body: string;
+  path: string;
+  /** null when the comment is outdated (its line is no longer in the diff). */
+  line: number | null;
+  author: string;
+  authorType: string;
+  authorAssociation: string;
+  nodeId?: string;
+}
+
+/** A review thread (GraphQL), identified by its node id and by the REST id of its first comment. */
+export interface ReviewThread {
+  id: string;
+  isResolved: boolean;
+  firstCommentId?: number;
+}
+
 /** A collaborator's role on a repository, highest first. */
 export type RepoPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
@@ -74,6 +94,12 @@ export interface GitHubPort {
   updateIssueComment(repo: RepoRef, id: number, body: string): Promise<Posted>;
   /** `username`'s role on `repo`; 'none' for someone who is not a collaborator (or does not exist). */
   getCollaboratorPermission(repo: RepoRef, username: string): Promise<RepoPermission>;
+  /** Every inline review comment on the pull request, all pages, oldest first. */
+  listReviewComments(pr: PullRef): Promise<PostedReviewComment[]>;
+  /** Every review thread on the pull request, all pages (GraphQL). */
+  listReviewThreads(pr: PullRef): Promise<ReviewThread[]>;
+  /** Marks a review thread resolved (GraphQL `resolveReviewThread`). */
+  resolveReviewThread(threadId: string): Promise<void>;
 }
 
 export interface Logger {
@@ -104,7 +130,10 @@ type Operation =
   | 'list comments'
   | 'create a comment'
   | 'update a comment'
-  | "read the actor's repository permission";
+  | "read the actor's repository permission"
+  | 'list review comments'
+  | 'list review threads'
+  | 'resolve a review thread';
 
 /** The workflow permission each operation needs. */
 const PERMISSION: Record<Operation, string> = {
@@ -115,6 +144,9 @@ const PERMISSION: Record<Operation, string> = {
   'update a comment': 'pull-requests: write',
   // The endpoint needs only repository metadata, which every workflow token can read.
   "read the actor's repository permission": 'contents: read',
+  'list review comments': 'pull-requests: read',
+  'list review threads': 'pull-requests: read',
+  'resolve a review thread': 'pull-requests: write',
 };
 
 const PERMISSIONS: readonly RepoPermission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
@@ -154,13 +186,19 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/** GraphQL answers a missing permission with HTTP 200 and an error of type FORBIDDEN. */
+function graphqlForbidden(error: unknown): boolean {
+  const errors = (error as { errors?: unknown } | null)?.errors;
+  return Array.isArray(errors) && errors.some((e) => (e as { type?: unknown } | null)?.type === 'FORBIDDEN');
+}
+
 async function call<T>(operation: Operation, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     const status = statusOf(error);
     const message = error instanceof Error ? error.message : String(error);
-    if (status === 403 && /Resource not accessible by/i.test(message)) {
+    if ((status === 403 && /Resource not accessible by/i.test(message)) || graphqlForbidden(error)) {
       throw new GitHubPermissionError(operation, PERMISSION[operation]);
     }
     throw new GitHubApiError(operation, status, message);
@@ -179,6 +217,32 @@ function attemptLogger(log: Logger) {
     });
   };
 }
+
+const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $number: Int!, $after: String) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100, after: $after) {
+        nodes { id isResolved comments(first: 1) { nodes { databaseId } } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}`;
+
+interface ReviewThreadsPage {
+  repository: {
+    pullRequest: {
+      reviewThreads: {
+        nodes: { id: string; isResolved: boolean; comments: { nodes: { databaseId: number | null }[] } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    } | null;
+  } | null;
+}
+
+const RESOLVE_THREAD_MUTATION = `mutation ($threadId: ID!) {
+  resolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
+}`;
 
 export function createGitHub(opts: GitHubOptions): GitHubPort {
   const log = opts.log ?? { warn: (m: string) => core.warning(m) };
@@ -303,6 +367,53 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
           if (statusOf(error) === 404) return 'none';
           throw error;
         }
+      }),
+
+    listReviewComments: (pr) =>
+      call('list review comments', async () => {
+        const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
+          owner: pr.owner,
+          repo: pr.repo,
+          pull_number: pr.number,
+          per_page: 100,
+        });
+        return comments.map((c) => ({
+          id: c.id,
+          body: c.body,
+          path: c.path,
+          line: c.line ?? null,
+          author: c.user?.login ?? '',
+          authorType: c.user?.type ?? '',
+          authorAssociation: c.author_association,
+          ...(c.node_id ? { nodeId: c.node_id } : {}),
+        }));
+      }),
+
+    listReviewThreads: (pr) =>
+      call('list review threads', async () => {
+        const threads: ReviewThread[] = [];
+        let after: string | null = null;
+        do {
+          const page: ReviewThreadsPage = await octokit.graphql<ReviewThreadsPage>(REVIEW_THREADS_QUERY, {
+            owner: pr.owner,
+            repo: pr.repo,
+            number: pr.number,
+            after,
+          });
+          const connection = page.repository?.pullRequest?.reviewThreads;
+          if (!connection) throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
+          for (const t of connection.nodes) {
+            const first = t.comments.nodes[0]?.databaseId;
+            threads.push({ id: t.id, isResolved: t.isResolved, ...(first ? { firstCommentId: first } : {}) });
+          }
+          after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
+        } while (after !== null);
+        return threads;
+      }),
+
+    resolveReviewThread: (threadId) =>
+      call('resolve a review thread', async () => {
+        await octokit.graphql(RESOLVE_THREAD_MUTATION, { threadId });
       }),
   };
 }

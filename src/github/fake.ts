@@ -2,22 +2,32 @@
  * A stateful in-memory GitHubPort for unit tests: pull request files, reviews and conversation
  * comments live in plain arrays the test can seed and inspect; every call is logged in `calls`;
  * `failures` makes an operation throw (e.g. a GitHubPermissionError); `permissions` seeds collaborator roles.
+ * Each inline comment of a created review becomes a review comment in its own thread, as on GitHub.
  */
 import type {
   GitHubPort,
   IssueComment,
   Posted,
+  PostedReviewComment,
   PullFile,
   PullRef,
   RepoPermission,
   RepoRef,
   ReviewRequest,
+  ReviewThread,
 } from './client.js';
 
 type Op = keyof GitHubPort;
 
 export interface FakeComment extends IssueComment {
   pr: PullRef;
+}
+
+/** An inline review comment and the one thread it starts. */
+export interface FakeReviewComment extends PostedReviewComment {
+  pr: PullRef;
+  threadId: string;
+  resolved: boolean;
 }
 
 /** The identity the fake posts as: the GITHUB_TOKEN's bot. */
@@ -29,6 +39,7 @@ export class FakeGitHub implements GitHubPort {
   files: PullFile[] = [];
   readonly reviews: { pr: PullRef; review: ReviewRequest; id: number }[] = [];
   readonly comments: FakeComment[] = [];
+  readonly reviewComments: FakeReviewComment[] = [];
   readonly calls: Op[] = [];
   readonly failures: Partial<Record<Op, Error>> = {};
   /** Collaborator roles by login (matched case-insensitively); anyone else has 'none'. */
@@ -40,6 +51,29 @@ export class FakeGitHub implements GitHubPort {
     const c = { ...FAKE_BOT, ...who, pr, id: this.nextId++, body };
     this.comments.push(c);
     return c;
+  }
+
+  /** Seed an inline comment (and its thread) as someone else, or an earlier run, would have written it. */
+  addReviewComment(
+    pr: PullRef,
+    c: { path: string; line: number; body: string },
+    who: Partial<typeof FAKE_BOT> = {},
+  ): FakeReviewComment {
+    const id = this.nextId++;
+    const comment = {
+      ...FAKE_BOT,
+      ...who,
+      path: c.path,
+      line: c.line,
+      body: c.body,
+      pr,
+      id,
+      nodeId: `PRRC_${id}`,
+      threadId: `PRRT_${id}`,
+      resolved: false,
+    };
+    this.reviewComments.push(comment);
+    return comment;
   }
 
   commentsOn(pr: PullRef): FakeComment[] {
@@ -65,6 +99,7 @@ export class FakeGitHub implements GitHubPort {
     this.enter('createReview');
     const id = this.nextId++;
     this.reviews.push({ pr, review: structuredClone(review), id });
+    for (const c of review.comments) this.addReviewComment(pr, c);
     return this.posted(id);
   }
 
@@ -90,5 +125,26 @@ export class FakeGitHub implements GitHubPort {
     this.enter('getCollaboratorPermission');
     const login = Object.keys(this.permissions).find((k) => k.toLowerCase() === username.toLowerCase());
     return login === undefined ? 'none' : this.permissions[login];
+  }
+
+  async listReviewComments(pr: PullRef): Promise<PostedReviewComment[]> {
+    this.enter('listReviewComments');
+    return this.reviewComments
+      .filter((c) => samePr(c.pr, pr))
+      .map(({ pr: _pr, threadId: _t, resolved: _r, ...c }) => c);
+  }
+
+  async listReviewThreads(pr: PullRef): Promise<ReviewThread[]> {
+    this.enter('listReviewThreads');
+    return this.reviewComments
+      .filter((c) => samePr(c.pr, pr))
+      .map((c) => ({ id: c.threadId, isResolved: c.resolved, firstCommentId: c.id }));
+  }
+
+  async resolveReviewThread(threadId: string): Promise<void> {
+    this.enter('resolveReviewThread');
+    const c = this.reviewComments.find((x) => x.threadId === threadId);
+    if (!c) throw new Error(`fake GitHub: no review thread ${threadId}`);
+    c.resolved = true;
   }
 }

@@ -3,6 +3,7 @@
  * bundled action run through the runner emulation against the real Claude Code CLI. Canary secrets
  * are planted in the job environment and on disk; `leaks()` lists every place one showed up.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,11 +48,25 @@ export interface ScenarioOptions {
   inputs?: Record<string, string>;
   env?: Record<string, string>;
   githubPermissions?: { 'pull-requests'?: 'write' | 'read' };
+  /** login → repository permission, merged over octocat: write. */
+  collaborators?: Record<string, string>;
+  /** Event name and extra payload fields (merged over the pull_request payload). */
+  event?: { name?: string; payload?: Record<string, unknown> };
   /** Reuse a fake (second run on the same PR). */
   github?: GitHubFake;
   repo?: PullRepo;
   setup?: Parameters<typeof runAction>[0]['setup'];
   timeoutMs?: number;
+  /**
+   * Plant what actions/checkout leaves (S4): an `http.https://github.com/.extraheader` in the
+   * workspace's .git/config, and `$RUNNER_TEMP/git-credentials-<uuid>.config` holding another header,
+   * named by an `includeIf.gitdir:` in .git/config. Both values are canaries (added to `secrets`).
+   */
+  checkoutCredentials?: boolean;
+  /** Secret values the `setup` hook plants, so that `leaks()` looks for them too. */
+  extraSecrets?: string[];
+  /** Files the `setup` hook plants in RUNNER_TEMP (they hold canaries by design, so `leaks()` skips them). */
+  plantedFiles?: string[];
 }
 
 export interface Scenario {
@@ -63,6 +78,8 @@ export interface Scenario {
   canaries: Record<string, string>;
   /** Every secret value planted (canaries, API key, runner tokens, on-disk canary). */
   secrets: string[];
+  /** Planted files under RUNNER_TEMP that `leaks()` does not count as left behind. */
+  planted?: string[];
   /** The findings file as a later step saw it ('' when none). */
   findingsFile: string;
   /** The agent's process group id, as main left it for post (0 when the agent never started). */
@@ -100,16 +117,21 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
         headRepo: `${OWNER}/${REPO}`,
       },
       permissions: o.githubPermissions,
+      // The triggering actor (the runner's GITHUB_ACTOR) is a collaborator with write access.
+      collaborators: { octocat: 'write', ...o.collaborators },
     }));
   const onDisk = `canary-on-disk-${Math.random().toString(36).slice(2)}`;
+  const checkout = o.checkoutCredentials ? checkoutCanaries() : undefined;
+  const plantedPaths = [...(o.plantedFiles ?? [])];
   const run = await runAction({
     actionDir: ROOT,
     cwd: repo.dir,
     githubApiUrl: github.url,
     githubToken: github.token,
     event: {
-      name: 'pull_request',
+      name: o.event?.name ?? 'pull_request',
       payload: {
+        sender: { login: 'octocat', type: 'User' },
         action: 'synchronize',
         number: PR_NUMBER,
         pull_request: {
@@ -118,6 +140,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
           head: { sha: repo.headSha, ref: 'feature', repo: { full_name: `${OWNER}/${REPO}` } },
         },
         repository: { full_name: `${OWNER}/${REPO}`, owner: { login: OWNER }, name: REPO },
+        ...o.event?.payload,
       },
     },
     inputs: {
@@ -140,10 +163,18 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
         `[default]\naws_secret_access_key = ${onDisk}\n`,
       );
       fs.writeFileSync(path.join(dirs.runnerTemp, 'step-script.sh'), `export SECRET=${onDisk}\n`);
+      if (checkout) plantedPaths.push(plantCheckoutCredentials(repo.dir, dirs.runnerTemp, checkout.headers));
       await o.setup?.(dirs);
     },
   });
-  const secrets = [...Object.values(planted), ...Object.values(run.runnerSecrets), apiKey, onDisk];
+  const secrets = [
+    ...Object.values(planted),
+    ...Object.values(run.runnerSecrets),
+    apiKey,
+    onDisk,
+    ...(checkout?.values ?? []),
+    ...(o.extraSecrets ?? []),
+  ];
   return {
     run,
     model,
@@ -152,6 +183,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
     apiKey,
     canaries: planted,
     secrets,
+    planted: plantedPaths,
     ...(run.betweenSteps as { findingsFile: string; agentPgid: number }),
     close: async () => {
       await model.close();
@@ -160,6 +192,32 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
       if (!o.repo) repo.cleanup();
     },
   };
+}
+
+/** Two distinct checkout headers (`basic base64(x-access-token:<token>)`) and every form worth looking for. */
+function checkoutCanaries(): { headers: [string, string]; values: string[] } {
+  const token = () => `ghs_canaryCheckout${Math.random().toString(36).slice(2)}abcdefgh`;
+  const tokens = [token(), token()];
+  const basics = tokens.map((t) => Buffer.from(`x-access-token:${t}`).toString('base64'));
+  return {
+    headers: [`AUTHORIZATION: basic ${basics[0]}`, `AUTHORIZATION: basic ${basics[1]}`],
+    values: [...tokens, ...basics],
+  };
+}
+
+/**
+ * What actions/checkout leaves: checkout < v6 puts the header in .git/config; v6+ writes it to
+ * RUNNER_TEMP/git-credentials-<uuid>.config and includes that file from .git/config. Returns the file.
+ */
+function plantCheckoutCredentials(workspace: string, runnerTemp: string, headers: [string, string]): string {
+  const file = path.join(runnerTemp, `git-credentials-${crypto.randomUUID()}.config`);
+  fs.writeFileSync(file, `[http "https://github.com/"]\n\textraheader = ${headers[1]}\n`, { mode: 0o600 });
+  fs.appendFileSync(
+    path.join(workspace, '.git', 'config'),
+    `[http "https://github.com/"]\n\textraheader = ${headers[0]}\n` +
+      `[includeIf "gitdir:${workspace}/.git/"]\n\tpath = ${file}\n`,
+  );
+  return file;
 }
 
 function readIfExists(file: string | undefined): string {
@@ -176,7 +234,7 @@ export function leaks(s: Scenario): string[] {
     ['GitHub state', JSON.stringify(s.github.state)],
     ['GITHUB_ENV', s.run.envFile],
     ['model requests (bodies)', JSON.stringify(s.model.requests.map((r) => r.body))],
-    ['files left in RUNNER_TEMP', readTree(s.run.runnerTemp)],
+    ['files left in RUNNER_TEMP', readTree(s.run.runnerTemp, s.planted)],
   ];
   const found: string[] = [];
   for (const secret of s.secrets) {
@@ -190,7 +248,7 @@ export function leaks(s: Scenario): string[] {
 }
 
 /** Text of every regular file under dir (the runner's own file-command files and planted canaries excluded). */
-export function readTree(dir: string): string {
+export function readTree(dir: string, exclude: readonly string[] = []): string {
   let out = '';
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -200,7 +258,8 @@ export function readTree(dir: string): string {
         e.isFile() &&
         !p.includes('_runner_file_commands') &&
         e.name !== 'step-script.sh' &&
-        e.name !== 'event.json'
+        e.name !== 'event.json' &&
+        !exclude.includes(p)
       )
         out += `\n${p}\n${fs.readFileSync(p, 'utf8')}`;
     }

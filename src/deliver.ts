@@ -1,0 +1,87 @@
+/**
+ * Delivering the gated findings where reviewers look: annotations (visible even when the token cannot
+ * write to the PR), a SARIF file for code scanning, one pull-request review with inline comments and
+ * the single sticky summary comment. Only output-gate results arrive here: already validated,
+ * confined, neutralised and redacted. A 403 becomes a clear warning naming the missing permission;
+ * the summary, annotations and SARIF are still delivered.
+ */
+import * as core from '@actions/core';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Finding } from './findings/schema.js';
+import { codeContextAt, fingerprint } from './findings/fingerprint.js';
+import type { GitHubPort, PullRef } from './github/client.js';
+import { GitHubPermissionError } from './github/client.js';
+import { emitAnnotations } from './report/annotations.js';
+import { buildSarif, writeSarif } from './report/sarif.js';
+import { buildReview, postReview } from './report/review.js';
+import { upsertSummaryComment } from './report/summary-comment.js';
+import type { GateResult } from './report/types.js';
+import type { RunContext } from './context.js';
+
+export const SARIF_FILE = 'claude-guard.sarif';
+const TOOL_VERSION = '0.1.0';
+
+/** The finding's fingerprint from the file as the PR has it (the path is already confined by the gate). */
+export function fingerprintIn(workspace: string): (f: Finding) => string {
+  return (f) => {
+    let text = '';
+    try {
+      text = readFileSync(path.join(workspace, f.path), 'utf8');
+    } catch {
+      // a deleted or unreadable file: path and title still identify the finding
+    }
+    return fingerprint(f, codeContextAt(text, f.line, f.end_line));
+  };
+}
+
+/** Annotations and the SARIF file; returns the SARIF path. */
+export function deliverToRun(gate: GateResult, ctx: RunContext, runDir: string): string {
+  const findings = [...gate.inline, ...gate.summaryOnly];
+  const skipped = emitAnnotations(findings, core);
+  if (skipped)
+    core.info(`claude-guard: ${skipped} finding(s) not annotated (GitHub shows at most 50 per step).`);
+  const file = path.join(runDir, SARIF_FILE);
+  writeSarif(
+    file,
+    buildSarif({
+      findings,
+      fingerprints: fingerprintIn(ctx.workspace),
+      toolVersion: TOOL_VERSION,
+      repoUri: `${ctx.serverUrl}/${ctx.repository}`,
+      commitSha: ctx.pull?.headSha ?? process.env.GITHUB_SHA,
+      runUrl: process.env.GITHUB_RUN_ID
+        ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${process.env.GITHUB_RUN_ID}`
+        : undefined,
+    }),
+  );
+  return file;
+}
+
+/**
+ * The review and the summary comment. Each is attempted on its own; a missing permission is a warning
+ * (returned as a note), any other API failure is an error.
+ */
+export async function deliverToPullRequest(
+  github: GitHubPort,
+  pr: PullRef,
+  commitId: string,
+  gate: GateResult,
+  summaryBody: () => string,
+): Promise<string[]> {
+  const notes: string[] = [];
+  const attempt = async (what: string, work: () => Promise<unknown>) => {
+    try {
+      await work();
+    } catch (err) {
+      if (!(err instanceof GitHubPermissionError)) throw err;
+      core.warning(err.message);
+      notes.push(
+        `Could not post the ${what}: the token lacks \`${err.permission}\`. Findings are in the annotations, this summary and the SARIF file.`,
+      );
+    }
+  };
+  await attempt('review', () => postReview(github, pr, buildReview(gate, { commitId })));
+  await attempt('summary comment', () => upsertSummaryComment(github, pr, summaryBody()));
+  return notes;
+}

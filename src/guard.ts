@@ -1,0 +1,108 @@
+/**
+ * May this run go ahead at all? Before anything is set up: the trigger guard (untrusted events and
+ * forks refused unless allowed, the actor needs write access, bots only by name) and the advisory
+ * audit of the calling workflow file. A refusal ends the run with a message, never a stack trace.
+ */
+import * as core from '@actions/core';
+import type { Settings, IsolationLevel } from './inputs.js';
+import type { RunContext } from './context.js';
+import type { GitHubPort } from './github/client.js';
+import {
+  checkActorPermission,
+  classifyTrigger,
+  decideTrigger,
+  TriggerRefused,
+} from './policy/trigger-guard.js';
+import { auditWorkflow, renderAuditMarkdown } from './policy/workflow-audit.js';
+import { locateWorkflow, readWorkflow } from './workflow-file.js';
+
+/** Events whose actor already needed write access to start the workflow. */
+const WRITE_ONLY_EVENTS = new Set([
+  'push',
+  'workflow_dispatch',
+  'schedule',
+  'merge_group',
+  'repository_dispatch',
+]);
+
+export interface RunConstraints {
+  /** Never any write scope (untrusted trigger). */
+  readOnly: boolean;
+  /** The strict level is required (untrusted trigger on a machine that can reach it). */
+  requireIsolation?: 'strict';
+}
+
+export async function guardTrigger(
+  settings: Settings,
+  ctx: RunContext,
+  github: GitHubPort | undefined,
+  strongestLevel: IsolationLevel,
+): Promise<RunConstraints> {
+  const trigger = classifyTrigger({
+    eventName: ctx.eventName,
+    payload: ctx.payload,
+    repository: ctx.repository,
+    actor: ctx.actor,
+  });
+  const botAllowed = trigger.bot && settings.allowedBots.includes(ctx.actor.toLowerCase());
+  const lookUp = github && ctx.actor && !botAllowed && !WRITE_ONLY_EVENTS.has(ctx.eventName);
+  if (!lookUp && !trigger.untrusted && !trigger.bot) return { readOnly: false };
+  const actorPermission = lookUp
+    ? await checkActorPermission(github, { owner: ctx.owner, repo: ctx.repo }, ctx.actor)
+    : undefined;
+  const decision = decideTrigger({
+    trigger,
+    allowUntrustedPr: settings.allowUntrustedPr,
+    allowedBots: settings.allowedBots,
+    actorPermission,
+    isolationAvailable: strongestLevel,
+  });
+  if (!decision.allowed) throw new TriggerRefused(decision.message);
+  if (decision.constraints.readOnly && settings.mode !== 'review') {
+    const writes = settings.allowedTools.filter((r) => /^(Edit|Write|MultiEdit|NotebookEdit)\b/.test(r));
+    if (writes.length) {
+      throw new TriggerRefused(
+        `Input 'allowed-tools': ${writes.join(', ')} would give write scope to a run on an untrusted trigger (${trigger.reasons.join(' ')}); untrusted runs are read-only.`,
+      );
+    }
+  }
+  return decision.constraints;
+}
+
+export interface WorkflowAudit {
+  /** Markdown section for the job summary ('' when skipped). */
+  markdown: string;
+  notes: string[];
+}
+
+/** Audit the calling workflow file; with `audit-workflow: fail`, an error-level finding fails the run. */
+export async function auditCallingWorkflow(settings: Settings, ctx: RunContext): Promise<WorkflowAudit> {
+  if (settings.auditWorkflow === 'off') return { markdown: '', notes: [] };
+  const located = locateWorkflow(process.env);
+  if ('reason' in located) return { markdown: '', notes: [`Workflow audit skipped: ${located.reason}`] };
+  let text: string;
+  try {
+    text = await readWorkflow(ctx.workspace, located.path);
+  } catch (err) {
+    return { markdown: '', notes: [`Workflow audit skipped: ${(err as Error).message}`] };
+  }
+  const findings = auditWorkflow(text, {
+    actionRef: process.env.GITHUB_ACTION_REPOSITORY || './',
+    mode: settings.mode,
+    jobId: process.env.GITHUB_JOB,
+  });
+  for (const f of findings) {
+    const props = { title: `claude-guard workflow audit: ${f.id}`, file: located.path, startLine: f.line };
+    if (f.severity === 'notice') core.notice(f.message, props);
+    else core.warning(f.message, props);
+  }
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (settings.auditWorkflow === 'fail' && errors.length) {
+    throw new TriggerRefused(
+      `Input 'audit-workflow' is 'fail' and ${located.path} has ${errors.length} error-level finding(s): ${errors
+        .map((f) => `${f.id}${f.line ? ` (line ${f.line})` : ''}`)
+        .join(', ')}. Fix the workflow or set audit-workflow: warn.`,
+    );
+  }
+  return { markdown: renderAuditMarkdown(findings, located.path), notes: [] };
+}
