@@ -50,6 +50,8 @@ export interface ScenarioOptions {
   githubPermissions?: { 'pull-requests'?: 'write' | 'read' };
   /** login → repository permission, merged over octocat: write. */
   collaborators?: Record<string, string>;
+  /** The PR as its author wrote it (untrusted), and its head repository (a fork when not acme/widgets). */
+  pr?: { title?: string; body?: string; headRepo?: string };
   /** Event name and extra payload fields (merged over the pull_request payload). */
   event?: { name?: string; payload?: Record<string, unknown> };
   /** Reuse a fake (second run on the same PR). */
@@ -82,6 +84,8 @@ export interface Scenario {
   planted?: string[];
   /** The findings file as a later step saw it ('' when none). */
   findingsFile: string;
+  /** The SARIF file as a later step (upload-sarif) saw it ('' when none). */
+  sarifFile: string;
   /** The agent's process group id, as main left it for post (0 when the agent never started). */
   agentPgid: number;
   close(): Promise<void>;
@@ -136,8 +140,14 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
         number: PR_NUMBER,
         pull_request: {
           number: PR_NUMBER,
+          title: o.pr?.title ?? 'Add div()',
+          body: o.pr?.body ?? 'Adds a division helper.',
           base: { sha: repo.baseSha, ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } },
-          head: { sha: repo.headSha, ref: 'feature', repo: { full_name: `${OWNER}/${REPO}` } },
+          head: {
+            sha: repo.headSha,
+            ref: 'feature',
+            repo: { full_name: o.pr?.headRepo ?? `${OWNER}/${REPO}` },
+          },
         },
         repository: { full_name: `${OWNER}/${REPO}`, owner: { login: OWNER }, name: REPO },
         ...o.event?.payload,
@@ -154,6 +164,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
     // A later step of the job reads the findings file (post removes it with the rest of the run dir).
     afterMain: ({ outputs, state }) => ({
       findingsFile: readIfExists(outputs['findings-file']),
+      sarifFile: readIfExists(outputs['sarif-file']),
       agentPgid: Number(readIfExists(state['run-dir'] && path.join(state['run-dir'], 'agent.pgid')) || 0),
     }),
     setup: async (dirs) => {
@@ -184,7 +195,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
     canaries: planted,
     secrets,
     planted: plantedPaths,
-    ...(run.betweenSteps as { findingsFile: string; agentPgid: number }),
+    ...(run.betweenSteps as { findingsFile: string; sarifFile: string; agentPgid: number }),
     close: async () => {
       await model.close();
       if (!o.github) await github.close();
