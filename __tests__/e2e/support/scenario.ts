@@ -67,7 +67,7 @@ export interface ScenarioOptions {
   checkoutCredentials?: boolean;
   /** Secret values the `setup` hook plants, so that `leaks()` looks for them too. */
   extraSecrets?: string[];
-  /** Files the `setup` hook plants in RUNNER_TEMP (they hold canaries by design, so `leaks()` skips them). */
+  /** Names (relative to RUNNER_TEMP) of files `setup` plants there: canaries by design, skipped by `leaks()`. */
   plantedFiles?: string[];
 }
 
@@ -126,58 +126,62 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
     }));
   const onDisk = `canary-on-disk-${Math.random().toString(36).slice(2)}`;
   const checkout = o.checkoutCredentials ? checkoutCanaries() : undefined;
-  const plantedPaths = [...(o.plantedFiles ?? [])];
-  const run = await runAction({
-    actionDir: ROOT,
-    cwd: repo.dir,
-    githubApiUrl: github.url,
-    githubToken: github.token,
-    event: {
-      name: o.event?.name ?? 'pull_request',
-      payload: {
-        sender: { login: 'octocat', type: 'User' },
-        action: 'synchronize',
-        number: PR_NUMBER,
-        pull_request: {
+  const plantedPaths: string[] = [];
+  const run = await machineLock(() =>
+    runAction({
+      actionDir: ROOT,
+      cwd: repo.dir,
+      githubApiUrl: github.url,
+      githubToken: github.token,
+      event: {
+        name: o.event?.name ?? 'pull_request',
+        payload: {
+          sender: { login: 'octocat', type: 'User' },
+          action: 'synchronize',
           number: PR_NUMBER,
-          title: o.pr?.title ?? 'Add div()',
-          body: o.pr?.body ?? 'Adds a division helper.',
-          base: { sha: repo.baseSha, ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } },
-          head: {
-            sha: repo.headSha,
-            ref: 'feature',
-            repo: { full_name: o.pr?.headRepo ?? `${OWNER}/${REPO}` },
+          pull_request: {
+            number: PR_NUMBER,
+            title: o.pr?.title ?? 'Add div()',
+            body: o.pr?.body ?? 'Adds a division helper.',
+            base: { sha: repo.baseSha, ref: 'main', repo: { full_name: `${OWNER}/${REPO}` } },
+            head: {
+              sha: repo.headSha,
+              ref: 'feature',
+              repo: { full_name: o.pr?.headRepo ?? `${OWNER}/${REPO}` },
+            },
           },
+          repository: { full_name: `${OWNER}/${REPO}`, owner: { login: OWNER }, name: REPO },
+          ...o.event?.payload,
         },
-        repository: { full_name: `${OWNER}/${REPO}`, owner: { login: OWNER }, name: REPO },
-        ...o.event?.payload,
       },
-    },
-    inputs: {
-      'anthropic-api-key': apiKey,
-      'anthropic-base-url': model.url,
-      'claude-path': CLAUDE,
-      ...o.inputs,
-    },
-    env: { ...planted, GITHUB_REPOSITORY: `${OWNER}/${REPO}`, ...o.env },
-    timeoutMs: o.timeoutMs ?? 120_000,
-    // A later step of the job reads the findings file (post removes it with the rest of the run dir).
-    afterMain: ({ outputs, state }) => ({
-      findingsFile: readIfExists(outputs['findings-file']),
-      sarifFile: readIfExists(outputs['sarif-file']),
-      agentPgid: Number(readIfExists(state['run-dir'] && path.join(state['run-dir'], 'agent.pgid')) || 0),
+      inputs: {
+        'anthropic-api-key': apiKey,
+        'anthropic-base-url': model.url,
+        'claude-path': CLAUDE,
+        ...o.inputs,
+      },
+      env: { ...planted, GITHUB_REPOSITORY: `${OWNER}/${REPO}`, ...o.env },
+      timeoutMs: o.timeoutMs ?? 120_000,
+      // A later step of the job reads the findings file (post removes it with the rest of the run dir).
+      afterMain: ({ outputs, state }) => ({
+        findingsFile: readIfExists(outputs['findings-file']),
+        sarifFile: readIfExists(outputs['sarif-file']),
+        agentPgid: Number(readIfExists(state['run-dir'] && path.join(state['run-dir'], 'agent.pgid')) || 0),
+      }),
+      setup: async (dirs) => {
+        fs.mkdirSync(path.join(dirs.home, '.aws'), { recursive: true });
+        fs.writeFileSync(
+          path.join(dirs.home, '.aws', 'credentials'),
+          `[default]\naws_secret_access_key = ${onDisk}\n`,
+        );
+        fs.writeFileSync(path.join(dirs.runnerTemp, 'step-script.sh'), `export SECRET=${onDisk}\n`);
+        plantedPaths.push(...(o.plantedFiles ?? []).map((name) => path.join(dirs.runnerTemp, name)));
+        if (checkout)
+          plantedPaths.push(plantCheckoutCredentials(repo.dir, dirs.runnerTemp, checkout.headers));
+        await o.setup?.(dirs);
+      },
     }),
-    setup: async (dirs) => {
-      fs.mkdirSync(path.join(dirs.home, '.aws'), { recursive: true });
-      fs.writeFileSync(
-        path.join(dirs.home, '.aws', 'credentials'),
-        `[default]\naws_secret_access_key = ${onDisk}\n`,
-      );
-      fs.writeFileSync(path.join(dirs.runnerTemp, 'step-script.sh'), `export SECRET=${onDisk}\n`);
-      if (checkout) plantedPaths.push(plantCheckoutCredentials(repo.dir, dirs.runnerTemp, checkout.headers));
-      await o.setup?.(dirs);
-    },
-  });
+  );
   const secrets = [
     ...Object.values(planted),
     ...Object.values(run.runnerSecrets),
@@ -229,6 +233,36 @@ function plantCheckoutCredentials(workspace: string, runnerTemp: string, headers
       `[includeIf "gitdir:${workspace}/.git/"]\n\tpath = ${file}\n`,
   );
   return file;
+}
+
+/**
+ * One action run at a time on this machine: the strict level uses one agent user and one firewall chain,
+ * and jest runs test files in parallel workers. (A real runner runs one job at a time.)
+ */
+async function machineLock<T>(work: () => Promise<T>): Promise<T> {
+  const lock = path.join(os.tmpdir(), 'claude-guard-e2e.lock');
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      const owner = Number(readIfExists(path.join(lock, 'pid')));
+      let alive = true;
+      try {
+        if (owner) process.kill(owner, 0);
+      } catch {
+        alive = false;
+      }
+      if (!alive) fs.rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 function readIfExists(file: string | undefined): string {
