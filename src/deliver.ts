@@ -17,6 +17,7 @@ import { buildSarif, writeSarif } from './report/sarif.js';
 import { buildReview, postReview } from './report/review.js';
 import { upsertSummaryComment } from './report/summary-comment.js';
 import type { GateResult } from './report/types.js';
+import { loadPostedFindings, planReviewSync, syncNote, syncReview } from './report/review-sync.js';
 import type { RunContext } from './context.js';
 
 export const SARIF_FILE = 'claude-guard.sarif';
@@ -59,15 +60,18 @@ export function deliverToRun(gate: GateResult, ctx: RunContext, runDir: string):
 }
 
 /**
- * The review and the summary comment. Each is attempted on its own; a missing permission is a warning
- * (returned as a note), any other API failure is an error.
+ * The review and the summary comment, in step with earlier runs on this PR: a finding already posted
+ * (same fingerprint) is not posted again, and threads of findings that no longer occur are resolved.
+ * Each part is attempted on its own; a missing permission is a warning (returned as a note), any other
+ * API failure is an error.
  */
 export async function deliverToPullRequest(
   github: GitHubPort,
   pr: PullRef,
   commitId: string,
   gate: GateResult,
-  summaryBody: () => string,
+  fingerprintOf: (f: Finding) => string,
+  summaryBody: (notes: string[]) => string,
 ): Promise<string[]> {
   const notes: string[] = [];
   const attempt = async (what: string, work: () => Promise<unknown>) => {
@@ -81,7 +85,31 @@ export async function deliverToPullRequest(
       );
     }
   };
-  await attempt('review', () => postReview(github, pr, buildReview(gate, { commitId })));
-  await attempt('summary comment', () => upsertSummaryComment(github, pr, summaryBody()));
+  const current = [...gate.inline, ...gate.summaryOnly].map((finding) => ({
+    finding,
+    fingerprint: fingerprintOf(finding),
+  }));
+  let plan: ReturnType<typeof planReviewSync<(typeof current)[number]['finding']>> | undefined;
+  await attempt('review', async () => {
+    plan = planReviewSync({ current, previous: await loadPostedFindings(github, pr) });
+    const toPost = new Set(plan.post.map((p) => p.finding));
+    const kept = plan.keep.length;
+    if (kept)
+      notes.push(`${kept} finding(s) were already posted on this pull request and were not posted again.`);
+    await postReview(
+      github,
+      pr,
+      buildReview(
+        { ...gate, inline: gate.inline.filter((f) => toPost.has(f)) },
+        { commitId, fingerprint: fingerprintOf },
+      ),
+    );
+  });
+  if (plan?.resolve.length) {
+    const synced = await syncReview(github, plan);
+    const note = syncNote(synced);
+    if (note) notes.push(note);
+  }
+  await attempt('summary comment', () => upsertSummaryComment(github, pr, summaryBody(notes)));
   return notes;
 }

@@ -56,7 +56,7 @@ import { prepareIsolation, type AgentLauncher } from './isolation/launcher.js';
 import { sandboxSettings } from './isolation/sandbox.js';
 import type { Capabilities } from './isolation/preflight.js';
 import { guardTrigger, auditCallingWorkflow, type RunConstraints } from './guard.js';
-import { deliverToPullRequest, deliverToRun } from './deliver.js';
+import { deliverToPullRequest, deliverToRun, fingerprintIn } from './deliver.js';
 import {
   instructionChanges,
   pinInstructionsToBase,
@@ -301,8 +301,13 @@ async function review(
   outcome.sarifFile = deliverToRun(gate, ctx, runDir);
   if (github && ctx.pull && settings.comment) {
     const pr = { owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number };
-    const notes = await deliverToPullRequest(github, pr, ctx.pull.headSha, gate, () =>
-      renderSummaryComment(reportInput(outcome)),
+    const notes = await deliverToPullRequest(
+      github,
+      pr,
+      ctx.pull.headSha,
+      gate,
+      fingerprintIn(ctx.workspace),
+      (extra) => renderSummaryComment({ ...reportInput(outcome), prNotes: extra }),
     );
     outcome.notes.push(...notes);
   }

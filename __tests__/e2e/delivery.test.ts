@@ -132,3 +132,63 @@ describe('verified install', () => {
     }
   });
 });
+
+describe('later pushes', () => {
+  test('the second push fixes one finding and adds another: one new inline comment, one thread resolved, one summary', async () => {
+    const sqli = {
+      path: 'src/app.js',
+      line: 18,
+      severity: 'high',
+      category: 'correctness',
+      title: 'Division by zero',
+      body: 'Guard b.',
+    };
+    const first = await go({ script: [structured([sqli])] });
+    expect(first.github.state.reviewComments).toHaveLength(1);
+    // The second push: div() is fixed (no finding on it any more), a new problem appears in add().
+    const second = await go({
+      github: first.github,
+      repo: first.repo,
+      script: [
+        structured([
+          {
+            path: 'src/app.js',
+            line: 14,
+            severity: 'medium',
+            category: 'correctness',
+            title: 'add() ignores NaN',
+            body: 'Check inputs.',
+          },
+        ]),
+      ],
+    });
+    expect(second.run.main.code).toBe(0);
+    const state = first.github.state;
+    expect(state.issueComments).toHaveLength(1);
+    expect(state.reviewComments).toHaveLength(2);
+    expect(state.reviewComments[1].body).toContain('add() ignores NaN');
+    expect(state.reviewThreads.filter((t) => t.isResolved)).toHaveLength(1);
+    expect(state.issueComments[0].body).toMatch(/no longer occurs?; its review thread was resolved/);
+    // A third identical run posts nothing new.
+    const third = await go({
+      github: first.github,
+      repo: first.repo,
+      script: [
+        structured([
+          {
+            path: 'src/app.js',
+            line: 14,
+            severity: 'medium',
+            category: 'correctness',
+            title: 'add() ignores NaN',
+            body: 'Check inputs.',
+          },
+        ]),
+      ],
+    });
+    expect(third.run.main.code).toBe(0);
+    expect(state.reviewComments).toHaveLength(2);
+    expect(state.issueComments).toHaveLength(1);
+    expect(first.github.failures).toEqual([]);
+  });
+});

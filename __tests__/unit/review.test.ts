@@ -30,6 +30,8 @@ function gate(inline: GatedFinding[]): GateResult {
   };
 }
 
+const FP = () => '0123456789abcdef';
+
 describe('buildReview', () => {
   test('one COMMENT review at the given commit, one RIGHT-side comment per inline finding', () => {
     const review = buildReview(
@@ -37,12 +39,14 @@ describe('buildReview', () => {
         finding(),
         finding({ path: 'b.ts', line: 3, end_line: 5, placement: { line: 5, startLine: 3 } }),
       ]),
-      { commitId: 'abc123' },
+      { commitId: 'abc123', fingerprint: FP },
     );
     expect(review.event).toBe('COMMENT');
     expect(review.commit_id).toBe('abc123');
     expect(review.body.startsWith(REVIEW_MARKER)).toBe(true);
     expect(review.body).toContain('2 inline comments');
+    for (const c of review.comments)
+      expect(c.body).toMatch(/<!-- claude-guard:finding fp=0123456789abcdef -->$/);
     expect(review.comments.map(({ body: _b, ...c }) => c)).toEqual([
       { path: 'src/a.ts', line: 10, side: 'RIGHT' },
       { path: 'b.ts', line: 5, side: 'RIGHT', start_line: 3, start_side: 'RIGHT' },
@@ -50,7 +54,7 @@ describe('buildReview', () => {
   });
 
   test('a comment shows the severity badge, category, title and body', () => {
-    const [c] = buildReview(gate([finding()]), { commitId: 'x' }).comments;
+    const [c] = buildReview(gate([finding()]), { commitId: 'x', fingerprint: FP }).comments;
     expect(c.body).toContain('**🟠 High**');
     expect(c.body).toContain('`security`');
     expect(c.body).toContain('**SQL built from input**');
@@ -58,7 +62,9 @@ describe('buildReview', () => {
   });
 
   test('a finding the gate left without a placement gets no inline comment', () => {
-    expect(buildReview(gate([finding({ placement: null })]), { commitId: 'x' }).comments).toEqual([]);
+    expect(
+      buildReview(gate([finding({ placement: null })]), { commitId: 'x', fingerprint: FP }).comments,
+    ).toEqual([]);
   });
 
   test.each([
@@ -70,6 +76,7 @@ describe('buildReview', () => {
   ])('suggestion block: %s → %s', (_name, lines, placement, expected) => {
     const [c] = buildReview(gate([finding({ ...lines, placement, suggestion: 'const q = sql`x`;' })]), {
       commitId: 'x',
+      fingerprint: FP,
     }).comments;
     expect(c.body.includes('```suggestion\nconst q = sql`x`;\n```')).toBe(expected);
   });
@@ -77,25 +84,31 @@ describe('buildReview', () => {
   test('a suggestion containing a fence gets a longer fence; an unclosed fence in the body is closed first', () => {
     const [c] = buildReview(gate([finding({ body: 'see:\n```js\nfoo()', suggestion: 'a\n```\nb\n' })]), {
       commitId: 'x',
+      fingerprint: FP,
     }).comments;
     expect(c.body).toContain('see:\n```js\nfoo()\n```');
-    expect(c.body.endsWith('````suggestion\na\n```\nb\n````')).toBe(true);
+    expect(
+      c.body
+        .replace(/\n\n<!-- claude-guard:finding fp=\w+ -->$/, '')
+        .endsWith('````suggestion\na\n```\nb\n````'),
+    ).toBe(true);
   });
 
   test('a huge body is cut under the comment limit and the suggestion survives', () => {
     const [c] = buildReview(gate([finding({ body: 'x\n'.repeat(COMMENT_MAX), suggestion: 'fixed' })]), {
       commitId: 'x',
+      fingerprint: FP,
     }).comments;
-    expect(c.body.length).toBeLessThanOrEqual(COMMENT_MAX);
+    expect(c.body.length).toBeLessThanOrEqual(65_536); // GitHub's limit: the fingerprint marker fits in the margin
     expect(c.body).toContain('_(truncated)_');
-    expect(c.body.endsWith('```suggestion\nfixed\n```')).toBe(true);
+    expect(c.body).toMatch(/```suggestion\nfixed\n```\n\n<!-- claude-guard:finding fp=\w+ -->$/);
   });
 });
 
 describe('postReview', () => {
   test('posts nothing when there is no inline comment', async () => {
     const gh = new FakeGitHub();
-    expect(await postReview(gh, pr, buildReview(gate([]), { commitId: 'x' }))).toBeNull();
+    expect(await postReview(gh, pr, buildReview(gate([]), { commitId: 'x', fingerprint: FP }))).toBeNull();
     expect(gh.calls).toEqual([]);
   });
 
@@ -103,6 +116,7 @@ describe('postReview', () => {
     const gh = new FakeGitHub();
     const review = buildReview(gate([finding(), finding({ line: 12, placement: { line: 12 } })]), {
       commitId: 'x',
+      fingerprint: FP,
     });
     const posted = await postReview(gh, pr, review);
     expect(gh.calls).toEqual(['createReview']);

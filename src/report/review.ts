@@ -4,8 +4,10 @@
  * text is already redacted and neutralised (threat model X2); one API call, so an injected loop cannot
  * turn into a comment storm (X6).
  */
+import { withFingerprintMarker } from './review-sync.js';
 import type { GitHubPort, Posted, PullRef, ReviewComment, ReviewRequest } from '../github/client.js';
 import type { GateResult, GatedFinding } from './types.js';
+import type { Finding } from '../findings/schema.js';
 import {
   COMMENT_MAX,
   closeOpenBlocks,
@@ -40,17 +42,32 @@ export function commentBody(f: GatedFinding): string {
   return `${text}${suggestion}`;
 }
 
-function toComment(f: GatedFinding & { placement: NonNullable<GatedFinding['placement']> }): ReviewComment {
+function toComment(
+  f: GatedFinding & { placement: NonNullable<GatedFinding['placement']> },
+  fingerprint: string,
+): ReviewComment {
   const { line, startLine } = f.placement;
   const range =
     startLine !== undefined && startLine < line
       ? { start_line: startLine, start_side: 'RIGHT' as const }
       : {};
-  return { path: f.path, line, side: 'RIGHT', ...range, body: commentBody(f) };
+  return {
+    path: f.path,
+    line,
+    side: 'RIGHT',
+    ...range,
+    body: withFingerprintMarker(commentBody(f), fingerprint),
+  };
 }
 
-/** Pure: the review request for the gate's inline findings, anchored to `commitId` (the diffed head). */
-export function buildReview(gate: GateResult, opts: { commitId: string }): ReviewRequest {
+/**
+ * Pure: the review request for the gate's inline findings, anchored to `commitId` (the diffed head).
+ * Every comment carries its finding's fingerprint, so a later push does not post it again.
+ */
+export function buildReview(
+  gate: GateResult,
+  opts: { commitId: string; fingerprint: (f: Finding) => string },
+): ReviewRequest {
   const placed = gate.inline.filter(
     (f): f is GatedFinding & { placement: NonNullable<GatedFinding['placement']> } => f.placement !== null,
   );
@@ -61,7 +78,7 @@ export function buildReview(gate: GateResult, opts: { commitId: string }): Revie
       'The summary is in the pull request conversation.',
     event: 'COMMENT',
     commit_id: opts.commitId,
-    comments: placed.map(toComment),
+    comments: placed.map((f) => toComment(f, opts.fingerprint(f))),
   };
 }
 

@@ -26,6 +26,8 @@ export const SUMMARY_MARKER = '<!-- claude-guard:summary -->';
 export interface SummaryCommentInput extends ReportInput {
   /** Link to the workflow run, where the job summary is. */
   runUrl?: string;
+  /** Notes about this PR's review itself (threads resolved, already-posted findings); the action's own text. */
+  prNotes?: string[];
 }
 
 function location(f: GatedFinding): string {
@@ -92,6 +94,7 @@ export function renderSummaryComment(input: SummaryCommentInput): string {
       sections.push(`#### Not commented inline (${sorted.length})`, ...sorted.map(summaryOnlyFinding));
     }
   }
+  if (input.prNotes?.length) sections.push(input.prNotes.map((n) => `- ${n}`).join('\n'));
   const withheld = gate?.dropped.length ?? 0;
   if (withheld > 0 || input.rejected.length > 0) {
     sections.push(

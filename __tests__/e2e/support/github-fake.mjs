@@ -5,6 +5,8 @@
  * exist, path/query parameters and the JSON body must match their schemas. Review comments must anchor
  * to lines the PR's patch shows (threat-model row X2: the action may only comment inside the diff);
  * a read-only token gets GitHub's 403. Anything the action got wrong is listed in `failures`.
+ * GraphQL answers the review-thread operations from the same state (each review comment starts one
+ * thread); a read-only token gets GitHub's FORBIDDEN error for `resolveReviewThread`.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -28,9 +30,10 @@ const DOCS = 'https://docs.github.com/rest';
  * @typedef {{ login: string, id: number, type: string }} User
  * @typedef {{ id: number, node_id: string, body: string, user: User, created_at: string, updated_at: string,
  *   html_url: string }} IssueComment
- * @typedef {{ id: number, pull_request_review_id: number, path: string, line: number | null, side: string,
- *   start_line: number | null, start_side: string | null, body: string, commit_id: string, user: User,
- *   created_at: string, html_url: string }} ReviewComment
+ * @typedef {{ id: number, node_id: string, pull_request_review_id: number, path: string, line: number | null,
+ *   side: string, start_line: number | null, start_side: string | null, body: string, commit_id: string,
+ *   user: User, author_association: string, created_at: string, html_url: string }} ReviewComment
+ * @typedef {{ id: string, comment_id: number, isResolved: boolean }} ReviewThread
  * @typedef {{ id: number, node_id: string, user: User, body: string, state: string, commit_id: string,
  *   submitted_at: string, html_url: string, comments: ReviewComment[] }} Review
  * @typedef {{ method: string, url: string, path: string, headers: http.IncomingHttpHeaders, body: unknown,
@@ -38,8 +41,9 @@ const DOCS = 'https://docs.github.com/rest';
  * @typedef {{ method: string, url: string, status: number, message: string }} Failure
  * @typedef {{ owner: string, repo: string, pull: PullSpec, token?: string, spec?: string | object,
  *   permissions?: { 'pull-requests'?: 'write' | 'read' }, collaborators?: Record<string, string>,
- *   issueComments?: { body: string, user?: string }[], botLogin?: string, rejectUnknownFields?: boolean,
- *   port?: number }} GitHubFakeOptions
+ *   issueComments?: { body: string, user?: string }[],
+ *   reviewComments?: { path: string, line: number | null, body: string, user?: string, resolved?: boolean }[],
+ *   botLogin?: string, rejectUnknownFields?: boolean, port?: number }} GitHubFakeOptions
  */
 
 /**
@@ -63,6 +67,7 @@ export async function startGitHubFake(options) {
     /** @type {Review[]} */ reviews: [],
     /** @type {IssueComment[]} */ issueComments: [],
     /** @type {ReviewComment[]} */ reviewComments: [],
+    /** @type {ReviewThread[]} */ reviewThreads: [],
   };
   let nextId = 1000;
   let baseUrl = '';
@@ -70,6 +75,12 @@ export async function startGitHubFake(options) {
   const htmlBase = `https://github.com/${owner}/${repo}/pull/${pull.number}`;
   for (const c of options.issueComments ?? [])
     state.issueComments.push(issueComment(c.body, user(c.user ?? 'octocat', 'User')));
+  for (const c of options.reviewComments ?? []) {
+    const login = c.user ?? 'octocat';
+    addReview(user(login, login.endsWith('[bot]') ? 'Bot' : 'User'), '', 'COMMENTED', [c]);
+    const thread = state.reviewThreads[state.reviewThreads.length - 1];
+    thread.isResolved = c.resolved === true;
+  }
 
   /** @param {string} body @param {User} author @returns {IssueComment} */
   function issueComment(body, author) {
@@ -84,6 +95,123 @@ export async function startGitHubFake(options) {
       updated_at: t,
       html_url: `${htmlBase}#issuecomment-${id}`,
     };
+  }
+
+  /**
+   * Store a review and its comments, each comment starting a thread of its own.
+   * @param {User} author @param {string} body @param {string} reviewState
+   * @param {{ path: string, line?: number | null, side?: string, start_line?: number, start_side?: string, body: string }[]} comments
+   * @returns {Review}
+   */
+  function addReview(author, body, reviewState, comments) {
+    const id = nextId++;
+    /** @type {Review} */
+    const review = {
+      id,
+      node_id: `PRR_${id}`,
+      user: author,
+      body,
+      state: reviewState,
+      commit_id: pull.headSha,
+      submitted_at: now(),
+      html_url: `${htmlBase}#pullrequestreview-${id}`,
+      comments: comments.map((c) => {
+        const cid = nextId++;
+        return {
+          id: cid,
+          node_id: `PRRC_${cid}`,
+          pull_request_review_id: id,
+          path: c.path,
+          line: c.line ?? null,
+          side: c.side ?? 'RIGHT',
+          start_line: c.start_line ?? null,
+          start_side: c.start_line === undefined ? null : (c.start_side ?? c.side ?? 'RIGHT'),
+          body: c.body,
+          commit_id: pull.headSha,
+          user: author,
+          author_association: 'NONE',
+          created_at: now(),
+          html_url: `${htmlBase}#discussion_r${cid}`,
+        };
+      }),
+    };
+    state.reviews.push(review);
+    state.reviewComments.push(...review.comments);
+    state.reviewThreads.push(
+      ...review.comments.map((c) => ({ id: `PRRT_${c.id}`, comment_id: c.id, isResolved: false })),
+    );
+    return review;
+  }
+
+  /**
+   * The review-thread operations (a listing query and the resolve mutation); any other query gets
+   * `{ data: {} }`. Fields the query does not name are left out, as GitHub would.
+   * @param {any} body @returns {{ data: unknown, errors?: GraphqlError[] }}
+   */
+  function answerGraphql(body) {
+    const query = String(body?.query ?? '');
+    const vars = body?.variables ?? {};
+    const arg = (/** @type {string} */ field, /** @type {string} */ name) =>
+      argument(query, field, name, vars);
+    /** @param {string} type @param {string} message @param {string[]} path @param {unknown} data */
+    const error = (type, message, path, data) => ({ data, errors: [{ type, path, message }] });
+    if (/\bresolveReviewThread\b/.test(query)) {
+      const unanswered = { resolveReviewThread: null };
+      if (readOnly) {
+        return error(
+          'FORBIDDEN',
+          'Resource not accessible by integration',
+          ['resolveReviewThread'],
+          unanswered,
+        );
+      }
+      const threadId = arg('resolveReviewThread', 'threadId');
+      const thread = state.reviewThreads.find((t) => t.id === threadId);
+      if (!thread) {
+        const message = `Could not resolve to a node with the global id of '${threadId}'`;
+        return error('NOT_FOUND', message, ['resolveReviewThread'], unanswered);
+      }
+      thread.isResolved = true;
+      return select(
+        { data: { resolveReviewThread: { thread: { id: thread.id, isResolved: true } } } },
+        query,
+      );
+    }
+    if (/\breviewThreads\b/.test(query)) {
+      const name = `${arg('repository', 'owner')}/${arg('repository', 'name')}`;
+      if (name.toLowerCase() !== `${owner}/${repo}`.toLowerCase()) {
+        const message = `Could not resolve to a Repository with the name '${name}'.`;
+        return error('NOT_FOUND', message, ['repository'], { repository: null });
+      }
+      const number = Number(arg('pullRequest', 'number'));
+      if (number !== pull.number) {
+        const message = `Could not resolve to a PullRequest with the number of ${number}.`;
+        return error('NOT_FOUND', message, ['repository', 'pullRequest'], {
+          repository: { pullRequest: null },
+        });
+      }
+      const first = Number(arg('reviewThreads', 'first'));
+      if (!(first >= 1 && first <= 100)) {
+        const message = `The \`reviewThreads\` connection needs \`first\` between 1 and 100 (got ${first}).`;
+        return error('EXCESSIVE_PAGINATION', message, ['repository', 'pullRequest', 'reviewThreads'], null);
+      }
+      const after = arg('reviewThreads', 'after');
+      const start =
+        typeof after === 'string' ? Number(Buffer.from(after, 'base64').toString().slice(7)) + 1 : 0;
+      const slice = state.reviewThreads.slice(start, start + first);
+      const nodes = slice.map((t) => {
+        const c = state.reviewComments.find((x) => x.id === t.comment_id);
+        const comment = c && { databaseId: c.id, body: c.body, author: { login: c.user.login } };
+        return { id: t.id, isResolved: t.isResolved, comments: { nodes: comment ? [comment] : [] } };
+      });
+      const end = start + slice.length;
+      const pageInfo = {
+        hasNextPage: end < state.reviewThreads.length,
+        endCursor: slice.length ? Buffer.from(`cursor:${end - 1}`).toString('base64') : null,
+      };
+      return select({ data: { repository: { pullRequest: { reviewThreads: { nodes, pageInfo } } } } }, query);
+    }
+    return { data: {} };
   }
 
   const server = http.createServer((req, res) => {
@@ -142,7 +270,10 @@ export async function startGitHubFake(options) {
       }
       if (record.method === 'POST' && url.pathname === '/graphql') {
         graphql.push(record.body);
-        reply(200, { data: {} });
+        const answer = answerGraphql(record.body);
+        const misuse = answer.errors?.find((e) => e.type !== 'FORBIDDEN');
+        if (misuse) failures.push({ method: 'POST', url: record.url, status: 200, message: misuse.message });
+        reply(200, answer);
         return;
       }
       const match = route(routes, record.method, url.pathname);
@@ -219,40 +350,14 @@ export async function startGitHubFake(options) {
         }
         const errors = (body.comments ?? []).flatMap((/** @type {any} */ c) => anchorErrors(c, pull.files));
         if (errors.length > 0) return fail(422, 'Unprocessable Entity', { errors });
-        const id = nextId++;
-        /** @type {Review} */
-        const review = {
-          id,
-          node_id: `PRR_${id}`,
-          user: bot,
-          body: body.body ?? '',
-          state:
-            { COMMENT: 'COMMENTED', APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED' }[
-              String(body.event)
-            ] ?? 'PENDING',
-          commit_id: pull.headSha,
-          submitted_at: now(),
-          html_url: `${htmlBase}#pullrequestreview-${id}`,
-          comments: (body.comments ?? []).map((/** @type {any} */ c) => {
-            const cid = nextId++;
-            return {
-              id: cid,
-              pull_request_review_id: id,
-              path: c.path,
-              line: c.line ?? null,
-              side: c.side ?? 'RIGHT',
-              start_line: c.start_line ?? null,
-              start_side: c.start_line === undefined ? null : (c.start_side ?? c.side ?? 'RIGHT'),
-              body: c.body,
-              commit_id: pull.headSha,
-              user: bot,
-              created_at: now(),
-              html_url: `${htmlBase}#discussion_r${cid}`,
-            };
-          }),
-        };
-        state.reviews.push(review);
-        state.reviewComments.push(...review.comments);
+        const review = addReview(
+          bot,
+          body.body ?? '',
+          { COMMENT: 'COMMENTED', APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED' }[
+            String(body.event)
+          ] ?? 'PENDING',
+          body.comments ?? [],
+        );
         const { comments: _c, ...response } = review;
         return reply(200, response);
       }
@@ -298,6 +403,36 @@ export async function startGitHubFake(options) {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * @typedef {{ type: string, path: string[], message: string }} GraphqlError
+ */
+
+/**
+ * The value of argument `name` of `field(...)` in a GraphQL document: a `$variable`, a "string" or a number.
+ * @param {string} query @param {string} field @param {string} name @param {Record<string, unknown>} vars
+ * @returns {unknown}
+ */
+function argument(query, field, name, vars) {
+  const args = new RegExp(`\\b${field}\\s*\\(([^)]*)\\)`).exec(query)?.[1] ?? '';
+  const m = new RegExp(`\\b${name}\\s*:\\s*(\\$\\w+|"(?:[^"\\\\]|\\\\.)*"|-?\\d+)`).exec(args);
+  if (!m) return undefined;
+  return m[1].startsWith('$') ? vars[m[1].slice(1)] : JSON.parse(m[1]);
+}
+
+/**
+ * `value` with only the object fields whose names the query spells (a rough stand-in for a selection set).
+ * @param {unknown} value @param {string} query @returns {any}
+ */
+function select(value, query) {
+  if (Array.isArray(value)) return value.map((v) => select(v, query));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k === 'data' || new RegExp(`\\b${k}\\b`).test(query))
+      .map(([k, v]) => [k, select(v, query)]),
+  );
 }
 
 /** @param {string} login @param {string} type @returns {User} */

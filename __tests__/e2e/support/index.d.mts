@@ -131,6 +131,7 @@ export interface IssueComment {
 }
 export interface ReviewComment {
   id: number;
+  node_id: string;
   pull_request_review_id: number;
   path: string;
   line: number | null;
@@ -140,8 +141,16 @@ export interface ReviewComment {
   body: string;
   commit_id: string;
   user: GitHubUser;
+  author_association: string;
   created_at: string;
   html_url: string;
+}
+/** A review thread (GraphQL): every review comment starts one. */
+export interface ReviewThread {
+  /** Stable node id, PRRT_<comment id>. */
+  id: string;
+  comment_id: number;
+  isResolved: boolean;
 }
 export interface Review {
   id: number;
@@ -183,6 +192,8 @@ export interface GitHubFakeOptions {
   collaborators?: Record<string, string>;
   /** Comments already on the pull request. */
   issueComments?: { body: string; user?: string }[];
+  /** Inline comments already on the pull request, each in its own thread (a login ending in [bot] is a Bot). */
+  reviewComments?: { path: string; line: number | null; body: string; user?: string; resolved?: boolean }[];
   /** Author of what the action posts; default github-actions[bot]. */
   botLogin?: string;
   /** Default true: a body field the schema does not name is a 422 (GitHub would ignore it silently). */
@@ -195,9 +206,17 @@ export interface GitHubFake {
   requests: GitHubRequest[];
   /** Requests the real GitHub would refuse (or the fake cannot serve): empty in a happy path. */
   failures: Failure[];
-  /** Bodies of POST /graphql (answered { data: {} }). */
+  /**
+   * Bodies of POST /graphql. The review-thread query and the resolveReviewThread mutation are answered
+   * from `state` (FORBIDDEN for the mutation with a read-only token); anything else gets { data: {} }.
+   */
   graphql: unknown[];
-  state: { reviews: Review[]; issueComments: IssueComment[]; reviewComments: ReviewComment[] };
+  state: {
+    reviews: Review[];
+    issueComments: IssueComment[];
+    reviewComments: ReviewComment[];
+    reviewThreads: ReviewThread[];
+  };
   close(): Promise<void>;
 }
 export function startGitHubFake(options: GitHubFakeOptions): Promise<GitHubFake>;
