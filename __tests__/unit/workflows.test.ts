@@ -1,0 +1,646 @@
+/**
+ * The reusable workflow, the dogfood workflow and the examples: each one parses, passes our own workflow
+ * audit without errors or warnings (the one expected warning is named), passes its claude-guard inputs
+ * through the action's own input parsing, and keeps the key in exactly one place. The reusable workflow
+ * mirrors action.yml (inputs, defaults, outputs). The shell steps that guard something — the fork-safe
+ * pair's collect/verify/apply steps, the dogfood's model start and output check — are run here, on local
+ * git repositories, a fake `gh` and the scripted model on 127.0.0.1.
+ */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { auditWorkflow, type AuditMode } from '../../src/policy/workflow-audit.js';
+import { readSettings } from '../../src/inputs.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
+
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  if?: string;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; 'cancel-in-progress': boolean };
+  outputs?: Record<string, string>;
+  steps: Step[];
+}
+interface CallInput {
+  type: string;
+  default?: string | number | boolean;
+  required?: boolean;
+}
+interface Workflow {
+  name?: string;
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  concurrency?: Job['concurrency'];
+  jobs: Record<string, Job>;
+}
+
+const action = parse(read('action.yml')) as {
+  inputs: Record<string, { default?: string }>;
+  outputs: Record<string, unknown>;
+};
+const actionDefault = (name: string) => action.inputs[name]?.default ?? '';
+
+/** Every workflow this repository ships, with the audit warnings it is expected to keep (and why). */
+const FILES: Array<{ file: string; warnings: string[] }> = [
+  { file: '.github/workflows/review.yml', warnings: [] },
+  { file: '.github/workflows/dogfood.yml', warnings: [] },
+  { file: 'examples/pr-review.yml', warnings: [] },
+  { file: 'examples/custom-task.yml', warnings: [] },
+  { file: 'examples/fork-safe-collect.yml', warnings: [] },
+  // workflow_run + allow-untrusted-pr is the fork-safe pattern itself; the audit keeps reminding that
+  // such a workflow must never build the pull request's code.
+  { file: 'examples/fork-safe-review.yml', warnings: ['untrusted-trigger'] },
+];
+const load = (file: string) => parse(read(file)) as Workflow;
+
+const isAgent = (s: Step) => s.uses === './' || /claude-guard/i.test(s.uses ?? '');
+const agentSteps = (wf: Workflow) => Object.values(wf.jobs).flatMap((j) => (j.steps ?? []).filter(isAgent));
+const stepIndex = (job: Job, pick: (s: Step) => boolean) => job.steps.findIndex(pick);
+const step = (job: Job, pick: (s: Step) => boolean) => {
+  const found = job.steps.find(pick);
+  if (!found) throw new Error('step not found');
+  return found;
+};
+const named = (name: string) => (s: Step) => s.name === name;
+
+/** Where in the parsed document a string matching `re` occurs, as dotted paths. */
+function pathsMatching(node: unknown, re: RegExp, at = ''): string[] {
+  if (typeof node === 'string') return re.test(node) ? [at] : [];
+  if (Array.isArray(node)) return node.flatMap((v, i) => pathsMatching(v, re, `${at}[${i}]`));
+  if (node && typeof node === 'object') {
+    return Object.entries(node).flatMap(([k, v]) => pathsMatching(v, re, at ? `${at}.${k}` : k));
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Every file
+
+describe.each(FILES)('$file', ({ file, warnings }) => {
+  const text = read(file);
+  const wf = load(file);
+  const agents = agentSteps(wf);
+
+  test('passes the workflow audit: no error, no warning but the expected ones', () => {
+    const mode: AuditMode = agents.some((s) => s.with?.mode === 'custom') ? 'custom' : 'review';
+    const actionRef = agents.some((s) => s.uses === './') ? './' : 'OWNER/claude-guard';
+    const findings = auditWorkflow(text, { mode, actionRef });
+    expect(findings.filter((f) => f.severity !== 'notice').map((f) => `${f.severity} ${f.id}`)).toEqual(
+      warnings.map((id) => `warning ${id}`),
+    );
+  });
+
+  test('secrets appear only as the anthropic-api-key input of claude-guard', () => {
+    const places = pathsMatching(wf, /\bsecrets\b/);
+    const allowed = places.filter((p) => /^jobs\.\w[\w-]*\.steps\[\d+\]\.with\.anthropic-api-key$/.test(p));
+    expect(places).toEqual(allowed);
+    for (const p of allowed) {
+      const [, job, index] = /^jobs\.([\w-]+)\.steps\[(\d+)\]/.exec(p) ?? [];
+      expect(isAgent(wf.jobs[job].steps[Number(index)])).toBe(true);
+    }
+  });
+
+  test('checkouts keep no credentials', () => {
+    const checkouts = Object.values(wf.jobs).flatMap((j) =>
+      j.steps.filter((s) => s.uses?.startsWith('actions/checkout@')),
+    );
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const c of checkouts) expect(c.with?.['persist-credentials']).toBe(false);
+  });
+
+  test("claude-guard's inputs exist in action.yml and pass the action's own parsing", () => {
+    for (const agent of agents) {
+      const given = agent.with ?? {};
+      expect(Object.keys(given).filter((k) => !(k in action.inputs))).toEqual([]);
+      const getInput = (name: string) => resolve(file, String(given[name] ?? actionDefault(name)));
+      expect(() => readSettings(getInput)).not.toThrow();
+    }
+  });
+});
+
+test('every example is covered by the table above', () => {
+  const examples = readdirSync(path.join(ROOT, 'examples')).filter((f) => /\.ya?ml$/.test(f));
+  expect(examples.map((f) => `examples/${f}`).filter((f) => !FILES.some((x) => x.file === f))).toEqual([]);
+});
+
+test('every published claude-guard reference is the same full-SHA pin (one edit per release)', () => {
+  const refs = FILES.flatMap(({ file }) => agentSteps(load(file)).map((s) => s.uses ?? ''));
+  const published = refs.filter((r) => r !== './');
+  expect(published.length).toBeGreaterThanOrEqual(4);
+  expect(new Set(published).size).toBe(1);
+  expect(published[0]).toMatch(/^OWNER\/claude-guard@[0-9a-f]{40}$/);
+});
+
+const REVIEW_YML = load('.github/workflows/review.yml');
+const reviewCall = REVIEW_YML.on.workflow_call as {
+  inputs: Record<string, CallInput>;
+  secrets: Record<string, { required?: boolean }>;
+  outputs: Record<string, { value: string }>;
+};
+
+/** Values for the expressions the shipped files pass to claude-guard (as GitHub would expand them). */
+function resolve(file: string, value: string): string {
+  const known: Record<string, string> = {
+    'secrets.ANTHROPIC_API_KEY': 'sk-ant-api03-test',
+    'github.token': 'ghs_testtoken',
+    'github.workspace': '/home/runner/work/claude-guard/claude-guard',
+    'env.SCRIPTED_MODEL_URL': 'http://127.0.0.1:40000',
+    "github.event_name == 'pull_request'": 'true',
+  };
+  return value
+    .replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_m, expr: string) => {
+      const input = /^inputs\.([\w-]+)$/.exec(expr)?.[1];
+      if (input && file === '.github/workflows/review.yml')
+        return String(reviewCall.inputs[input]?.default ?? '');
+      if (expr in known) return known[expr];
+      throw new Error(`${file}: no test value for the expression \${{ ${expr} }}`);
+    })
+    .trim();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The reusable workflow
+
+describe('reusable workflow (.github/workflows/review.yml)', () => {
+  const job = REVIEW_YML.jobs.review;
+  const agent = step(job, isAgent);
+  const mirrored = Object.keys(action.inputs).filter(
+    (n) => n !== 'anthropic-api-key' && n !== 'github-token',
+  );
+  const typeFor = (def: string) =>
+    /^\d+(\.\d+)?$/.test(def) ? 'number' : def === 'true' || def === 'false' ? 'boolean' : 'string';
+
+  test('is only callable (workflow_call)', () => {
+    expect(Object.keys(REVIEW_YML.on)).toEqual(['workflow_call']);
+  });
+
+  test.each(mirrored)('input %s mirrors action.yml: same name, default and a fitting type', (name) => {
+    const input = reviewCall.inputs[name];
+    expect(input).toBeDefined();
+    expect(input.required).not.toBe(true);
+    expect(String(input.default ?? '')).toBe(actionDefault(name));
+    expect(input.type).toBe(typeFor(actionDefault(name)));
+  });
+
+  test('has no other inputs than its own install-command and runs-on; no key or token input', () => {
+    expect(
+      Object.keys(reviewCall.inputs)
+        .filter((n) => !mirrored.includes(n))
+        .sort(),
+    ).toEqual(['install-command', 'runs-on']);
+    expect(reviewCall.inputs['install-command'].default).toBe('');
+  });
+
+  test('passing every input through yields exactly the settings of the action called with its defaults', () => {
+    const throughWorkflow = readSettings((n) =>
+      resolve('.github/workflows/review.yml', String(agent.with?.[n] ?? actionDefault(n))),
+    );
+    const direct = readSettings((n) =>
+      resolve(
+        'action.yml',
+        n === 'anthropic-api-key' ? '${{ secrets.ANTHROPIC_API_KEY }}' : actionDefault(n),
+      ),
+    );
+    expect(throughWorkflow).toEqual(direct);
+  });
+
+  test('claude-guard gets every mirrored input by the same name, and the key from the named secret', () => {
+    const expected = Object.fromEntries([
+      ['anthropic-api-key', '${{ secrets.ANTHROPIC_API_KEY }}'],
+      ...mirrored.map((n) => [n, `\${{ inputs.${n} }}`]),
+    ]);
+    expect(agent.with).toEqual(expected);
+    expect(agent.uses).toMatch(/^OWNER\/claude-guard@[0-9a-f]{40}$/);
+  });
+
+  test('takes the key as the named secret ANTHROPIC_API_KEY, required, and no other secret', () => {
+    expect(Object.keys(reviewCall.secrets)).toEqual(['ANTHROPIC_API_KEY']);
+    expect(reviewCall.secrets.ANTHROPIC_API_KEY.required).toBe(true);
+  });
+
+  test('asks for contents: read and pull-requests: write only', () => {
+    expect(job.permissions ?? REVIEW_YML.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+  });
+
+  test('runs one review per pull request, cancelling the previous one', () => {
+    const c = job.concurrency ?? REVIEW_YML.concurrency;
+    expect(c?.group).toMatch(
+      /^claude-guard-.*\$\{\{ github\.event\.pull_request\.number \|\| github\.ref \}\}$/,
+    );
+    expect(c?.['cancel-in-progress']).toBe(true);
+  });
+
+  test('checks out full history, then installs (optionally, through env), then runs claude-guard', () => {
+    const checkout = stepIndex(job, (s) => !!s.uses?.startsWith('actions/checkout@'));
+    const install = stepIndex(job, named('Install dependencies'));
+    const agentAt = stepIndex(job, isAgent);
+    expect(job.steps[checkout].with).toMatchObject({ 'fetch-depth': 0, 'persist-credentials': false });
+    expect(checkout).toBeLessThan(install);
+    expect(install).toBeLessThan(agentAt);
+    const installStep = job.steps[install];
+    expect(installStep.if).toBe("inputs.install-command != ''");
+    expect(installStep.env).toEqual({ INSTALL_COMMAND: '${{ inputs.install-command }}' });
+    expect(installStep.run).not.toContain('${{');
+  });
+
+  test('maps every action output through the job to the caller', () => {
+    const outputs = Object.keys(action.outputs);
+    expect(Object.keys(reviewCall.outputs).sort()).toEqual([...outputs].sort());
+    expect(Object.keys(job.outputs ?? {}).sort()).toEqual([...outputs].sort());
+    for (const o of outputs) {
+      expect(reviewCall.outputs[o].value).toBe(`\${{ jobs.review.outputs.${o} }}`);
+      expect(job.outputs?.[o]).toBe(`\${{ steps.${agent.id}.outputs.${o} }}`);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Shell steps, run for real
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'cg-workflows-'));
+const started: number[] = [];
+afterAll(() => {
+  for (const pid of started) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+let dirs = 0;
+const freshDir = (label: string) => {
+  const dir = path.join(tmp, `${++dirs}-${label}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+
+/** Runs a step's script the way the runner does for `run:` on Linux (`bash -e {0}`). */
+function runStep(script: string, env: Record<string, string>, cwd: string) {
+  const file = path.join(freshDir('script'), 'step.sh');
+  writeFileSync(file, script);
+  const home = freshDir('home');
+  return spawnSync('bash', ['--noprofile', '--norc', '-e', file], {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: home, GIT_CONFIG_NOSYSTEM: '1', ...env },
+    timeout: 30_000,
+  });
+}
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: tmp },
+  }).trim();
+
+describe('fork-safe pair (examples/fork-safe-collect.yml + fork-safe-review.yml)', () => {
+  const collectWf = load('examples/fork-safe-collect.yml');
+  const reviewWf = load('examples/fork-safe-review.yml');
+  const collect = collectWf.jobs.collect;
+  const review = reviewWf.jobs.review;
+  const collectScript = step(collect, named("Write the diff and the pull request's numbers")).run ?? '';
+  const verifyScript = step(review, (s) => s.id === 'pr').run ?? '';
+  const applyScript = step(review, named('Apply the diff as data')).run ?? '';
+
+  test('collect: pull_request only, no secret, read-only token, uploads the artifact review downloads', () => {
+    expect(Object.keys(collectWf.on)).toEqual(['pull_request']);
+    expect(pathsMatching(collectWf, /secrets/)).toEqual([]);
+    const scopes = { ...collectWf.permissions, ...collect.permissions };
+    expect(Object.values(scopes).every((v) => v === 'read')).toBe(true);
+    const upload = step(collect, (s) => !!s.uses?.startsWith('actions/upload-artifact@'));
+    const download = step(review, (s) => !!s.uses?.startsWith('actions/download-artifact@'));
+    expect(download.with?.name).toBe(upload.with?.name);
+    expect(download.with?.['run-id']).toBe('${{ github.event.workflow_run.id }}');
+  });
+
+  test('review: after collect completes, no write scope, base checkout from the verified record, untrusted allowed', () => {
+    expect(reviewWf.on).toEqual({ workflow_run: { workflows: [collectWf.name], types: ['completed'] } });
+    expect(review.if).toContain("github.event.workflow_run.event == 'pull_request'");
+    expect(review.if).toContain("github.event.workflow_run.conclusion == 'success'");
+    expect(Object.values({ ...reviewWf.permissions, ...review.permissions })).not.toContain('write');
+    const order = [
+      stepIndex(review, (s) => !!s.uses?.startsWith('actions/download-artifact@')),
+      stepIndex(review, (s) => s.id === 'pr'),
+      stepIndex(review, (s) => !!s.uses?.startsWith('actions/checkout@')),
+      stepIndex(review, named('Apply the diff as data')),
+      stepIndex(review, isAgent),
+    ];
+    expect(order.every((v, i) => v >= 0 && (i === 0 || v > order[i - 1]))).toBe(true);
+    expect(step(review, (s) => !!s.uses?.startsWith('actions/checkout@')).with?.ref).toBe(
+      '${{ steps.pr.outputs.base-sha }}',
+    );
+    expect(step(review, isAgent).with?.['allow-untrusted-pr']).toBe(true);
+  });
+
+  /**
+   * origin: main has a.txt, b.txt, d.txt; feature (PR #7) changes a.txt, removes b.txt, adds c.txt;
+   * main then moves on in d.txt. `conflict` is a second branch of main touching a.txt's changed line.
+   */
+  function fixture() {
+    const origin = freshDir('origin');
+    git(origin, 'init', '-q', '-b', 'main');
+    const lines = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => `${tag} ${i + 1}`).join('\n') + '\n';
+    writeFileSync(path.join(origin, 'a.txt'), lines(20, 'a'));
+    writeFileSync(path.join(origin, 'b.txt'), lines(3, 'b'));
+    writeFileSync(path.join(origin, 'd.txt'), lines(3, 'd'));
+    git(origin, 'add', '-A');
+    git(origin, 'commit', '-qm', 'base');
+    git(origin, 'checkout', '-qb', 'feature');
+    writeFileSync(
+      path.join(origin, 'a.txt'),
+      lines(20, 'a').replace('a 10\n', 'a ten (changed by the PR)\n'),
+    );
+    rmSync(path.join(origin, 'b.txt'));
+    writeFileSync(path.join(origin, 'c.txt'), 'new file\n');
+    git(origin, 'add', '-A');
+    git(origin, 'commit', '-qm', 'feature');
+    git(origin, 'checkout', '-q', 'main');
+    writeFileSync(path.join(origin, 'd.txt'), lines(3, 'd') + 'd moved on\n');
+    git(origin, 'commit', '-qam', 'main moves on');
+    git(origin, 'checkout', '-qb', 'conflict', 'main');
+    writeFileSync(path.join(origin, 'a.txt'), lines(20, 'a').replace('a 10\n', 'a 10 (changed on main)\n'));
+    git(origin, 'commit', '-qam', 'conflicting change');
+    git(origin, 'checkout', '-q', 'main');
+    return {
+      origin,
+      base: git(origin, 'rev-parse', 'main'),
+      head: git(origin, 'rev-parse', 'feature'),
+      conflictBase: git(origin, 'rev-parse', 'conflict'),
+    };
+  }
+
+  function collected(repo: ReturnType<typeof fixture>) {
+    const runnerTemp = freshDir('collect');
+    const r = runStep(
+      collectScript,
+      { NUMBER: '7', BASE_SHA: repo.base, HEAD_SHA: repo.head, RUNNER_TEMP: runnerTemp },
+      repo.origin,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return path.join(runnerTemp, 'claude-guard-pr');
+  }
+
+  /** A `gh` that knows one pull request: `gh api repos/acme/widgets/pulls/7`. */
+  function fakeGh(head: string, base: string) {
+    const bin = freshDir('bin');
+    const pull = JSON.stringify({ number: 7, head: { sha: head }, base: { sha: base } });
+    writeFileSync(
+      path.join(bin, 'gh'),
+      `#!/bin/sh\n[ "$1 $2" = "api repos/acme/widgets/pulls/7" ] && [ -n "$GH_TOKEN" ] && { echo '${pull}'; exit 0; }\necho 'HTTP 404' >&2\nexit 1\n`,
+    );
+    chmodSync(path.join(bin, 'gh'), 0o755);
+    return bin;
+  }
+
+  function verify(artifact: string, runHead: string, gh: string) {
+    const output = path.join(freshDir('out'), 'output');
+    writeFileSync(output, '');
+    const r = runStep(
+      verifyScript,
+      {
+        PATH: `${gh}:${process.env.PATH}`,
+        GH_TOKEN: 'ghs_test',
+        REPOSITORY: 'acme/widgets',
+        RUN_HEAD_SHA: runHead,
+        ARTIFACT: artifact,
+        GITHUB_OUTPUT: output,
+      },
+      tmp,
+    );
+    return { ...r, output: readFileSync(output, 'utf8') };
+  }
+
+  test('collect writes the diff from the branch point and the numbers as JSON', () => {
+    const repo = fixture();
+    const artifact = collected(repo);
+    expect(JSON.parse(readFileSync(path.join(artifact, 'pr.json'), 'utf8'))).toEqual({
+      number: 7,
+      base_sha: repo.base,
+      head_sha: repo.head,
+    });
+    const diff = readFileSync(path.join(artifact, 'pr.diff'), 'utf8');
+    expect(diff).toContain('+a ten (changed by the PR)');
+    expect(diff).toContain('c.txt');
+    expect(diff).not.toContain('d moved on');
+  });
+
+  test("verify accepts an artifact that matches GitHub's record and outputs the number and base", () => {
+    const repo = fixture();
+    const r = verify(collected(repo), repo.head, fakeGh(repo.head, repo.base));
+    expect(r.status).toBe(0);
+    expect(r.output).toBe(`number=7\nbase-sha=${repo.base}\n`);
+  });
+
+  type Forgery = (artifact: string) => void;
+  const setNumber =
+    (n: unknown): Forgery =>
+    (a) =>
+      writeFileSync(path.join(a, 'pr.json'), JSON.stringify({ number: n, base_sha: 'x', head_sha: 'y' }));
+  test.each<[string, Forgery, string]>([
+    ['a number given as a string', setNumber('7'), 'no valid pull request number'],
+    ['a fractional number', setNumber(7.5), 'no valid pull request number'],
+    ['a command in the number', setNumber('7; touch /tmp/pwned'), 'no valid pull request number'],
+    ['a pull request GitHub does not know', setNumber(8), 'was not found'],
+    ['no diff', (a) => rmSync(path.join(a, 'pr.diff')), 'no regular file pr.diff'],
+    [
+      'a diff that is a symlink',
+      (a) => {
+        rmSync(path.join(a, 'pr.diff'));
+        symlinkSync('/etc/passwd', path.join(a, 'pr.diff'));
+      },
+      'no regular file pr.diff',
+    ],
+    [
+      'a diff over 10 MiB',
+      (a) => truncateSync(path.join(a, 'pr.diff'), 10 * 1024 * 1024 + 1),
+      'larger than 10 MiB',
+    ],
+  ])('verify refuses %s', (_label, forge, message) => {
+    const repo = fixture();
+    const artifact = collected(repo);
+    forge(artifact);
+    const r = verify(artifact, repo.head, fakeGh(repo.head, repo.base));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(message);
+    expect(r.output).toBe('');
+  });
+
+  test('verify refuses a pull request whose head is not the commit the collect run saw', () => {
+    const repo = fixture();
+    const r = verify(collected(repo), repo.base, fakeGh(repo.head, repo.base));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('does not have the head commit');
+  });
+
+  function checkoutAt(repo: ReturnType<typeof fixture>, sha: string) {
+    const work = freshDir('work');
+    git(work, 'clone', '-q', repo.origin, '.');
+    git(work, 'checkout', '-q', '--detach', sha);
+    return work;
+  }
+
+  test("apply puts exactly the pull request's changes in one commit on the (moved) base", () => {
+    const repo = fixture();
+    const artifact = collected(repo);
+    const work = checkoutAt(repo, repo.base);
+    const r = runStep(applyScript, { NUMBER: '7', DIFF: path.join(artifact, 'pr.diff') }, work);
+    expect(r.status).toBe(0);
+    expect(git(work, 'rev-parse', 'HEAD~1')).toBe(repo.base);
+    expect(git(work, 'diff', '--name-status', 'HEAD~1', 'HEAD')).toBe(
+      git(repo.origin, 'diff', '--name-status', `${repo.base}...${repo.head}`),
+    );
+    expect(readFileSync(path.join(work, 'a.txt'), 'utf8')).toContain('a ten (changed by the PR)');
+    expect(readFileSync(path.join(work, 'd.txt'), 'utf8')).toContain('d moved on');
+    expect(git(work, 'status', '--porcelain')).toBe('');
+    expect(git(work, 'log', '-1', '--format=%s')).toBe('Pull request #7, applied as data for review');
+  });
+
+  test('apply fails with a clear message when the diff conflicts with the base', () => {
+    const repo = fixture();
+    const artifact = collected(repo);
+    const work = checkoutAt(repo, repo.conflictBase);
+    const r = runStep(applyScript, { NUMBER: '7', DIFF: path.join(artifact, 'pr.diff') }, work);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('does not apply to its base');
+    expect(git(work, 'rev-parse', 'HEAD')).toBe(repo.conflictBase);
+  });
+
+  const newFile = (file: string, mode = '100644', body = '+x\n') =>
+    `diff --git a/${file} b/${file}\nnew file mode ${mode}\n--- /dev/null\n+++ b/${file}\n@@ -0,0 +1 @@\n${body}`;
+  test.each<[string, (outside: string) => string]>([
+    ['a path out of the work tree', () => newFile('../escaped')],
+    ['a git hook', () => newFile('.git/hooks/pre-commit', '100755')],
+    [
+      'a write through a symlink it creates',
+      (outside) =>
+        newFile('link', '120000', `+${outside}\n\\ No newline at end of file\n`) + newFile('link/escaped'),
+    ],
+  ])('apply refuses a diff with %s and writes nothing', (_label, diff) => {
+    const repo = fixture();
+    const work = checkoutAt(repo, repo.base);
+    const outside = freshDir('outside');
+    const file = path.join(freshDir('evil'), 'pr.diff');
+    writeFileSync(file, diff(outside));
+    const r = runStep(applyScript, { NUMBER: '7', DIFF: file }, work);
+    expect(r.status).toBe(1);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readdirSync(path.dirname(work)).filter((f) => f === 'escaped')).toEqual([]);
+    expect(readdirSync(path.join(work, '.git', 'hooks')).filter((f) => !f.endsWith('.sample'))).toEqual([]);
+    expect(git(work, 'rev-parse', 'HEAD')).toBe(repo.base);
+  });
+
+  test('apply of an empty diff still gives claude-guard one (empty) commit to review', () => {
+    const repo = fixture();
+    const work = checkoutAt(repo, repo.base);
+    const empty = path.join(freshDir('empty'), 'pr.diff');
+    writeFileSync(empty, '');
+    const r = runStep(applyScript, { NUMBER: '7', DIFF: empty }, work);
+    expect(r.status).toBe(0);
+    expect(git(work, 'rev-parse', 'HEAD~1')).toBe(repo.base);
+    expect(git(work, 'diff', '--name-only', 'HEAD~1', 'HEAD')).toBe('');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The dogfood workflow
+
+describe('dogfood (.github/workflows/dogfood.yml)', () => {
+  const wf = load('.github/workflows/dogfood.yml');
+  const job = wf.jobs.dogfood;
+  const agent = step(job, isAgent);
+  const startScript = step(job, named('Start the scripted model')).run ?? '';
+  const checkScript = step(job, named('Check the outputs')).run ?? '';
+
+  test('runs this checkout (uses: ./) on the scripted model, with no secret and the CLI from npm ci', () => {
+    expect(agent.uses).toBe('./');
+    expect(agent.with?.['anthropic-api-key']).toBe('scripted-model-no-key');
+    expect(agent.with?.['anthropic-base-url']).toBe('${{ env.SCRIPTED_MODEL_URL }}');
+    expect(agent.with?.['claude-path']).toBe('${{ github.workspace }}/node_modules/.bin/claude');
+    expect(pathsMatching(wf, /secrets/)).toEqual([]);
+    const order = [
+      stepIndex(job, (s) => s.run === 'npm ci'),
+      stepIndex(job, named('Start the scripted model')),
+      stepIndex(job, isAgent),
+      stepIndex(job, named('Check the outputs')),
+    ];
+    expect(order.every((v, i) => v >= 0 && (i === 0 || v > order[i - 1]))).toBe(true);
+    expect(Object.values(step(job, named('Check the outputs')).env ?? {})).toContain(
+      `\${{ steps.${agent.id}.outputs.conclusion }}`,
+    );
+  });
+
+  test('the start step puts only the model URL into GITHUB_ENV, and the model answers there', async () => {
+    const runnerTemp = freshDir('runner-temp');
+    const githubEnv = path.join(runnerTemp, 'github_env');
+    writeFileSync(githubEnv, '');
+    const r = runStep(startScript, { RUNNER_TEMP: runnerTemp, GITHUB_ENV: githubEnv }, ROOT);
+    const pid = Number(readFileSync(path.join(runnerTemp, 'scripted-model.pid'), 'utf8'));
+    started.push(pid);
+    expect(r.status).toBe(0);
+    const env = readFileSync(githubEnv, 'utf8');
+    expect(env).toMatch(/^SCRIPTED_MODEL_URL=http:\/\/127\.0\.0\.1:\d+\n$/);
+    const url = env.trim().slice('SCRIPTED_MODEL_URL='.length);
+    const res = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-test',
+        max_tokens: 100,
+        tools: [{ name: 'Bash', input_schema: { type: 'object' } }],
+        messages: [{ role: 'user', content: 'review' }],
+      }),
+    });
+    const message = (await res.json()) as { content: Array<{ type: string; name?: string }> };
+    expect(message.content[0]).toMatchObject({ type: 'tool_use', name: 'Bash' });
+  });
+
+  const findingsFile = (content: object) => {
+    const file = path.join(freshDir('findings'), 'findings.json');
+    writeFileSync(file, JSON.stringify(content));
+    return file;
+  };
+  const one = { conclusion: 'findings', summary: 's', findings: [{ severity: 'info' }] };
+  const none = { conclusion: 'clean', summary: 's', findings: [] };
+  const good = {
+    CONCLUSION: 'findings',
+    COUNT: '1',
+    MAX_SEVERITY: 'info',
+    ISOLATION: 'strict',
+    COST_USD: '0.0123',
+  };
+  test.each<[string, Record<string, string>, object | undefined, number]>([
+    ['a finding, consistent', good, one, 0],
+    ['clean, consistent', { ...good, CONCLUSION: 'clean', COUNT: '0', MAX_SEVERITY: '' }, none, 0],
+    ['a failed run', { ...good, CONCLUSION: 'failed' }, one, 1],
+    ['a count that differs from the file', { ...good, COUNT: '2' }, one, 1],
+    ['no findings file', good, undefined, 1],
+    ['a severity the script never reports', { ...good, MAX_SEVERITY: 'high' }, one, 1],
+    ['findings but conclusion clean', { ...good, CONCLUSION: 'clean' }, one, 1],
+    ['an unknown isolation level', { ...good, ISOLATION: 'none' }, one, 1],
+    ['a cost that is not a number', { ...good, COST_USD: 'NaN' }, one, 1],
+  ])('the output check on %s', (_label, outputs, file, status) => {
+    const env = { ...outputs, FINDINGS_FILE: file ? findingsFile(file) : path.join(tmp, 'missing.json') };
+    expect(runStep(checkScript, env, tmp).status).toBe(status);
+  });
+});
