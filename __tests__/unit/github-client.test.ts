@@ -254,3 +254,71 @@ describe('getCollaboratorPermission', () => {
     );
   });
 });
+
+describe('getFileContent', () => {
+  const central = { owner: 'acme', repo: '.github' };
+  const fileBody = (text: string) => ({
+    type: 'file',
+    encoding: 'base64',
+    // GitHub wraps base64 content at 60 characters.
+    content: Buffer.from(text)
+      .toString('base64')
+      .replace(/(.{60})/g, '$1\n'),
+    path: 'policies/claude.yml',
+  });
+
+  test('reads a file at a ref and decodes its base64 content', async () => {
+    const text = `version: 1\n# ${'é'.repeat(80)}\nbudget-usd: 3\n`;
+    const { origin, seen } = await serve(() => ({ status: 200, body: fileBody(text) }));
+    expect(await client(origin).getFileContent(central, 'policies/claude.yml', 'v1.2.0')).toBe(text);
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      'GET /repos/acme/.github/contents/policies/claude.yml?ref=v1.2.0',
+    ]);
+  });
+
+  test('without a ref asks for the default branch; each path segment is encoded', async () => {
+    const { origin, seen } = await serve(() => ({ status: 200, body: fileBody('version: 1\n') }));
+    expect(await client(origin).getFileContent(central, 'ci/a#b?c.yml')).toBe('version: 1\n');
+    expect(seen.map((s) => s.path)).toEqual(['/repos/acme/.github/contents/ci/a%23b%3Fc.yml']);
+  });
+
+  test('a 404 names repository, path and ref, without retrying', async () => {
+    const { origin, seen } = await serve(() => ({ status: 404, body: { message: 'Not Found' } }));
+    const err = await client(origin)
+      .getFileContent(central, 'claude.yml', 'main')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitHubApiError);
+    expect((err as Error).message).toBe(
+      'GitHub API: could not read the policy file (HTTP 404): acme/.github/claude.yml was not found at ref main: ' +
+        'check the path and ref, and that github-token can read acme/.github (GitHub answers 404 for a private ' +
+        'repository the token cannot see)',
+    );
+    expect(seen).toHaveLength(1);
+  });
+
+  test('a 403 "Resource not accessible" asks for contents: read', async () => {
+    const { origin } = await serve(() => ({
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    }));
+    const err = await client(origin)
+      .getFileContent(central, 'claude.yml', 'main')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitHubPermissionError);
+    expect((err as Error).message).toContain('GitHub refused to read the policy file');
+    expect((err as Error).message).toContain('`contents: read`');
+  });
+
+  test.each([
+    ['a directory', [{ type: 'file', name: 'a.yml' }], 'acme/.github/claude.yml@main is not a file'],
+    ['a symbolic link', { type: 'symlink', target: '../x' }, 'acme/.github/claude.yml@main is not a file'],
+    [
+      'a file over 1 MB (no content)',
+      { type: 'file', encoding: 'none', content: '' },
+      'acme/.github/claude.yml@main is too large for the contents API',
+    ],
+  ])('refuses %s', async (_name, body, expected) => {
+    const { origin } = await serve(() => ({ status: 200, body }));
+    await expect(client(origin).getFileContent(central, 'claude.yml', 'main')).rejects.toThrow(expected);
+  });
+});

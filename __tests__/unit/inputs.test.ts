@@ -69,6 +69,13 @@ describe('defaults', () => {
       budgetUsd: 5,
       isolation: 'auto',
       requireIsolation: undefined,
+      claudeVersion: '2.1.332',
+      includePrDescription: true,
+      maxComments: 25,
+      allowUntrustedPr: false,
+      allowedBots: [],
+      auditWorkflow: 'warn',
+      failOnDenial: false,
     });
   });
 });
@@ -76,6 +83,19 @@ describe('defaults', () => {
 describe('accepted values', () => {
   test.each<[Record<string, string>, Partial<Settings>]>([
     [{ 'anthropic-api-key': '  sk-ant-x  ' }, { anthropicApiKey: 'sk-ant-x' }],
+    [{ 'claude-version': '2.0.1' }, { claudeVersion: '2.0.1' }],
+    [{ 'claude-version': 'v2.0.1-beta.1' }, { claudeVersion: '2.0.1-beta.1' }],
+    [{ 'include-pr-description': 'false' }, { includePrDescription: false }],
+    [{ 'max-comments': '0' }, { maxComments: 0 }],
+    [{ 'max-comments': '100' }, { maxComments: 100 }],
+    [{ 'allow-untrusted-pr': 'true' }, { allowUntrustedPr: true }],
+    [
+      { 'allowed-bots': 'dependabot[bot], Renovate[bot]\nmy-app[bot]' },
+      { allowedBots: ['dependabot[bot]', 'renovate[bot]', 'my-app[bot]'] },
+    ],
+    [{ 'audit-workflow': 'fail' }, { auditWorkflow: 'fail' }],
+    [{ 'audit-workflow': 'off' }, { auditWorkflow: 'off' }],
+    [{ 'fail-on-denial': 'true' }, { failOnDenial: true }],
     [
       { mode: 'custom', prompt: 'Fix the typo' },
       { mode: 'custom', prompt: 'Fix the typo' },
@@ -139,6 +159,15 @@ describe('accepted values', () => {
 describe('refused values', () => {
   test.each<[Record<string, string>, string, RegExp]>([
     [{ 'anthropic-api-key': '' }, 'anthropic-api-key', /required/],
+    [{ 'claude-version': 'latest' }, 'claude-version', /not an exact version/],
+    [{ 'claude-version': '^2.1.0' }, 'claude-version', /not an exact version/],
+    [{ 'include-pr-description': 'yes' }, 'include-pr-description', /true or false|'yes'/],
+    [{ 'max-comments': '101' }, 'max-comments', /100/],
+    [{ 'max-comments': '-1' }, 'max-comments', /whole number/],
+    [{ 'allowed-bots': '*' }, 'allowed-bots', /wildcards are not accepted/],
+    [{ 'allowed-bots': 'evil bot' }, 'allowed-bots', /not a GitHub login/],
+    [{ 'audit-workflow': 'strict' }, 'audit-workflow', /warn, fail, off/],
+    [{ 'fail-on-denial': '1' }, 'fail-on-denial', /true or false|'1'/],
     [{ 'anthropic-api-key': 'sk-ant a' }, 'anthropic-api-key', /whitespace/],
     [{ 'anthropic-api-key': 'sk-ant\nb' }, 'anthropic-api-key', /whitespace/],
     [{ 'github-token': '' }, 'github-token', /required/],

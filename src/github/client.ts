@@ -100,6 +100,8 @@ export interface GitHubPort {
   listReviewThreads(pr: PullRef): Promise<ReviewThread[]>;
   /** Marks a review thread resolved (GraphQL `resolveReviewThread`). */
   resolveReviewThread(threadId: string): Promise<void>;
+  /** A file's text at `ref` (a commit SHA, tag or branch; the default branch when unset). */
+  getFileContent(repo: RepoRef, path: string, ref?: string): Promise<string>;
 }
 
 export interface Logger {
@@ -133,7 +135,8 @@ type Operation =
   | "read the actor's repository permission"
   | 'list review comments'
   | 'list review threads'
-  | 'resolve a review thread';
+  | 'resolve a review thread'
+  | 'read the policy file';
 
 /** The workflow permission each operation needs. */
 const PERMISSION: Record<Operation, string> = {
@@ -147,6 +150,7 @@ const PERMISSION: Record<Operation, string> = {
   'list review comments': 'pull-requests: read',
   'list review threads': 'pull-requests: read',
   'resolve a review thread': 'pull-requests: write',
+  'read the policy file': 'contents: read',
 };
 
 const PERMISSIONS: readonly RepoPermission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
@@ -179,6 +183,15 @@ export class GitHubApiError extends Error {
     super(`GitHub API: could not ${operation}${status ? ` (HTTP ${status})` : ''}: ${detail}`);
     this.name = 'GitHubApiError';
   }
+}
+
+/** What a 404 from the contents API means, for the real client and the fake alike. */
+export function missingFileDetail(repo: RepoRef, path: string, ref?: string): string {
+  return (
+    `${repo.owner}/${repo.repo}/${path} was not found at ${ref ? `ref ${ref}` : 'the default branch'}: check the ` +
+    `path and ref, and that github-token can read ${repo.owner}/${repo.repo} (GitHub answers 404 for a ` +
+    `private repository the token cannot see)`
+  );
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -414,6 +427,33 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
     resolveReviewThread: (threadId) =>
       call('resolve a review thread', async () => {
         await octokit.graphql(RESOLVE_THREAD_MUTATION, { threadId });
+      }),
+
+    getFileContent: (repo, path, ref) =>
+      call('read the policy file', async () => {
+        const where = `${repo.owner}/${repo.repo}/${path}${ref ? `@${ref}` : ''}`;
+        // Each segment encoded, the slashes kept: the documented form of the path (octokit's {path}
+        // would send them as %2F).
+        const encoded = path.split('/').map(encodeURIComponent).join('/');
+        let data: unknown;
+        try {
+          ({ data } = await octokit.request(`GET /repos/{owner}/{repo}/contents/${encoded}`, {
+            owner: repo.owner,
+            repo: repo.repo,
+            ...(ref ? { ref } : {}),
+          }));
+        } catch (error) {
+          if (statusOf(error) === 404) {
+            throw Object.assign(new Error(missingFileDetail(repo, path, ref)), { status: 404 });
+          }
+          throw error;
+        }
+        const file = data as { type?: unknown; encoding?: unknown; content?: unknown };
+        if (Array.isArray(data) || file.type !== 'file') throw new Error(`${where} is not a file`);
+        if (file.encoding !== 'base64' || typeof file.content !== 'string') {
+          throw new Error(`${where} is too large for the contents API (over 1 MB)`);
+        }
+        return Buffer.from(file.content, 'base64').toString('utf8');
       }),
   };
 }

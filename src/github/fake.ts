@@ -1,9 +1,11 @@
 /**
  * A stateful in-memory GitHubPort for unit tests: pull request files, reviews and conversation
  * comments live in plain arrays the test can seed and inspect; every call is logged in `calls`;
- * `failures` makes an operation throw (e.g. a GitHubPermissionError); `permissions` seeds collaborator roles.
+ * `failures` makes an operation throw (e.g. a GitHubPermissionError); `permissions` seeds collaborator roles;
+ * `addFile` seeds a file another repository serves through the contents API.
  * Each inline comment of a created review becomes a review comment in its own thread, as on GitHub.
  */
+import { GitHubApiError, missingFileDetail } from './client.js';
 import type {
   GitHubPort,
   IssueComment,
@@ -45,6 +47,12 @@ export class FakeGitHub implements GitHubPort {
   /** Collaborator roles by login (matched case-insensitively); anyone else has 'none'. */
   readonly permissions: Record<string, RepoPermission> = {};
   private nextId = 1000;
+  private readonly repoFiles = new Map<string, string>();
+
+  /** Seed a file (already decoded) at `ref`; without a ref it is what the default branch serves. */
+  addFile(repo: RepoRef, path: string, content: string, ref?: string): void {
+    this.repoFiles.set(`${repo.owner}/${repo.repo}/${path}@${ref ?? ''}`, content);
+  }
 
   /** Seed a comment as someone else would have written it. */
   addComment(pr: PullRef, body: string, who: Partial<typeof FAKE_BOT> = {}): FakeComment {
@@ -146,5 +154,14 @@ export class FakeGitHub implements GitHubPort {
     const c = this.reviewComments.find((x) => x.threadId === threadId);
     if (!c) throw new Error(`fake GitHub: no review thread ${threadId}`);
     c.resolved = true;
+  }
+
+  async getFileContent(repo: RepoRef, path: string, ref?: string): Promise<string> {
+    this.enter('getFileContent');
+    const content = this.repoFiles.get(`${repo.owner}/${repo.repo}/${path}@${ref ?? ''}`);
+    if (content === undefined) {
+      throw new GitHubApiError('read the policy file', 404, missingFileDetail(repo, path, ref));
+    }
+    return content;
   }
 }

@@ -306,3 +306,35 @@ export async function restoreMode(system: SystemPort, change: ModeChange): Promi
     change.path,
   ]);
 }
+
+/**
+ * `mode: fix` at the strict level: write (rw, never x) on exactly `paths` (repository-relative), each a
+ * regular file with one link, reached from the workspace through real directories (checked as root
+ * with `realpath` and `stat`, so a PR's link cannot turn the grant into a write on the runner's files).
+ * No directory gets write, so the agent can create, delete or rename nothing, and only the owner may
+ * chmod. Call after `grantWorkspace(…, false, …)` (traverse and read). Each ACL is recorded in `acls`.
+ */
+export async function grantFixScope(
+  system: SystemPort,
+  user: AgentUser,
+  workspace: string,
+  paths: string[],
+  acls: AclChange[],
+): Promise<void> {
+  const step = 'Fix scope';
+  const realWorkspace = (await mustAsRoot(system, step, 'realpath', ['-e', '--', workspace])).stdout.trim();
+  for (const rel of paths) {
+    if (rel.startsWith('/') || rel.split('/').some((part) => ['', '.', '..'].includes(part)))
+      throw new Error(`${step}: '${rel}' is not a plain repository-relative path`);
+    const target = path.join(workspace, rel);
+    const resolved = await asRoot(system, 'realpath', ['-e', '--', target]);
+    if (resolved.exitCode !== 0 || resolved.stdout.trim() !== path.join(realWorkspace, rel))
+      throw new Error(
+        `${step}: '${rel}' is missing or reached through a symbolic link; the agent gets no write through links`,
+      );
+    const kind = (await mustAsRoot(system, step, 'stat', ['--format=%F:%h', '--', target])).stdout.trim();
+    if (kind !== 'regular file:1')
+      throw new Error(`${step}: '${rel}' is not a regular file with a single link (${kind})`);
+    await grantAcl(system, acls, target, `u:${user.name}:rw`, false);
+  }
+}

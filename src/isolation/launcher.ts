@@ -17,6 +17,7 @@ import {
   closeToOthers,
   createAgentDir,
   ensureAgentUser,
+  grantFixScope,
   grantWorkspace,
   removeAgentDir,
   restoreAcl,
@@ -54,8 +55,13 @@ export interface IsolationContext {
   runnerHome: string;
   /** The key proxy's loopback port: the only place the agent's uid may connect to (strict). */
   proxyPort: number;
-  /** custom mode lets the agent write the workspace (except .git); review mode does not. */
-  mode: 'review' | 'custom';
+  /**
+   * custom mode lets the agent write the workspace (except .git); review mode does not; fix mode lets
+   * it write exactly `fixPaths` (strict level: file ACLs, no directory write).
+   */
+  mode: 'review' | 'custom' | 'fix';
+  /** fix mode: the repository-relative files the agent may edit (none when unset). */
+  fixPaths?: string[];
   agentUser?: string;
   /** Where the per-run agent directory is created (default os.tmpdir(); never RUNNER_TEMP). */
   tmpRoot?: string;
@@ -172,6 +178,7 @@ export async function prepareIsolation(level: IsolationLevel, ctx: IsolationCont
       for (const rel of HOME_SECRET_PATHS)
         await closeToOthers(system, path.join(ctx.runnerHome, rel), undo.modes);
       undo.chownBack = await grantWorkspace(system, user, ctx.workspace, ctx.mode === 'custom', undo.acls);
+      if (ctx.mode === 'fix') await grantFixScope(system, user, ctx.workspace, ctx.fixPaths ?? [], undo.acls);
       undo.egress = await applyEgressRules(system, user.uid, ctx.proxyPort);
     }
     return makeLauncher(level, paths, undo, system, user);
