@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { toolResults, type Turn } from './support/index.mjs';
-import { CLAUDE, leaks, leftovers, scenario, tmpdir, type Scenario } from './support/scenario.js';
+import { CLAUDE, leaks, leftovers, ROOT, scenario, tmpdir, type Scenario } from './support/scenario.js';
 
 const open: Scenario[] = [];
 afterEach(async () => {
@@ -133,7 +133,9 @@ describe('the bundled action on a pull request', () => {
   });
 
   test('canaries in the job environment never reach the agent’s environment', async () => {
-    const dump = tmpdir('e2e-env-dump-');
+    // Not under /tmp: at strict the teardown deletes everything the agent user left in shared temp dirs.
+    fs.mkdirSync(path.join(ROOT, 'node_modules', '.cache'), { recursive: true });
+    const dump = fs.mkdtempSync(path.join(ROOT, 'node_modules', '.cache', 'e2e-env-dump-'));
     fs.chmodSync(dump, 0o777); // the CLI may run as the agent user
     const wrapper = path.join(dump, 'claude');
     // Not a mock: a wrapper that records the environment the action gives the CLI, then execs the real CLI.

@@ -146,32 +146,40 @@ function runnerMachine(): FakeSystem {
 describe('grantWorkspace', () => {
   const user = { name: 'claude-guard-agent', uid: 995, gid: 995 };
 
-  test('adds traverse only where others cannot traverse, and no read ACL on a world-readable tree', async () => {
+  test('adds traverse only where others cannot traverse, and no ACL on a world-readable tree', async () => {
     const system = runnerMachine();
     const acls: AclChange[] = [];
     expect(await grantWorkspace(system, user, '/home/runner/work/r/r', false, acls)).toBeUndefined();
-    expect(acls.map((a) => a.path)).toEqual(['/home/runner']);
-    expect(system.files.get('/home/runner')?.acl).toEqual(['u:claude-guard-agent:x']);
-  });
-
-  test('adds a recursive read ACL when part of the workspace is hidden from others', async () => {
-    const system = runnerMachine();
-    system.addFile('/home/runner/work/r/r/secret.ts', { mode: 0o600, isDirectory: false });
-    const acls: AclChange[] = [];
-    await grantWorkspace(system, user, '/home/runner/work/r/r', false, acls);
     expect(acls.map((a) => [a.path, a.recursive])).toEqual([
       ['/home/runner', false],
       ['/home/runner/work/r/r', true],
     ]);
-    expect(system.files.get('/home/runner/work/r/r/secret.ts')?.acl).toEqual(['u:claude-guard-agent:rX']);
+    expect(system.files.get('/home/runner')?.acl).toEqual(['u:claude-guard-agent:x']);
+    expect(system.files.get('/home/runner/work/r/r/a.ts')?.acl).toEqual([]);
   });
 
-  test('custom mode: write on the workspace, read-only .git, files handed back afterwards', async () => {
+  test.each([
+    ['a private file (0600) stays private', 'src/local-notes.ts', 0o600, false, []],
+    ['a group-readable file is opened', 'src/shared.ts', 0o640, false, ['u:claude-guard-agent:rX']],
+    ['a group-readable .env stays closed', '.env.local', 0o640, false, []],
+    ['a group-readable key stays closed', 'certs/server.key', 0o640, false, []],
+    ['a closed directory gets r-x', 'private', 0o750, true, ['u:claude-guard-agent:rX']],
+  ])('%s', async (_name, rel, mode, isDirectory, acl) => {
     const system = runnerMachine();
+    system.addFile(`/home/runner/work/r/r/${rel}`, { mode, isDirectory });
+    await grantWorkspace(system, user, '/home/runner/work/r/r', false, []);
+    expect(system.files.get(`/home/runner/work/r/r/${rel}`)?.acl).toEqual(acl);
+  });
+
+  test('custom mode: write on the workspace (private files excepted), read-only .git, files handed back afterwards', async () => {
+    const system = runnerMachine();
+    system.addFile('/home/runner/work/r/r/.env', { mode: 0o600, isDirectory: false });
     const acls: AclChange[] = [];
     const back = await grantWorkspace(system, user, '/home/runner/work/r/r', true, acls);
     expect(back).toEqual({ path: '/home/runner/work/r/r', fromUid: 995, toUid: 1001, toGid: 1001 });
+    expect(system.files.get('/home/runner/work/r/r')?.acl).toEqual(['u:claude-guard-agent:rwX']);
     expect(system.files.get('/home/runner/work/r/r/a.ts')?.acl).toEqual(['u:claude-guard-agent:rwX']);
+    expect(system.files.get('/home/runner/work/r/r/.env')?.acl).toEqual([]);
     expect(system.files.get('/home/runner/work/r/r/.git')?.acl).toEqual(['u:claude-guard-agent:rX']);
   });
 });
@@ -270,5 +278,116 @@ describe('prepareIsolation / undoIsolation', () => {
   test('removeAgentDir refuses anything but a per-run agent directory', async () => {
     await expect(removeAgentDir(new FakeSystem(), '/')).rejects.toThrow(/refusing/);
     await expect(removeAgentDir(new FakeSystem(), '/home/runner')).rejects.toThrow(/refusing/);
+  });
+});
+
+// mode: fix — write ACLs on exactly the PR's files (appended with the fix mode).
+import { grantFixScope } from '../../src/isolation/agent-user.js';
+import type { RunOptions, RunResult } from '../../src/isolation/system.js';
+
+/** The stateful fake plus the two look-ups grantFixScope makes as root: realpath and stat. */
+class FakeWithLinks extends FakeSystem {
+  /** path → where realpath resolves it (a link somewhere on the way). */
+  readonly resolvesTo = new Map<string, string>();
+  readonly hardLinks = new Map<string, number>();
+
+  override async run(command: string, args: string[], options?: RunOptions): Promise<RunResult> {
+    const [inner, innerArgs] =
+      command === 'sudo' && args[0] === '-n' ? [args[1], args.slice(2)] : [command, args];
+    const target = innerArgs[innerArgs.length - 1];
+    const file = this.files.get(this.resolvesTo.get(target) ?? target);
+    if (inner === 'realpath' || inner === 'stat') {
+      this.log.push([command, ...args].join(' '));
+      if (!file) return { exitCode: 1, stdout: '', stderr: 'No such file or directory' };
+      const out =
+        inner === 'realpath'
+          ? (this.resolvesTo.get(target) ?? target)
+          : `${file.isDirectory ? 'directory' : 'regular file'}:${this.hardLinks.get(target) ?? 1}`;
+      return { exitCode: 0, stdout: `${out}\n`, stderr: '' };
+    }
+    return super.run(command, args, options);
+  }
+}
+
+describe('grantFixScope', () => {
+  const user = { name: 'claude-guard-agent', uid: 995, gid: 995 };
+  const ws = '/home/runner/work/r/r';
+  const machine = () => {
+    const system = new FakeWithLinks(1001, 1001);
+    for (const [p, stat] of runnerMachine().files) system.files.set(p, stat);
+    system.addFile(`${ws}/src`);
+    system.addFile(`${ws}/src/b.ts`, { mode: 0o644, isDirectory: false });
+    return system;
+  };
+
+  test('rw (never x) on exactly the listed files; no directory gets write', async () => {
+    const system = machine();
+    const acls: AclChange[] = [];
+    await grantFixScope(system, user, ws, ['a.ts'], acls);
+    expect(acls).toEqual([{ path: `${ws}/a.ts`, recursive: false, saved: '' }]);
+    const granted = [...system.files].filter(([, f]) => f.acl.length > 0).map(([p, f]) => [p, f.acl]);
+    expect(granted).toEqual([[`${ws}/a.ts`, ['u:claude-guard-agent:rw']]]);
+  });
+
+  test.each<[string, (s: FakeWithLinks) => void, string, RegExp]>([
+    [
+      'a link to a runner file',
+      (s) => s.resolvesTo.set(`${ws}/src/b.ts`, '/home/runner/.npmrc'),
+      'src/b.ts',
+      /symbolic link/,
+    ],
+    ['a missing file', () => undefined, 'src/none.ts', /missing/],
+    ['a directory', () => undefined, 'src', /not a regular file/],
+    ['a hard-linked file', (s) => s.hardLinks.set(`${ws}/a.ts`, 2), 'a.ts', /single link/],
+    ['a path leaving the workspace', () => undefined, '../../.npmrc', /not a plain repository-relative path/],
+  ])('refuses %s and grants nothing', async (_name, arrange, rel, message) => {
+    const system = machine();
+    arrange(system);
+    const acls: AclChange[] = [];
+    await expect(grantFixScope(system, user, ws, [rel], acls)).rejects.toThrow(message);
+    expect(acls).toEqual([]);
+    expect([...system.files.values()].some((f) => f.acl.length > 0)).toBe(false);
+  });
+
+  test('prepareIsolation in fix mode: read-only workspace plus the file grants, all undone', async () => {
+    const system = machine();
+    const snapshotFiles = () => JSON.stringify([...system.files.entries()]);
+    const before = snapshotFiles();
+    const launcher = await prepareIsolation('strict', {
+      system,
+      workspace: ws,
+      runnerTemp: '/home/runner/work/_temp',
+      runnerHome: '/home/runner',
+      proxyPort: 41234,
+      mode: 'fix',
+      fixPaths: ['src/b.ts'],
+      tmpRoot: '/tmp',
+    });
+    expect(system.files.get(`${ws}/src/b.ts`)?.acl).toEqual(['u:claude-guard-agent:rw']);
+    expect(system.files.get(`${ws}/a.ts`)?.acl).toEqual([]);
+    expect(system.files.get(ws)?.acl).toEqual([]);
+    expect(launcher.undo.chownBack).toBeUndefined();
+    expect(launcher.undo.acls.map((a) => a.path)).toContain(`${ws}/src/b.ts`);
+    await launcher.teardown();
+    expect(snapshotFiles()).toBe(before);
+  });
+
+  test('prepareIsolation in fix mode undoes everything when a path is refused', async () => {
+    const system = machine();
+    system.resolvesTo.set(`${ws}/src/b.ts`, '/home/runner/.npmrc');
+    const before = JSON.stringify([...system.files.entries()]);
+    await expect(
+      prepareIsolation('strict', {
+        system,
+        workspace: ws,
+        runnerTemp: '/home/runner/work/_temp',
+        runnerHome: '/home/runner',
+        proxyPort: 41234,
+        mode: 'fix',
+        fixPaths: ['src/b.ts'],
+        tmpRoot: '/tmp',
+      }),
+    ).rejects.toThrow(/symbolic link/);
+    expect(JSON.stringify([...system.files.entries()])).toBe(before);
   });
 });

@@ -216,10 +216,22 @@ export async function restoreAcl(system: SystemPort, change: AclChange): Promise
     await mustAsRoot(system, step, 'setfacl', ['--restore=-'], { input: change.saved });
 }
 
+/** Files that are never opened to the agent by an ACL, whatever their mode. */
+export const SECRET_NAME_PATTERNS = [
+  '.env*',
+  '*.pem',
+  '*.key',
+  '.npmrc',
+  '.netrc',
+  '.pypirc',
+  '.git-credentials',
+  'id_*',
+];
+
 /**
  * Gives the agent traverse (x) on each ancestor of the workspace that others cannot traverse (on
  * hosted runners /home/runner is 0750), and read — or, in custom mode, write, `.git` read-only — on the
- * workspace. Read is only granted when some entry is not already world-readable.
+ * workspace: directories it cannot enter, and files the owner left group-readable (never private ones).
  */
 export async function grantWorkspace(
   system: SystemPort,
@@ -235,35 +247,50 @@ export async function grantWorkspace(
     if (!otherCanTraverse(stat)) await grantAcl(system, acls, dir, `${owner}:x`, false);
   }
   if (writable) {
-    await grantAcl(system, acls, workspace, `${owner}:rwX`, true);
+    await grantTree(system, acls, workspace, owner, true);
     const git = path.join(workspace, '.git');
-    if ((await system.stat(git)) !== undefined) await grantAcl(system, acls, git, `${owner}:rX`, true);
+    if ((await system.stat(git)) !== undefined) await grantTree(system, acls, git, owner, false, true);
     const stat = await system.stat(workspace);
     return stat && { path: workspace, fromUid: user.uid, toUid: stat.uid, toGid: stat.gid };
   }
-  const hidden = await asRoot(system, 'find', [
-    workspace,
-    '(',
-    '-type',
-    'd',
-    '!',
-    '-perm',
-    '-o=rx',
-    ')',
-    '-o',
-    '(',
-    '!',
-    '-type',
-    'd',
-    '!',
-    '-perm',
-    '-o=r',
-    ')',
-    '-print',
-    '-quit',
-  ]);
-  if (hidden.stdout.trim() !== '') await grantAcl(system, acls, workspace, `${owner}:rX`, true);
+  await grantTree(system, acls, workspace, owner, false);
   return undefined;
+}
+
+/**
+ * ACLs on a tree (saved first, for an exact undo). Directories get r-x (rwx when writable); files get rX
+ * (rwX when writable) only when their owner left them group-readable — a 0600 file (a local .env, a key)
+ * stays private — and never files named like secrets. A blanket recursive grant would hand over exactly
+ * the files the owner hid. Read-only grants skip what others can already read; `all` grants every
+ * directory and file (used to turn a writable grant back into read-only, e.g. for .git).
+ */
+async function grantTree(
+  system: SystemPort,
+  acls: AclChange[],
+  root: string,
+  owner: string,
+  writable: boolean,
+  all = writable,
+): Promise<void> {
+  const step = `Workspace ACL on ${root}`;
+  const saved = await mustAsRoot(system, step, 'getfacl', ['-R', '--skip-base', '--absolute-names', root]);
+  acls.push({ path: root, recursive: true, saved: saved.stdout });
+  const secretNames = [
+    '(',
+    ...SECRET_NAME_PATTERNS.flatMap((p, i) => [...(i ? ['-o'] : []), '-name', p]),
+    ')',
+  ];
+  await mustAsRoot(system, step, 'find', [
+    root,
+    ...['-type', 'd', ...(all ? [] : ['!', '-perm', '-o=rx'])],
+    ...['-exec', 'setfacl', '-m', `${owner}:${writable ? 'rwX' : 'rX'}`, '{}', '+'],
+  ]);
+  await mustAsRoot(system, step, 'find', [
+    root,
+    ...['-type', 'f', '-perm', '-g=r', ...(all ? [] : ['!', '-perm', '-o=r']), '!', ...secretNames],
+    // X keeps an executable file executable (a script the job may run), and adds nothing to others.
+    ...['-exec', 'setfacl', '-m', `${owner}:${writable ? 'rwX' : 'rX'}`, '{}', '+'],
+  ]);
 }
 
 /** Hands files the agent created in the workspace back to the workspace owner. */

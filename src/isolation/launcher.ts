@@ -133,6 +133,18 @@ async function killUser(system: SystemPort, name: string): Promise<void> {
   await asRoot(system, 'pkill', ['-KILL', '-u', name]);
 }
 
+/** World-writable directories where the agent user can leave files that would outlive the job. */
+export const SHARED_TEMP_DIRS = ['/tmp', '/var/tmp', '/dev/shm'];
+
+/** Deletes everything the (dedicated) agent user owns in the shared temporary directories. */
+async function removeAgentTempFiles(system: SystemPort, name: string): Promise<void> {
+  const dirs: string[] = [];
+  for (const dir of SHARED_TEMP_DIRS) if ((await system.stat(dir)) !== undefined) dirs.push(dir);
+  if (!dirs.length) return;
+  // -xdev: stay on each file system; find never follows symlinks here; -delete implies depth-first.
+  await asRoot(system, 'find', [...dirs, '-xdev', '-mindepth', '1', '-user', name, '-delete']);
+}
+
 /** Undoes a record (in reverse order of the changes). Idempotent; returns the problems left over. */
 export async function undoIsolation(record: UndoRecord, system: SystemPort): Promise<string[]> {
   const problems: string[] = [];
@@ -144,8 +156,12 @@ export async function undoIsolation(record: UndoRecord, system: SystemPort): Pro
       problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  if (record.agentUser)
+  if (record.agentUser) {
     await attempt('Killing the agent user processes', () => killUser(system, record.agentUser as string));
+    await attempt('Removing what the agent left in shared temporary directories', () =>
+      removeAgentTempFiles(system, record.agentUser as string),
+    );
+  }
   if (record.egress)
     await attempt('Removing egress rules', () => removeEgressRules(system, record.egress as EgressRecord));
   if (record.chownBack)

@@ -145,6 +145,7 @@ export class FakeSystem implements SystemPort {
           );
           return ok(hidden ? `${hidden[0]}\n` : '');
         }
+        if (args.includes('-exec')) return this.findExecSetfacl(args);
         return ok();
       case 'getfacl':
         return this.getfacl(args);
@@ -159,6 +160,26 @@ export class FakeSystem implements SystemPort {
       default:
         return { exitCode: 127, stdout: '', stderr: `fake: unknown command ${command}` };
     }
+  }
+
+  /** grantWorkspace's two shapes: directories others cannot enter; group-readable private files not named like secrets. */
+  private findExecSetfacl(args: string[]): RunResult {
+    const entry = args[args.indexOf('-exec') + 3];
+    const dirs = args.includes('d');
+    const names = args.filter((_, i) => args[i - 1] === '-name');
+    const glob = (pattern: string, name: string) =>
+      new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(name);
+    for (const [p, f] of this.tree(args[0])) {
+      const hit = dirs
+        ? f.isDirectory && (!args.includes('-o=rx') || (f.mode & 0o005) !== 0o005)
+        : !f.isDirectory &&
+          (f.mode & 0o040) !== 0 &&
+          (!args.includes('-o=r') || (f.mode & 0o004) === 0) &&
+          !names.some((n) => glob(n, p.split('/').pop() ?? ''));
+      if (hit)
+        f.acl = [...f.acl.filter((e) => !e.startsWith(entry.split(':').slice(0, 2).join(':') + ':')), entry];
+    }
+    return { exitCode: 0, stdout: '', stderr: '' };
   }
 
   private getfacl(args: string[]): RunResult {
