@@ -13,6 +13,8 @@ export interface PullRequestRef {
   headSha: string;
   /** `owner/name` of the head repository (differs from the base for fork PRs). */
   headRepo: string;
+  /** The PR's branch (`head.ref`), where `fix-delivery: push` commits. */
+  headRef: string;
   /** Untrusted text: the PR author wrote it. Sanitised before it goes anywhere near the prompt. */
   title: string;
   body: string;
@@ -48,7 +50,7 @@ export function parsePullRequest(payload: unknown, repository: string): PullRequ
         title?: unknown;
         body?: unknown;
         base?: { sha?: unknown };
-        head?: { sha?: unknown; repo?: { full_name?: unknown } | null };
+        head?: { sha?: unknown; ref?: unknown; repo?: { full_name?: unknown } | null };
       }
     | undefined;
   if (!pr) return undefined;
@@ -67,6 +69,7 @@ export function parsePullRequest(payload: unknown, repository: string): PullRequ
     baseSha: pr.base.sha,
     headSha: pr.head.sha,
     headRepo,
+    headRef: text(pr.head.ref),
     title: text(pr.title),
     body: text(pr.body),
   };

@@ -58,6 +58,11 @@ export async function guardTrigger(
     isolationAvailable: strongestLevel,
   });
   if (!decision.allowed) throw new TriggerRefused(decision.message);
+  if (decision.constraints.readOnly && settings.mode === 'fix') {
+    throw new TriggerRefused(
+      `Input 'mode': fix writes to the pull request, and this run is on an untrusted trigger (${trigger.reasons.join(' ')}); untrusted runs are read-only. Use mode: review.`,
+    );
+  }
   if (decision.constraints.readOnly && settings.mode !== 'review') {
     const writes = settings.allowedTools.filter((r) => /^(Edit|Write|MultiEdit|NotebookEdit)\b/.test(r));
     if (writes.length) {

@@ -14,7 +14,7 @@ import { validateClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
 import { validateUserRule } from './policy/permissions.js';
 import { PINNED_CLAUDE_VERSION } from './install/pinned.js';
 
-export type Mode = 'review' | 'custom';
+export type Mode = 'review' | 'custom' | 'fix';
 export type IsolationLevel = 'strict' | 'sandbox' | 'rules-only';
 
 export interface Settings {
@@ -60,6 +60,38 @@ export interface Settings {
   auditWorkflow: 'warn' | 'fail' | 'off';
   /** Fail the step when the rules denied any tool call. */
   failOnDenial: boolean;
+  /** The `policy` input as given ('' = none); parsed and applied by policy-source / central-policy. */
+  policy: string;
+  /** How `mode: fix` delivers the checked change. */
+  fixDelivery: 'suggestions' | 'patch' | 'push';
+}
+
+/** Defaults of the inputs an organisation policy can cap, as action.yml declares them. */
+export const INPUT_DEFAULTS: Readonly<Partial<Record<string, string>>> = {
+  mode: 'review',
+  'max-turns': '30',
+  'timeout-minutes': '15',
+  'budget-usd': '5',
+  'fail-on-severity': 'none',
+  isolation: 'auto',
+  'require-isolation': '',
+  'allow-untrusted-pr': 'false',
+  'audit-workflow': 'warn',
+  'fail-on-denial': 'false',
+  model: '',
+  'allowed-tools': '',
+  'claude-args': '',
+};
+
+/**
+ * The inputs the workflow set to something other than the default. A policy refuses an explicit
+ * input that would loosen it, and quietly caps a default (the runner fills action.yml defaults in,
+ * so "set to the default value" and "not set" look the same; both are within the policy once capped).
+ */
+export function explicitInputs(getInput: GetInput): Set<string> {
+  return new Set(
+    INPUT_NAMES.filter((n) => getInput(n).trim() !== '' && getInput(n).trim() !== (INPUT_DEFAULTS[n] ?? '')),
+  );
 }
 
 /** Reads one raw input (core.getInput semantics: trimmed, '' when unset). */
@@ -99,12 +131,14 @@ export const INPUT_NAMES = [
   'allow-untrusted-pr',
   'allowed-bots',
   'audit-workflow',
+  'policy',
+  'fix-delivery',
   'fail-on-denial',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
 
-const MODES = ['review', 'custom'] as const;
+const MODES = ['review', 'custom', 'fix'] as const;
 const ISOLATION_LEVELS = ['strict', 'sandbox', 'rules-only'] as const;
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
@@ -288,5 +322,7 @@ export function readSettings(getInput: GetInput): Settings {
     allowedBots: botLogins(get('allowed-bots')),
     auditWorkflow: choice('audit-workflow', get('audit-workflow'), ['warn', 'fail', 'off'], 'warn'),
     failOnDenial: boolean('fail-on-denial', get('fail-on-denial'), false),
+    policy: get('policy'),
+    fixDelivery: choice('fix-delivery', get('fix-delivery'), ['suggestions', 'patch', 'push'], 'suggestions'),
   };
 }

@@ -26,6 +26,7 @@ import {
   severityRank,
   type Severity,
   type RejectedFinding,
+  type Finding,
 } from './findings/schema.js';
 import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.js';
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
@@ -68,6 +69,20 @@ import { buildUntrustedContext } from './agent/untrusted-block.js';
 import { installClaude } from './install/claude-install.js';
 import { registryUrl } from './install/npm-registry.js';
 import { actionsToolCache } from './install/tool-cache.js';
+import { loadPolicy } from './policy-source.js';
+import { applyPolicy } from './policy/central-policy.js';
+import { explicitInputs } from './inputs.js';
+import { fixScope, fixRules } from './fix/fix-scope.js';
+import {
+  checkChanges,
+  collectChanges,
+  confirmScopeOnDisk,
+  resetWorkingTree,
+  takeBaseline,
+  workspaceGit,
+  type Baseline,
+} from './fix/change-check.js';
+import { gitRunner, hunksToSuggestions, pushFix, writePatchFile } from './fix/deliver-fix.js';
 
 const MAX_BODY_CHARS = 8000;
 
@@ -144,7 +159,7 @@ function createRunDir(runnerTemp: string): string {
 }
 
 async function review(
-  settings: Settings,
+  inputSettings: Settings,
   ctx: RunContext,
   runDir: string,
   teardown: Teardown,
@@ -152,23 +167,28 @@ async function review(
 ) {
   const github =
     ctx.pull || process.env.GITHUB_ACTIONS === 'true'
-      ? createGitHub({ token: settings.githubToken, baseUrl: ctx.apiUrl, log: { warn: core.warning } })
+      ? createGitHub({ token: inputSettings.githubToken, baseUrl: ctx.apiUrl, log: { warn: core.warning } })
       : undefined;
 
-  // Stage 2: may this run go ahead? (trigger, actor, the calling workflow)
+  // Stage 2: the organisation's policy — the repository's inputs can only tighten it.
+  const settings = await applyOrganisationPolicy(inputSettings, ctx, github, outcome);
+
+  // Stage 3: may this run go ahead? (trigger, actor, the calling workflow)
   const capabilities = await probeCapabilities(realSystem);
   const constraints = await guardTrigger(settings, ctx, github, decideLevel('auto', capabilities).level);
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
 
-  // Stage 3: what changed; the PR's agent-instruction files replaced by the base branch's.
+  // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
+  // agent-instruction files replaced by the base branch's.
   const diff = await loadDiff(github, ctx);
   const git = await resolveTool('git');
+  const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome) : undefined;
   await pinInstructions(diff, ctx, runDir, git, teardown, outcome);
   const untrusted = await untrustedText(settings, ctx, git, outcome);
 
-  // Stage 4: checkout credentials out of the repository's git config.
+  // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
   teardown.credentials = { backup };
   writeFileSync(path.join(runDir, 'credentials.json'), serializeBackup(backup), { mode: 0o600 });
@@ -178,7 +198,7 @@ async function review(
     );
   }
 
-  // Stage 5: the key proxy — the agent gets a per-run token, never the key.
+  // Stage 6: the key proxy — the agent gets a per-run token, never the key.
   teardown.proxy = await startKeyProxyProcess({
     nodePath: process.execPath,
     entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
@@ -192,22 +212,32 @@ async function review(
   core.setSecret(teardown.proxy.token);
   const proxyPort = Number(new URL(teardown.proxy.url).port);
 
-  // Stage 6: isolation — the strongest level this machine allows, proven before the agent starts.
-  const launcher = await isolate(settings, ctx, capabilities, constraints, proxyPort, teardown, outcome);
+  // Stage 7: isolation — the strongest level this machine allows, proven before the agent starts.
+  const launcher = await isolate(
+    settings,
+    ctx,
+    capabilities,
+    constraints,
+    proxyPort,
+    teardown,
+    outcome,
+    fixPaths,
+  );
 
-  // Stage 7: the policy — our generated settings file is the only source of rules.
+  // Stage 8: the rules — our generated settings file is the only source of them.
   const rules = buildRules(settings.mode, settings.allowedTools, settings.deniedTools, {
     workspace: ctx.workspace,
     runnerTemp: ctx.runnerTemp,
     home: process.env.HOME,
   });
+  if (fixPaths) rules.allow.push(...fixRules(fixPaths, ctx.workspace));
   const sandbox =
     launcher.level === 'sandbox'
       ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
       : undefined;
   await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox })));
 
-  // Stage 8: the agent's environment, from an allow-list.
+  // Stage 9: the agent's environment, from an allow-list.
   const { env, withheld } = buildChildEnv(process.env, {
     home: launcher.paths.home,
     configDir: launcher.paths.configDir,
@@ -220,8 +250,10 @@ async function review(
   const redactor = createRedactor(secretValues(settings, teardown.proxy.token, withheld));
   outcome.redactor = redactor;
 
-  // Stage 9: run the agent. From here until it ends the action writes nothing to the runner's
+  // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
   // file commands (state included), so any change to them is the agent's.
+  const wsGit = workspaceGit(git, ctx.workspace);
+  const baseline = fixPaths ? await takeBaseline(ctx.workspace, wsGit) : undefined;
   const fileCommands = snapshotFileCommands(process.env);
   const audit = new StreamAudit((t) => redactor.redact(t).text);
   const agent = launcher.wrap(
@@ -246,6 +278,7 @@ async function review(
       files: diff.map((f) => ({ path: f.path, status: f.status })),
       range: ctx.pull ? `${ctx.pull.baseSha}...${ctx.pull.headSha}` : diff.length ? 'HEAD~1...HEAD' : '',
       untrusted,
+      fixPaths,
     }),
     timeoutMs: settings.timeoutMinutes * 60_000,
     onLine: (line) => audit.push(line),
@@ -264,7 +297,7 @@ async function review(
       );
   }
 
-  // Stage 10: nothing the agent did may reach later steps through the runner's file commands.
+  // Stage 11: nothing the agent did may reach later steps through the runner's file commands.
   const tampered = verifyUnchanged(fileCommands);
   if (tampered.length) {
     discardTampering(fileCommands);
@@ -273,7 +306,10 @@ async function review(
     );
   }
 
-  // Stage 11: the result — a failure is never an empty "clean" review.
+  // Stage 12: in fix mode, the action computes what the agent changed, checks it, and puts the tree back.
+  const fix = baseline && fixPaths ? await checkFix(ctx, wsGit, baseline, fixPaths, teardown) : undefined;
+
+  // Stage 13: the result — a failure is never an empty "clean" review.
   const agentRun = audit.summary(exit.durationMs, agentFailure(exit, audit, settings));
   outcome.run = {
     ...agentRun,
@@ -282,8 +318,9 @@ async function review(
   };
   if (agentRun.error) throw new Error(outcome.run.error);
 
-  // Stage 12: findings are data — validated, confined, capped, neutralised, redacted.
+  // Stage 14: findings are data — validated, confined, capped, neutralised, redacted.
   const { review: result, rejected } = validateReview(audit.result?.structured_output);
+  if (fix) result.findings.push(...(await deliverFix(fix, settings, ctx, diff, runDir, outcome)));
   outcome.rejected = rejected;
   const gate = gateFindings({
     review: result,
@@ -297,7 +334,7 @@ async function review(
   outcome.gate = gate;
   outcome.conclusion = gate.inline.length + gate.summaryOnly.length > 0 ? 'findings' : 'clean';
 
-  // Stage 13: deliver — annotations and SARIF always, the review and summary comment on the PR.
+  // Stage 15: deliver — annotations and SARIF always, the review and summary comment on the PR.
   outcome.sarifFile = deliverToRun(gate, ctx, runDir);
   if (github && ctx.pull && settings.comment) {
     const pr = { owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number };
@@ -311,6 +348,101 @@ async function review(
     );
     outcome.notes.push(...notes);
   }
+}
+
+/** Load the organisation policy (input `policy`) and merge the repository's inputs under it. */
+async function applyOrganisationPolicy(
+  settings: Settings,
+  ctx: RunContext,
+  github: GitHubPort | undefined,
+  outcome: Outcome,
+): Promise<Settings> {
+  const policy = await loadPolicy(settings.policy, { workspace: ctx.workspace, github });
+  if (!policy) return settings;
+  const { effective, summary } = applyPolicy(
+    settings,
+    policy,
+    explicitInputs((name) => core.getInput(name)),
+  );
+  outcome.sections.push(summary);
+  return effective;
+}
+
+/** fix mode: the PR's files the agent may edit (not workflows, agent config, lockfiles, links, …). */
+async function fixablePaths(diff: FileDiff[], ctx: RunContext, outcome: Outcome): Promise<string[]> {
+  if (!ctx.pull)
+    throw new Error("Input 'mode': fix needs a pull_request event (it edits the pull request's files).");
+  const scope = fixScope(diff);
+  const disk = await confirmScopeOnDisk(ctx.workspace, scope.paths);
+  for (const r of [...scope.refused, ...disk.refused])
+    outcome.notes.push(`Not editable by the fix: \`${r.path}\` — ${r.reason}`);
+  if (!disk.paths.length)
+    throw new Error("Input 'mode': fix found no file of this pull request that the agent may edit.");
+  return disk.paths;
+}
+
+/** The agent's change, computed by the action; refused whole when anything is out of scope. */
+async function checkFix(
+  ctx: RunContext,
+  wsGit: ReturnType<typeof workspaceGit>,
+  baseline: Baseline,
+  fixPaths: string[],
+  teardown: Teardown,
+): Promise<Buffer> {
+  // .git/config back first (byte for byte), so no git below runs with a config the agent could touch.
+  if (teardown.credentials) await restoreCheckoutCredentials(teardown.credentials.backup);
+  const set = await collectChanges(ctx.workspace, wsGit, baseline);
+  const verdict = checkChanges(set, fixPaths);
+  const left = await resetWorkingTree(ctx.workspace, wsGit, set, baseline);
+  for (const l of left) core.warning(`claude-guard: could not restore ${l.path}: ${l.reason}`);
+  if (!verdict.ok) {
+    throw new Error(
+      `The fix was refused and nothing was delivered: ${verdict.violations.map((v) => `${v.path} (${v.reason})`).join('; ')}.`,
+    );
+  }
+  return verdict.patch;
+}
+
+/** Deliver a checked fix: as suggestion findings (returned), a patch file, or a commit on the PR branch. */
+async function deliverFix(
+  patch: Buffer,
+  settings: Settings,
+  ctx: RunContext,
+  diff: FileDiff[],
+  runDir: string,
+  outcome: Outcome,
+): Promise<Finding[]> {
+  if (!patch.length) {
+    outcome.notes.push('The agent made no change.');
+    return [];
+  }
+  if (settings.fixDelivery === 'patch') {
+    core.setOutput('fix-patch', await writePatchFile(runDir, patch));
+    return [];
+  }
+  if (settings.fixDelivery === 'push' && ctx.pull) {
+    const pushed = await pushFix({
+      git: gitRunner(await resolveTool('git')),
+      target: {
+        headRef: ctx.pull.headRef,
+        headRepo: ctx.pull.headRepo,
+        baseRepo: ctx.repository,
+        headSha: ctx.pull.headSha,
+        serverUrl: ctx.serverUrl,
+      },
+      token: settings.githubToken,
+      patch,
+      workDir: runDir,
+    });
+    outcome.notes.push(`The fix was pushed to ${pushed.ref} as ${pushed.commit.slice(0, 12)}.`);
+    return [];
+  }
+  const { findings, skipped } = hunksToSuggestions(patch.toString('utf8'), diff);
+  if (skipped.length)
+    outcome.notes.push(
+      `${skipped.length} part(s) of the fix could not become suggestions (outside the PR's diff hunks); use fix-delivery: patch.`,
+    );
+  return findings;
 }
 
 /** Install the pinned (or requested) Claude Code, verified, from the tool cache when it is there. */
@@ -382,6 +514,7 @@ async function isolate(
   proxyPort: number,
   teardown: Teardown,
   outcome: Outcome,
+  fixPaths?: string[],
 ): Promise<AgentLauncher> {
   const decision = decideLevel(settings.isolation, capabilities);
   if (constraints.requireIsolation && decision.level !== constraints.requireIsolation) {
@@ -408,6 +541,7 @@ async function isolate(
     runnerHome,
     proxyPort,
     mode: settings.mode,
+    fixPaths,
   });
   teardown.launcher = launcher;
   saveState('undo', JSON.stringify(launcher.undo));
@@ -417,7 +551,8 @@ async function isolate(
       system: realSystem,
       launcher,
       proxyPort,
-      mode: settings.mode,
+      // fix mode: only the granted files are writable; creating a file must still be blocked
+      mode: settings.mode === 'fix' ? 'review' : settings.mode,
       paths: {
         runnerTemp: ctx.runnerTemp,
         runnerHome,

@@ -76,6 +76,8 @@ describe('defaults', () => {
       allowedBots: [],
       auditWorkflow: 'warn',
       failOnDenial: false,
+      policy: '',
+      fixDelivery: 'suggestions',
     });
   });
 });
@@ -96,6 +98,12 @@ describe('accepted values', () => {
     [{ 'audit-workflow': 'fail' }, { auditWorkflow: 'fail' }],
     [{ 'audit-workflow': 'off' }, { auditWorkflow: 'off' }],
     [{ 'fail-on-denial': 'true' }, { failOnDenial: true }],
+    [{ mode: 'fix' }, { mode: 'fix' }],
+    [{ 'fix-delivery': 'push' }, { fixDelivery: 'push' }],
+    [
+      { policy: 'acme/.github/claude-guard.yml@0123456789012345678901234567890123456789' },
+      { policy: 'acme/.github/claude-guard.yml@0123456789012345678901234567890123456789' },
+    ],
     [
       { mode: 'custom', prompt: 'Fix the typo' },
       { mode: 'custom', prompt: 'Fix the typo' },
@@ -167,6 +175,7 @@ describe('refused values', () => {
     [{ 'allowed-bots': '*' }, 'allowed-bots', /wildcards are not accepted/],
     [{ 'allowed-bots': 'evil bot' }, 'allowed-bots', /not a GitHub login/],
     [{ 'audit-workflow': 'strict' }, 'audit-workflow', /warn, fail, off/],
+    [{ 'fix-delivery': 'commit' }, 'fix-delivery', /suggestions, patch, push/],
     [{ 'fail-on-denial': '1' }, 'fail-on-denial', /true or false|'1'/],
     [{ 'anthropic-api-key': 'sk-ant a' }, 'anthropic-api-key', /whitespace/],
     [{ 'anthropic-api-key': 'sk-ant\nb' }, 'anthropic-api-key', /whitespace/],

@@ -39795,7 +39795,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8218);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7904);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -39804,7 +39804,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8218:
+/***/ 7904:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43318,8 +43318,10 @@ function validateUserRule(rule, kind, mode) {
     }
     if (DENY_RULES.includes(trimmed))
         refuseAllow(input, trimmed, 'it is one of the always-on deny rules');
-    if (WRITE_TOOLS.has(tool) && mode === 'review') {
-        refuseAllow(input, trimmed, 'review mode never writes files (use mode: custom for tasks that edit)');
+    if (WRITE_TOOLS.has(tool) && mode !== 'custom') {
+        refuseAllow(input, trimmed, mode === 'fix'
+            ? 'fix mode edits exactly the pull request’s files; the action writes those rules itself'
+            : 'review mode never writes files (use mode: custom for tasks that edit)');
     }
     if (tool === 'Bash')
         checkBashAllow(input, trimmed, spec);
@@ -43367,6 +43369,30 @@ const PINS = { [PINNED_CLAUDE_VERSION]: PINNED_INTEGRITY };
 
 
 
+/** Defaults of the inputs an organisation policy can cap, as action.yml declares them. */
+const INPUT_DEFAULTS = {
+    mode: 'review',
+    'max-turns': '30',
+    'timeout-minutes': '15',
+    'budget-usd': '5',
+    'fail-on-severity': 'none',
+    isolation: 'auto',
+    'require-isolation': '',
+    'allow-untrusted-pr': 'false',
+    'audit-workflow': 'warn',
+    'fail-on-denial': 'false',
+    model: '',
+    'allowed-tools': '',
+    'claude-args': '',
+};
+/**
+ * The inputs the workflow set to something other than the default. A policy refuses an explicit
+ * input that would loosen it, and quietly caps a default (the runner fills action.yml defaults in,
+ * so "set to the default value" and "not set" look the same; both are within the policy once capped).
+ */
+function explicitInputs(getInput) {
+    return new Set(INPUT_NAMES.filter((n) => getInput(n).trim() !== '' && getInput(n).trim() !== (INPUT_DEFAULTS[n] ?? '')));
+}
 class InputError extends Error {
     input;
     constructor(input, message) {
@@ -43375,7 +43401,7 @@ class InputError extends Error {
         this.name = 'InputError';
     }
 }
-const INPUT_NAMES = (/* unused pure expression or super */ null && ([
+const INPUT_NAMES = [
     'anthropic-api-key',
     'github-token',
     'mode',
@@ -43399,9 +43425,11 @@ const INPUT_NAMES = (/* unused pure expression or super */ null && ([
     'allow-untrusted-pr',
     'allowed-bots',
     'audit-workflow',
+    'policy',
+    'fix-delivery',
     'fail-on-denial',
-]));
-const MODES = ['review', 'custom'];
+];
+const MODES = ['review', 'custom', 'fix'];
 const ISOLATION_LEVELS = ['strict', 'sandbox', 'rules-only'];
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 function choice(name, raw, choices, fallback) {
@@ -43561,6 +43589,8 @@ function readSettings(getInput) {
         allowedBots: botLogins(get('allowed-bots')),
         auditWorkflow: choice('audit-workflow', get('audit-workflow'), ['warn', 'fail', 'off'], 'warn'),
         failOnDenial: inputs_boolean('fail-on-denial', get('fail-on-denial'), false),
+        policy: get('policy'),
+        fixDelivery: choice('fix-delivery', get('fix-delivery'), ['suggestions', 'patch', 'push'], 'suggestions'),
     };
 }
 
@@ -43594,6 +43624,7 @@ function parsePullRequest(payload, repository) {
         baseSha: pr.base.sha,
         headSha: pr.head.sha,
         headRepo,
+        headRef: text(pr.head.ref),
         title: text(pr.title),
         body: text(pr.body),
     };
@@ -43690,6 +43721,9 @@ const CUSTOM_TOOLS = [...REVIEW_TOOLS, 'Edit', 'Write', 'NotebookEdit'];
 /** The exact built-in tool set (`--tools`): review mode has no file-writing tool at all. In custom mode
  * the writing tools exist but stay denied unless an allowed-tools rule allows them. */
 function toolsForMode(mode) {
+    // fix: the edit tools, confined by one Edit rule per PR file (fix/fix-scope.ts); review: none.
+    if (mode === 'fix')
+        return [...REVIEW_TOOLS, 'Edit', 'Write'];
     return [...(mode === 'review' ? REVIEW_TOOLS : CUSTOM_TOOLS)];
 }
 /**
@@ -43870,39 +43904,63 @@ function buildPrompt(input) {
     const inspect = input.range
         ? `Inspect the change with read-only tools: \`git diff ${input.range}\`, \`git log\`, \`git show\`, Read, Grep and Glob.`
         : 'Inspect the change with read-only tools: `git diff`, `git log`, `git show`, Read, Grep and Glob.';
-    const parts = input.mode === 'review'
+    const fixBlock = (input.fixPaths ?? []).map((p) => `- ${JSON.stringify(p)}`).join('\n');
+    const parts = input.mode === 'fix'
         ? [
-            'You are a meticulous code reviewer running in CI. Review the changes of this pull request for security',
-            'vulnerabilities, bugs, and significant maintainability problems.',
+            'You are a careful engineer running in CI. Review the changes of this pull request, then FIX the real',
+            'problems you find by editing files with the Edit tool.',
             '',
             `Changed files (${input.files.length}):`,
             fileBlock,
             '',
+            'You may edit ONLY these files (every other edit is refused, and a fix that touches anything else is',
+            'discarded whole): ',
+            fixBlock || '- (none)',
+            '',
             inspect,
-            'You cannot install packages, use the network, or modify files; do not try.',
+            'You cannot install packages, use the network, create or delete files; do not try.',
             ...(input.untrusted ? ['', input.untrusted] : []),
             '',
             DATA_NOT_INSTRUCTIONS,
             '',
-            OUTPUT_CONTRACT,
+            OUTPUT_CONTRACT.replace('Report only real, specific problems in the changed lines; an empty', 'List what you fixed (and anything you could not fix) as findings; an empty'),
             ...(input.instructions
-                ? ['', 'Additional review instructions from the workflow owner:', input.instructions]
+                ? ['', 'Additional instructions from the workflow owner:', input.instructions]
                 : []),
         ]
-        : [
-            'You are running as a task agent in CI with restricted, mostly read-only tools.',
-            '',
-            'Task from the workflow owner:',
-            input.instructions,
-            '',
-            `Files changed in this run's range (${input.files.length}):`,
-            fileBlock,
-            ...(input.untrusted ? ['', input.untrusted] : []),
-            '',
-            DATA_NOT_INSTRUCTIONS,
-            '',
-            OUTPUT_CONTRACT.replace('Report only real, specific problems in the changed lines; an empty', 'Put your answer in summary; an empty'),
-        ];
+        : input.mode === 'review'
+            ? [
+                'You are a meticulous code reviewer running in CI. Review the changes of this pull request for security',
+                'vulnerabilities, bugs, and significant maintainability problems.',
+                '',
+                `Changed files (${input.files.length}):`,
+                fileBlock,
+                '',
+                inspect,
+                'You cannot install packages, use the network, or modify files; do not try.',
+                ...(input.untrusted ? ['', input.untrusted] : []),
+                '',
+                DATA_NOT_INSTRUCTIONS,
+                '',
+                OUTPUT_CONTRACT,
+                ...(input.instructions
+                    ? ['', 'Additional review instructions from the workflow owner:', input.instructions]
+                    : []),
+            ]
+            : [
+                'You are running as a task agent in CI with restricted, mostly read-only tools.',
+                '',
+                'Task from the workflow owner:',
+                input.instructions,
+                '',
+                `Files changed in this run's range (${input.files.length}):`,
+                fileBlock,
+                ...(input.untrusted ? ['', input.untrusted] : []),
+                '',
+                DATA_NOT_INSTRUCTIONS,
+                '',
+                OUTPUT_CONTRACT.replace('Report only real, specific problems in the changed lines; an empty', 'Put your answer in summary; an empty'),
+            ];
     return parts.join('\n') + '\n';
 }
 
@@ -50355,6 +50413,7 @@ const PERMISSION = {
     'list review comments': 'pull-requests: read',
     'list review threads': 'pull-requests: read',
     'resolve a review thread': 'pull-requests: write',
+    'read the policy file': 'contents: read',
 };
 const PERMISSIONS = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
 const asPermission = (value) => PERMISSIONS.find((p) => p === value);
@@ -50383,6 +50442,12 @@ class GitHubApiError extends Error {
         this.status = status;
         this.name = 'GitHubApiError';
     }
+}
+/** What a 404 from the contents API means, for the real client and the fake alike. */
+function missingFileDetail(repo, path, ref) {
+    return (`${repo.owner}/${repo.repo}/${path} was not found at ${ref ? `ref ${ref}` : 'the default branch'}: check the ` +
+        `path and ref, and that github-token can read ${repo.owner}/${repo.repo} (GitHub answers 404 for a ` +
+        `private repository the token cannot see)`);
 }
 function statusOf(error) {
     const status = error?.status;
@@ -50576,6 +50641,33 @@ function createGitHub(opts) {
         }),
         resolveReviewThread: (threadId) => call('resolve a review thread', async () => {
             await octokit.graphql(RESOLVE_THREAD_MUTATION, { threadId });
+        }),
+        getFileContent: (repo, path, ref) => call('read the policy file', async () => {
+            const where = `${repo.owner}/${repo.repo}/${path}${ref ? `@${ref}` : ''}`;
+            // Each segment encoded, the slashes kept: the documented form of the path (octokit's {path}
+            // would send them as %2F).
+            const encoded = path.split('/').map(encodeURIComponent).join('/');
+            let data;
+            try {
+                ({ data } = await octokit.request(`GET /repos/{owner}/{repo}/contents/${encoded}`, {
+                    owner: repo.owner,
+                    repo: repo.repo,
+                    ...(ref ? { ref } : {}),
+                }));
+            }
+            catch (error) {
+                if (statusOf(error) === 404) {
+                    throw Object.assign(new Error(missingFileDetail(repo, path, ref)), { status: 404 });
+                }
+                throw error;
+            }
+            const file = data;
+            if (Array.isArray(data) || file.type !== 'file')
+                throw new Error(`${where} is not a file`);
+            if (file.encoding !== 'base64' || typeof file.content !== 'string') {
+                throw new Error(`${where} is too large for the contents API (over 1 MB)`);
+            }
+            return Buffer.from(file.content, 'base64').toString('utf8');
         }),
     };
 }
@@ -51936,6 +52028,7 @@ function execText(file, args, cwd) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: ./src/isolation/system.ts
 /**
  * The one seam between the isolation code and the machine: running commands and the few file
@@ -52628,10 +52721,21 @@ async function restoreAcl(system, change) {
     if (change.saved.trim() !== '')
         await mustAsRoot(system, step, 'setfacl', ['--restore=-'], { input: change.saved });
 }
+/** Files that are never opened to the agent by an ACL, whatever their mode. */
+const SECRET_NAME_PATTERNS = [
+    '.env*',
+    '*.pem',
+    '*.key',
+    '.npmrc',
+    '.netrc',
+    '.pypirc',
+    '.git-credentials',
+    'id_*',
+];
 /**
  * Gives the agent traverse (x) on each ancestor of the workspace that others cannot traverse (on
  * hosted runners /home/runner is 0750), and read — or, in custom mode, write, `.git` read-only — on the
- * workspace. Read is only granted when some entry is not already world-readable.
+ * workspace: directories it cannot enter, and files the owner left group-readable (never private ones).
  */
 async function grantWorkspace(system, user, workspace, writable, acls) {
     const owner = `u:${user.name}`;
@@ -52643,37 +52747,43 @@ async function grantWorkspace(system, user, workspace, writable, acls) {
             await grantAcl(system, acls, dir, `${owner}:x`, false);
     }
     if (writable) {
-        await grantAcl(system, acls, workspace, `${owner}:rwX`, true);
+        await grantTree(system, acls, workspace, owner, true);
         const git = external_node_path_namespaceObject.join(workspace, '.git');
         if ((await system.stat(git)) !== undefined)
-            await grantAcl(system, acls, git, `${owner}:rX`, true);
+            await grantTree(system, acls, git, owner, false, true);
         const stat = await system.stat(workspace);
         return stat && { path: workspace, fromUid: user.uid, toUid: stat.uid, toGid: stat.gid };
     }
-    const hidden = await asRoot(system, 'find', [
-        workspace,
-        '(',
-        '-type',
-        'd',
-        '!',
-        '-perm',
-        '-o=rx',
-        ')',
-        '-o',
-        '(',
-        '!',
-        '-type',
-        'd',
-        '!',
-        '-perm',
-        '-o=r',
-        ')',
-        '-print',
-        '-quit',
-    ]);
-    if (hidden.stdout.trim() !== '')
-        await grantAcl(system, acls, workspace, `${owner}:rX`, true);
+    await grantTree(system, acls, workspace, owner, false);
     return undefined;
+}
+/**
+ * ACLs on a tree (saved first, for an exact undo). Directories get r-x (rwx when writable); files get rX
+ * (rwX when writable) only when their owner left them group-readable — a 0600 file (a local .env, a key)
+ * stays private — and never files named like secrets. A blanket recursive grant would hand over exactly
+ * the files the owner hid. Read-only grants skip what others can already read; `all` grants every
+ * directory and file (used to turn a writable grant back into read-only, e.g. for .git).
+ */
+async function grantTree(system, acls, root, owner, writable, all = writable) {
+    const step = `Workspace ACL on ${root}`;
+    const saved = await mustAsRoot(system, step, 'getfacl', ['-R', '--skip-base', '--absolute-names', root]);
+    acls.push({ path: root, recursive: true, saved: saved.stdout });
+    const secretNames = [
+        '(',
+        ...SECRET_NAME_PATTERNS.flatMap((p, i) => [...(i ? ['-o'] : []), '-name', p]),
+        ')',
+    ];
+    await mustAsRoot(system, step, 'find', [
+        root,
+        ...['-type', 'd', ...(all ? [] : ['!', '-perm', '-o=rx'])],
+        ...['-exec', 'setfacl', '-m', `${owner}:${writable ? 'rwX' : 'rX'}`, '{}', '+'],
+    ]);
+    await mustAsRoot(system, step, 'find', [
+        root,
+        ...['-type', 'f', '-perm', '-g=r', ...(all ? [] : ['!', '-perm', '-o=r']), '!', ...secretNames],
+        // X keeps an executable file executable (a script the job may run), and adds nothing to others.
+        ...['-exec', 'setfacl', '-m', `${owner}:${writable ? 'rwX' : 'rX'}`, '{}', '+'],
+    ]);
 }
 /** Hands files the agent created in the workspace back to the workspace owner. */
 async function chownBack(system, change) {
@@ -52713,6 +52823,29 @@ async function restoreMode(system, change) {
         change.mode.toString(8).padStart(4, '0'),
         change.path,
     ]);
+}
+/**
+ * `mode: fix` at the strict level: write (rw, never x) on exactly `paths` (repository-relative), each a
+ * regular file with one link, reached from the workspace through real directories (checked as root
+ * with `realpath` and `stat`, so a PR's link cannot turn the grant into a write on the runner's files).
+ * No directory gets write, so the agent can create, delete or rename nothing, and only the owner may
+ * chmod. Call after `grantWorkspace(…, false, …)` (traverse and read). Each ACL is recorded in `acls`.
+ */
+async function grantFixScope(system, user, workspace, paths, acls) {
+    const step = 'Fix scope';
+    const realWorkspace = (await mustAsRoot(system, step, 'realpath', ['-e', '--', workspace])).stdout.trim();
+    for (const rel of paths) {
+        if (rel.startsWith('/') || rel.split('/').some((part) => ['', '.', '..'].includes(part)))
+            throw new Error(`${step}: '${rel}' is not a plain repository-relative path`);
+        const target = external_node_path_namespaceObject.join(workspace, rel);
+        const resolved = await asRoot(system, 'realpath', ['-e', '--', target]);
+        if (resolved.exitCode !== 0 || resolved.stdout.trim() !== external_node_path_namespaceObject.join(realWorkspace, rel))
+            throw new Error(`${step}: '${rel}' is missing or reached through a symbolic link; the agent gets no write through links`);
+        const kind = (await mustAsRoot(system, step, 'stat', ['--format=%F:%h', '--', target])).stdout.trim();
+        if (kind !== 'regular file:1')
+            throw new Error(`${step}: '${rel}' is not a regular file with a single link (${kind})`);
+        await grantAcl(system, acls, target, `u:${user.name}:rw`, false);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/isolation/egress.ts
@@ -52844,6 +52977,19 @@ function wrapAsUser(actionUid, user, assert, command, args) {
 async function killUser(system, name) {
     await asRoot(system, 'pkill', ['-KILL', '-u', name]);
 }
+/** World-writable directories where the agent user can leave files that would outlive the job. */
+const SHARED_TEMP_DIRS = ['/tmp', '/var/tmp', '/dev/shm'];
+/** Deletes everything the (dedicated) agent user owns in the shared temporary directories. */
+async function removeAgentTempFiles(system, name) {
+    const dirs = [];
+    for (const dir of SHARED_TEMP_DIRS)
+        if ((await system.stat(dir)) !== undefined)
+            dirs.push(dir);
+    if (!dirs.length)
+        return;
+    // -xdev: stay on each file system; find never follows symlinks here; -delete implies depth-first.
+    await asRoot(system, 'find', [...dirs, '-xdev', '-mindepth', '1', '-user', name, '-delete']);
+}
 /** Undoes a record (in reverse order of the changes). Idempotent; returns the problems left over. */
 async function undoIsolation(record, system) {
     const problems = [];
@@ -52857,8 +53003,10 @@ async function undoIsolation(record, system) {
             problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
         }
     };
-    if (record.agentUser)
+    if (record.agentUser) {
         await attempt('Killing the agent user processes', () => killUser(system, record.agentUser));
+        await attempt('Removing what the agent left in shared temporary directories', () => removeAgentTempFiles(system, record.agentUser));
+    }
     if (record.egress)
         await attempt('Removing egress rules', () => removeEgressRules(system, record.egress));
     if (record.chownBack)
@@ -52891,6 +53039,8 @@ async function prepareIsolation(level, ctx) {
             for (const rel of HOME_SECRET_PATHS)
                 await closeToOthers(system, external_node_path_namespaceObject.join(ctx.runnerHome, rel), undo.modes);
             undo.chownBack = await grantWorkspace(system, user, ctx.workspace, ctx.mode === 'custom', undo.acls);
+            if (ctx.mode === 'fix')
+                await grantFixScope(system, user, ctx.workspace, ctx.fixPaths ?? [], undo.acls);
             undo.egress = await applyEgressRules(system, user.uid, ctx.proxyPort);
         }
         return makeLauncher(level, paths, undo, system, user);
@@ -53754,6 +53904,9 @@ async function guardTrigger(settings, ctx, github, strongestLevel) {
     });
     if (!decision.allowed)
         throw new TriggerRefused(decision.message);
+    if (decision.constraints.readOnly && settings.mode === 'fix') {
+        throw new TriggerRefused(`Input 'mode': fix writes to the pull request, and this run is on an untrusted trigger (${trigger.reasons.join(' ')}); untrusted runs are read-only. Use mode: review.`);
+    }
     if (decision.constraints.readOnly && settings.mode !== 'review') {
         const writes = settings.allowedTools.filter((r) => /^(Edit|Write|MultiEdit|NotebookEdit)\b/.test(r));
         if (writes.length) {
@@ -56310,12 +56463,1263 @@ const actionsToolCache = {
     cacheDir: (dir, tool, version, arch) => cacheDir(dir, tool, version, arch),
 };
 
+;// CONCATENATED MODULE: ./policy.schema.json
+const policy_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","title":"claude-guard organisation policy","description":"One security policy for every repository that runs claude-guard with the `policy` input. A repository\'s inputs can only tighten it. A key left out places no constraint; unknown keys are refused.","type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"Format version of this file. Only 1 exists.","type":"integer","const":1},"allowed-modes":{"description":"Modes a repository may run. A run in any other mode fails.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","enum":["review","custom","fix"]}},"deny":{"description":"Permission rules denied in every repository, added to the action\'s own deny-list and the repository\'s denied-tools (Claude Code syntax, e.g. `Bash(rm:*)`, `Read(secrets/**)`).","type":"array","items":{"$ref":"#/definitions/rule"}},"allow":{"description":"The only extra allow rules a repository may put in allowed-tools (exact match). An empty list allows none; leaving the key out leaves allowed-tools to the action\'s own checks.","type":"array","uniqueItems":true,"items":{"$ref":"#/definitions/rule"}},"minimum-isolation":{"description":"Weakest isolation level a run may reach (strict > sandbox > rules-only); a weaker machine fails before the agent starts.","type":"string","enum":["strict","sandbox","rules-only"]},"budget-usd":{"description":"Ceiling for the budget-usd input (US dollars per run).","type":"number","exclusiveMinimum":0,"maximum":10000},"max-turns":{"description":"Ceiling for the max-turns input.","type":"integer","minimum":1,"maximum":500},"timeout-minutes":{"description":"Ceiling for the timeout-minutes input.","type":"number","exclusiveMinimum":0,"maximum":360},"models":{"description":"Model names or aliases a repository may set in the model input (and --fallback-model). Empty or left out: any.","type":"array","uniqueItems":true,"items":{"type":"string","maxLength":200,"pattern":"^[A-Za-z0-9][A-Za-z0-9._:@/\\\\[\\\\]-]*$"}},"allow-untrusted-pr":{"description":"false: no repository may set allow-untrusted-pr: true (pull_request_target, workflow_run and fork pull requests are refused everywhere).","type":"boolean"},"require":{"description":"Settings every repository must have at least this strict.","type":"object","additionalProperties":false,"properties":{"fail-on-severity":{"description":"The repository\'s fail-on-severity must be this severity or a lower one.","type":"string","enum":["critical","high","medium","low","info"]},"fail-on-denial":{"description":"true: every run fails when the rules denied a tool call.","type":"boolean"},"audit-workflow":{"description":"Minimum for the audit-workflow input (off < warn < fail).","type":"string","enum":["warn","fail"]}}},"claude-args":{"description":"The only claude-args flags a repository may pass (a subset of those the action accepts). An empty list allows none.","type":"array","uniqueItems":true,"items":{"type":"string","pattern":"^--[a-z][a-z0-9-]*$"}}},"definitions":{"rule":{"description":"A Claude Code permission rule: Tool or Tool(specifier).","type":"string","minLength":1,"maxLength":1000}}}');
+;// CONCATENATED MODULE: ./src/policy/central-policy.ts
+/**
+ * One security policy for a whole organisation: the YAML file named by the `policy` input, parsed,
+ * validated against policy.schema.json (unknown keys fail closed, with their line), and merged with a
+ * repository's inputs so that the inputs can only TIGHTEN it. Pure: text and Settings in, Settings and a
+ * markdown summary out; reading the file is policy-source.ts.
+ *
+ * Merge rules (applyPolicy): deny rules are added; a repository's allow rules must be on the policy's
+ * allow list; budget, turns and time take the lower of input and ceiling (an explicit input above the
+ * ceiling is an error, a default above it is lowered and said so); the required isolation is the stronger
+ * of the two; mode and model must be allowed; allow-untrusted-pr cannot be switched on against the
+ * policy; required fail-on-* and audit settings raise the repository's (an explicit looser one is an
+ * error). Every refusal names the input and the policy line it would break.
+ *
+ * Defends X6 (an organisation-wide spend, turn and time ceiling), X7 (a repository cannot widen rules,
+ * flags, modes or models beyond what the organisation allows) and keeps the isolation floor of the
+ * threat model (require-isolation) from being lowered per repository.
+ */
+
+
+
+
+
+
+
+
+const central_policy_ajv = new ajv.Ajv({ allErrors: true, strict: true, verbose: true });
+const validateDocument = central_policy_ajv.compile(policy_schema_namespaceObject);
+const pointer = (segments) => segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+/** `/require/fail-on-severity` → `require.fail-on-severity`; `/allow/2` → `allow[2]`. */
+function keyName(ptr) {
+    return ptr
+        .split('/')
+        .slice(1)
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce((name, s) => (/^\d+$/.test(s) ? `${name}[${s}]` : name === '' ? s : `${name}.${s}`), '');
+}
+/** The line of every mapping key and sequence item, by JSON pointer. */
+function lineIndex(contents, counter) {
+    const lines = {};
+    const visit = (node, path) => {
+        const record = (at, offset) => {
+            if (offset !== undefined)
+                lines[pointer(at)] = counter.linePos(offset).line;
+        };
+        if ((0,dist/* isMap */.jh)(node)) {
+            for (const pair of node.items) {
+                if (!(0,dist/* isScalar */.jn)(pair.key))
+                    continue;
+                const at = [...path, String(pair.key.value)];
+                record(at, pair.key.range?.[0]);
+                visit(pair.value, at);
+            }
+        }
+        else if ((0,dist/* isSeq */.oP)(node)) {
+            node.items.forEach((item, i) => {
+                record([...path, i], (0,dist/* isScalar */.jn)(item) || (0,dist/* isMap */.jh)(item) || (0,dist/* isSeq */.oP)(item) ? item.range?.[0] : undefined);
+                visit(item, [...path, i]);
+            });
+        }
+    };
+    visit(contents, []);
+    return lines;
+}
+/** The line of a pointer, or of its nearest ancestor that has one. */
+function lineOf(lines, ptr) {
+    for (let p = ptr;; p = p.slice(0, p.lastIndexOf('/'))) {
+        if (lines[p] !== undefined)
+            return lines[p];
+        if (p === '')
+            return 1;
+    }
+}
+function describeSchemaError(e) {
+    const where = keyName(e.instancePath);
+    switch (e.keyword) {
+        case 'additionalProperties': {
+            const key = String(e.params.additionalProperty);
+            const known = Object.keys(e.parentSchema.properties ?? {});
+            return {
+                ptr: `${e.instancePath}${pointer([key])}`,
+                text: `unknown key '${key}'${where ? ` in '${where}'` : ''}; known keys: ${known.join(', ')}`,
+            };
+        }
+        case 'required':
+            return { ptr: e.instancePath, text: `missing key '${String(e.params.missingProperty)}'` };
+        case 'enum':
+            return {
+                ptr: e.instancePath,
+                text: `'${where}' must be one of: ${e.params.allowedValues.join(', ')}`,
+            };
+        case 'const':
+            return { ptr: e.instancePath, text: `'${where}' must be ${JSON.stringify(e.params.allowedValue)}` };
+        default:
+            return { ptr: e.instancePath, text: `'${where || 'the policy'}' ${e.message ?? 'is invalid'}` };
+    }
+}
+function invalid(source, problems) {
+    const list = [...new Map(problems.map((p) => [`${p.line}:${p.text}`, p])).values()]
+        .sort((a, b) => a.line - b.line)
+        .map((p) => `\n  line ${p.line}: ${p.text}`)
+        .join('');
+    return new InputError('policy', `the organisation policy ${source} is not valid (see policy.schema.json):${list}`);
+}
+/** Rules and flags the schema cannot judge: each must pass the action's own checks. */
+function semanticProblems(doc, lines) {
+    const problems = [];
+    const check = (key, kind) => doc[key]?.forEach((rule, i) => {
+        try {
+            // Custom mode is the widest: a rule refused there can never be used.
+            validateUserRule(rule, kind, 'custom');
+        }
+        catch (error) {
+            const reason = error.message.replace(/^Input '[^']+': /, '');
+            problems.push({ line: lineOf(lines, pointer([key, i])), text: `${key}[${i}]: ${reason}` });
+        }
+    });
+    check('deny', 'deny');
+    check('allow', 'allow');
+    doc['claude-args']?.forEach((flag, i) => {
+        if (ALLOWED_FLAGS[flag] === undefined) {
+            problems.push({
+                line: lineOf(lines, pointer(['claude-args', i])),
+                text: `claude-args[${i}]: '${flag}' is not a flag claude-args accepts (${Object.keys(ALLOWED_FLAGS).join(', ')})`,
+            });
+        }
+    });
+    return problems;
+}
+/**
+ * Parse and validate a policy file. `source` names it in messages. Throws InputError('policy') listing
+ * every problem with its line: YAML syntax, duplicate keys, unknown keys, wrong types, bad rules.
+ */
+function parsePolicy(text, source) {
+    const counter = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+    // A warning (e.g. an unknown !tag read as a plain string) fails too: the file must mean what it says.
+    const yamlProblems = [...doc.errors, ...doc.warnings];
+    if (yamlProblems.length > 0) {
+        throw invalid(source, yamlProblems.map((e) => ({
+            line: counter.linePos(e.pos[0]).line,
+            text: e.message.split('\n')[0],
+        })));
+    }
+    if (doc.contents === null)
+        throw invalid(source, [{ line: 1, text: 'the file is empty; start with version: 1' }]);
+    const lines = lineIndex(doc.contents, counter);
+    const data = doc.toJS();
+    if (!validateDocument(data)) {
+        throw invalid(source, (validateDocument.errors ?? []).map((e) => {
+            const { ptr, text: problem } = describeSchemaError(e);
+            return { line: lineOf(lines, ptr), text: problem };
+        }));
+    }
+    const problems = semanticProblems(data, lines);
+    if (problems.length > 0)
+        throw invalid(source, problems);
+    const req = data.require ?? {};
+    return {
+        source,
+        allowedModes: data['allowed-modes'],
+        deny: data.deny ?? [],
+        allow: data.allow,
+        minimumIsolation: data['minimum-isolation'],
+        budgetUsd: data['budget-usd'],
+        maxTurns: data['max-turns'],
+        timeoutMinutes: data['timeout-minutes'],
+        models: data.models?.length ? data.models : undefined,
+        allowUntrustedPr: data['allow-untrusted-pr'],
+        require: {
+            failOnSeverity: req['fail-on-severity'],
+            failOnDenial: req['fail-on-denial'],
+            auditWorkflow: req['audit-workflow'],
+        },
+        claudeArgs: data['claude-args'],
+        lines,
+    };
+}
+const AUDIT_RANK = { off: 0, warn: 1, fail: 2 };
+/** True when `threshold` fails on `required` or on anything milder (a lower threshold is stricter). */
+function failsAtLeastOn(threshold, required) {
+    return threshold !== 'none' && severityRank(threshold) <= severityRank(required);
+}
+/** The values --fallback-model names in validated claude-args (`--fallback-model a,b` or `=a,b`). */
+function fallbackModels(args) {
+    return args
+        .flatMap((arg, i) => arg === '--fallback-model'
+        ? [args[i + 1] ?? '']
+        : arg.startsWith('--fallback-model=')
+            ? [arg.slice('--fallback-model='.length)]
+            : [])
+        .flatMap((v) => v.split(','));
+}
+const flagOf = (arg) => arg.split('=')[0];
+const central_policy_code = (value) => `\`${String(value).replace(/[`|\n]/g, ' ')}\``;
+const list = (values) => (values.length ? values.map(central_policy_code).join(', ') : 'none');
+/**
+ * Merge a validated policy into the repository's settings. `explicitInputs` are the input names the
+ * workflow set itself (a default above a ceiling is lowered; an explicit value above it is an error).
+ * Throws InputError naming the input and the policy line it would break. `summary` is markdown for the
+ * job summary: the policy's keys, the effective values, and every value the policy changed.
+ */
+function applyPolicy(settings, policy, explicitInputs) {
+    const effective = { ...settings };
+    const rows = [];
+    const notes = [];
+    const at = (ptr) => `${policy.source} line ${lineOf(policy.lines, ptr)}`;
+    const refuse = (input, text, ptr, fix) => {
+        throw new InputError(input, `${text} (${at(ptr)}); ${fix}.`);
+    };
+    const given = (input, value) => explicitInputs.has(input) ? `${value}` : `${value} (the default)`;
+    if (policy.allowedModes) {
+        if (!policy.allowedModes.includes(settings.mode)) {
+            refuse('mode', `${given('mode', settings.mode)} is not among the organisation policy's allowed-modes: ${policy.allowedModes.join(', ')}`, '/allowed-modes', 'use an allowed mode');
+        }
+        rows.push(['mode', list(policy.allowedModes), central_policy_code(settings.mode)]);
+    }
+    if (policy.deny.length > 0) {
+        effective.deniedTools = [...new Set([...settings.deniedTools, ...policy.deny])];
+        rows.push([
+            'denied-tools',
+            `adds ${policy.deny.length} rule(s)`,
+            `${effective.deniedTools.length} rule(s)`,
+        ]);
+    }
+    if (policy.allow) {
+        const allow = policy.allow;
+        const outside = settings.allowedTools.find((rule) => !allow.includes(rule));
+        if (outside !== undefined) {
+            refuse('allowed-tools', `rule '${outside}' is not on the organisation policy's allow list: ${allow.length ? allow.join(', ') : 'none'}`, '/allow', 'remove it, or ask the policy owners to add it');
+        }
+        rows.push(['allowed-tools', `only ${list(allow)}`, list(settings.allowedTools)]);
+    }
+    const ceiling = (input, field) => {
+        const limit = policy[field];
+        if (limit === undefined)
+            return;
+        const value = settings[field];
+        if (value > limit) {
+            if (explicitInputs.has(input)) {
+                refuse(input, `${value} exceeds the organisation policy's ceiling ${input}: ${limit}`, `/${input}`, `set it to ${limit} or less, or leave it unset`);
+            }
+            effective[field] = limit;
+            notes.push(`${input}: the default ${value} is above the policy's ceiling; ${limit} is used.`);
+        }
+        rows.push([input, `at most ${limit}`, central_policy_code(effective[field])]);
+    };
+    ceiling('budget-usd', 'budgetUsd');
+    ceiling('max-turns', 'maxTurns');
+    ceiling('timeout-minutes', 'timeoutMinutes');
+    const minimum = policy.minimumIsolation;
+    if (minimum) {
+        if (settings.isolation !== 'auto' && !meetsRequirement(settings.isolation, minimum)) {
+            refuse('isolation', `${settings.isolation} is weaker than the organisation policy's minimum-isolation: ${minimum}`, '/minimum-isolation', `set isolation to auto or at least ${minimum}`);
+        }
+        const required = settings.requireIsolation;
+        effective.requireIsolation = required && meetsRequirement(required, minimum) ? required : minimum;
+        if (effective.requireIsolation !== required) {
+            notes.push(`require-isolation: raised to the policy's minimum ${minimum} (was ${required ?? 'unset'}).`);
+        }
+        rows.push(['require-isolation', `at least ${central_policy_code(minimum)}`, central_policy_code(effective.requireIsolation)]);
+    }
+    if (policy.models) {
+        const models = policy.models;
+        if (settings.model !== undefined && !models.includes(settings.model)) {
+            refuse('model', `${settings.model} is not among the organisation policy's models: ${models.join(', ')}`, '/models', 'use one of them');
+        }
+        const fallback = fallbackModels(settings.claudeArgs).find((m) => !models.includes(m));
+        if (fallback !== undefined) {
+            refuse('claude-args', `--fallback-model ${fallback} is not among the organisation policy's models: ${models.join(', ')}`, '/models', 'use one of them');
+        }
+        if (settings.model === undefined) {
+            notes.push("model: not set, so Claude Code's default model is used; the policy's models list cannot check it " +
+                `(set model to one of ${models.join(', ')} to be sure).`);
+        }
+        rows.push(['model', list(models), settings.model ? central_policy_code(settings.model) : "Claude Code's default"]);
+    }
+    if (policy.allowUntrustedPr !== undefined) {
+        if (settings.allowUntrustedPr && !policy.allowUntrustedPr) {
+            refuse('allow-untrusted-pr', 'true is not allowed: the organisation policy sets allow-untrusted-pr: false', '/allow-untrusted-pr', 'remove it (use the fork-safe pattern in examples/ only where the policy allows it)');
+        }
+        rows.push([
+            'allow-untrusted-pr',
+            policy.allowUntrustedPr ? 'may be on' : 'off',
+            central_policy_code(settings.allowUntrustedPr),
+        ]);
+    }
+    const { failOnSeverity, failOnDenial, auditWorkflow } = policy.require;
+    if (failOnSeverity && !failsAtLeastOn(settings.failOnSeverity, failOnSeverity)) {
+        if (explicitInputs.has('fail-on-severity')) {
+            refuse('fail-on-severity', `${settings.failOnSeverity} is looser than the organisation policy's require.fail-on-severity: ${failOnSeverity}`, '/require/fail-on-severity', `set it to ${failOnSeverity} or a lower severity, or leave it unset`);
+        }
+        effective.failOnSeverity = failOnSeverity;
+        notes.push(`fail-on-severity: raised from the default ${settings.failOnSeverity} to ${failOnSeverity}.`);
+    }
+    if (failOnSeverity)
+        rows.push(['fail-on-severity', `${central_policy_code(failOnSeverity)} or lower`, central_policy_code(effective.failOnSeverity)]);
+    if (failOnDenial && !settings.failOnDenial) {
+        if (explicitInputs.has('fail-on-denial')) {
+            refuse('fail-on-denial', 'false is not allowed: the organisation policy sets require.fail-on-denial: true', '/require/fail-on-denial', 'remove it');
+        }
+        effective.failOnDenial = true;
+        notes.push('fail-on-denial: switched on by the policy.');
+    }
+    if (failOnDenial)
+        rows.push(['fail-on-denial', 'on', central_policy_code(effective.failOnDenial)]);
+    if (auditWorkflow && AUDIT_RANK[settings.auditWorkflow] < AUDIT_RANK[auditWorkflow]) {
+        if (explicitInputs.has('audit-workflow')) {
+            refuse('audit-workflow', `${settings.auditWorkflow} is looser than the organisation policy's require.audit-workflow: ${auditWorkflow}`, '/require/audit-workflow', `set it to ${auditWorkflow}${auditWorkflow === 'warn' ? ' or fail' : ''}, or leave it unset`);
+        }
+        effective.auditWorkflow = auditWorkflow;
+        notes.push(`audit-workflow: raised from the default ${settings.auditWorkflow} to ${auditWorkflow}.`);
+    }
+    if (auditWorkflow)
+        rows.push(['audit-workflow', `at least ${central_policy_code(auditWorkflow)}`, central_policy_code(effective.auditWorkflow)]);
+    if (policy.claudeArgs) {
+        const allowed = policy.claudeArgs;
+        const flag = settings.claudeArgs
+            .filter((a) => a.startsWith('--'))
+            .map(flagOf)
+            .find((f) => !allowed.includes(f));
+        if (flag !== undefined) {
+            refuse('claude-args', `flag ${flag} is not among the organisation policy's claude-args: ${allowed.length ? allowed.join(', ') : 'none'}`, '/claude-args', 'remove it, or ask the policy owners to add it');
+        }
+        rows.push([
+            'claude-args',
+            `only ${list(allowed)}`,
+            list(settings.claudeArgs.filter((a) => a.startsWith('--')).map(flagOf)),
+        ]);
+    }
+    const summary = [
+        '### Organisation policy',
+        '',
+        `Read from ${central_policy_code(policy.source)}. This repository's inputs can only tighten it.`,
+        '',
+        '| Setting | Policy | This run |',
+        '|---|---|---|',
+        ...rows.map((r) => `| ${r.join(' | ')} |`),
+        ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
+        '',
+    ].join('\n');
+    return { effective, summary };
+}
+
+;// CONCATENATED MODULE: ./src/policy-source.ts
+/**
+ * Where the organisation policy comes from (the `policy` input) and reading it: a path inside the
+ * checked-out repository, confined to the workspace (no `..`, no absolute path, no symbolic link that
+ * leads out), or `OWNER/REPO/PATH@REF` read with github-token from a central repository such as the
+ * organisation's `.github`. Parsing and merging are policy/central-policy.ts.
+ *
+ * Trust: a local policy comes from the same checkout as the code under review, so a pull request can
+ * edit it; since a policy only tightens the workflow's inputs, such an edit can at most drop the policy's
+ * extra tightening (the workflow's own settings still hold). A floor the repository cannot lower is the
+ * remote form, pinned to a full commit SHA. Defends X7 (rules loosened per repository) and S9 (the input
+ * cannot make the action read files outside the workspace, e.g. `/proc/self/environ` or `../.ssh`).
+ */
+
+
+
+
+/** Policy files are small; a cap keeps a huge or hostile file from reaching the YAML parser. */
+const MAX_POLICY_BYTES = 64 * 1024;
+const policy_source_INPUT = 'policy';
+const FORMS = 'use a path in this repository (e.g. .github/claude-guard.yml) or OWNER/REPO/PATH@REF';
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+/** Path segments of a relative path, without `.` and empty ones; undefined when it is absolute or climbs. */
+function relativeSegments(p) {
+    if (p.startsWith('/'))
+        return undefined;
+    const segments = p.split('/').filter((s) => s !== '' && s !== '.');
+    return segments.length === 0 || segments.includes('..') ? undefined : segments;
+}
+/** A branch or tag name git would accept (check-ref-format, simplified and stricter), or a SHA. */
+function validRef(ref) {
+    return (/^[A-Za-z0-9._/-]+$/.test(ref) && !/^[-/.]|\/$|\.$|\.lock$|\.\.|\/\/|\/\./.test(ref) && ref.length <= 255);
+}
+/** The `policy` input, non-empty. Throws InputError('policy') for any form that is not clearly one of the two. */
+function parsePolicyRef(raw) {
+    const value = raw.trim();
+    if (value === '')
+        throw new InputError(policy_source_INPUT, `is empty; ${FORMS}.`);
+    if (/[\s\u0000-\u001f\u007f\\]/.test(value)) {
+        throw new InputError(policy_source_INPUT, `'${JSON.stringify(value)}' contains whitespace, a control character or a backslash; ${FORMS}.`);
+    }
+    const at = value.split('@');
+    if (at.length === 1) {
+        const segments = relativeSegments(value);
+        if (!segments) {
+            throw new InputError(policy_source_INPUT, `'${value}' is not a path inside the repository (no leading /, no ..); ${FORMS}.`);
+        }
+        return { kind: 'local', path: segments.join('/') };
+    }
+    if (at.length > 2)
+        throw new InputError(policy_source_INPUT, `'${value}' has more than one @; ${FORMS}.`);
+    const [location, ref] = at;
+    const [owner = '', repo = '', ...rest] = location.split('/');
+    const filePath = relativeSegments(rest.join('/'));
+    if (!OWNER.test(owner) || !REPO.test(repo) || repo === '.' || repo === '..' || !filePath) {
+        throw new InputError(policy_source_INPUT, `'${value}' is not OWNER/REPO/PATH@REF (e.g. acme/.github/claude-guard.yml@<commit SHA>); local paths cannot contain @.`);
+    }
+    if (!validRef(ref)) {
+        throw new InputError(policy_source_INPUT, `'${value}' needs a ref after @: a full commit SHA (which pins the policy), a tag or a branch.`);
+    }
+    return { kind: 'remote', owner, repo, path: filePath.join('/'), ref };
+}
+/** How messages and the job summary name the policy. */
+function describePolicyRef(ref) {
+    return ref.kind === 'local' ? ref.path : `${ref.owner}/${ref.repo}/${ref.path}@${ref.ref}`;
+}
+function checkSize(bytes, name) {
+    if (bytes > MAX_POLICY_BYTES) {
+        throw new InputError(policy_source_INPUT, `${name} is ${bytes} bytes; a policy file may have at most ${MAX_POLICY_BYTES}.`);
+    }
+}
+async function readLocal(relative, workspace) {
+    const root = await (0,promises_namespaceObject.realpath)(workspace);
+    let real;
+    try {
+        real = await (0,promises_namespaceObject.realpath)(external_node_path_default().join(root, relative));
+    }
+    catch {
+        throw new InputError(policy_source_INPUT, `${relative} does not exist in the workspace; check out the repository before claude-guard, ` +
+            'or for a file in another repository write OWNER/REPO/PATH@REF.');
+    }
+    if (!real.startsWith(root + (external_node_path_default()).sep)) {
+        throw new InputError(policy_source_INPUT, `${relative} leads outside the workspace (a symbolic link to ${real}); the policy must be a file in the repository.`);
+    }
+    const info = await (0,promises_namespaceObject.stat)(real);
+    if (!info.isFile())
+        throw new InputError(policy_source_INPUT, `${relative} is not a regular file.`);
+    checkSize(info.size, relative);
+    return (0,promises_namespaceObject.readFile)(real, 'utf8');
+}
+async function readRemote(ref, github) {
+    const name = describePolicyRef(ref);
+    if (!github)
+        throw new InputError(policy_source_INPUT, `reading ${name} needs the GitHub API; set github-token.`);
+    let text;
+    try {
+        text = await github.getFileContent({ owner: ref.owner, repo: ref.repo }, ref.path, ref.ref);
+    }
+    catch (error) {
+        throw new InputError(policy_source_INPUT, `could not read ${name}: ${error.message}`);
+    }
+    checkSize(Buffer.byteLength(text, 'utf8'), name);
+    return text;
+}
+/** The policy file's text, from the workspace or the central repository. */
+function readPolicyText(ref, deps) {
+    return ref.kind === 'local' ? readLocal(ref.path, deps.workspace) : readRemote(ref, deps.github);
+}
+/** The `policy` input end to end: undefined when it is empty, else the parsed, validated policy. */
+async function loadPolicy(raw, deps) {
+    if (raw.trim() === '')
+        return undefined;
+    const ref = parsePolicyRef(raw);
+    return parsePolicy(await readPolicyText(ref, deps), describePolicyRef(ref));
+}
+
+;// CONCATENATED MODULE: ./src/fix/fix-scope.ts
+const AGENT_CONFIG_NAMES = ['claude.md', 'claude.local.md', 'agents.md', '.mcp.json'];
+const GIT_CONTROL_NAMES = ['.gitmodules', '.gitattributes', '.gitignore'];
+/** Lockfiles of the common package managers (exact base names, compared case-insensitively). */
+const LOCKFILE_NAMES = [
+    'package-lock.json',
+    'npm-shrinkwrap.json',
+    'yarn.lock',
+    'pnpm-lock.yaml',
+    'bun.lock',
+    'bun.lockb',
+    'deno.lock',
+    'cargo.lock',
+    'gemfile.lock',
+    'poetry.lock',
+    'pipfile.lock',
+    'uv.lock',
+    'pdm.lock',
+    'composer.lock',
+    'go.sum',
+    'packages.lock.json',
+    'pubspec.lock',
+    'mix.lock',
+    'flake.lock',
+    'podfile.lock',
+    'package.resolved',
+    'gradle.lockfile',
+];
+/** Characters Claude Code's path rules (gitignore-style) or the rule syntax itself could read as syntax. */
+const RULE_SPECIAL = /[*?[\]{}()\\!#\u0000-\u001f\u007f]/;
+/** Why `path` must never be edited by a fix, or undefined when it may be. Also used on the agent's changes. */
+function protectedReason(path) {
+    const parts = path.toLowerCase().split('/');
+    const name = parts[parts.length - 1];
+    if (parts.includes('.git'))
+        return 'inside a .git directory';
+    if (parts[0] === '.github')
+        return 'GitHub configuration (workflows, actions): a fix never changes CI';
+    if (GIT_CONTROL_NAMES.includes(name))
+        return `${name} is a git control file: it changes what git checks out, runs or shows`;
+    if (parts.includes('.husky'))
+        return 'git hooks (.husky) run on later git commands';
+    if (parts.includes('.claude') || AGENT_CONFIG_NAMES.includes(name))
+        return 'agent configuration: the agent may not rewrite its own instructions';
+    if (LOCKFILE_NAMES.includes(name))
+        return 'lockfile: regenerate it with the package manager instead; a hand edit can swap a dependency unseen';
+    return undefined;
+}
+/** Why `path` is not a plain repository-relative path usable in an exact rule, or undefined. */
+function pathSyntaxReason(path) {
+    if (path === '' || path.startsWith('/'))
+        return 'not a repository-relative path';
+    if (path.split('/').some((part) => part === '' || part === '.' || part === '..'))
+        return 'has an empty, "." or ".." component';
+    if (RULE_SPECIAL.test(path))
+        return 'contains characters that permission rules read as patterns';
+    if (path !== path.trim())
+        return 'starts or ends with whitespace';
+    return undefined;
+}
+/** The PR's changed files the agent may edit, and why each other one may not. */
+function fixScope(diff) {
+    const paths = new Set();
+    const refused = [];
+    const refuse = (path, reason) => {
+        if (!refused.some((r) => r.path === path))
+            refused.push({ path, reason });
+    };
+    for (const file of diff) {
+        if (file.status === 'removed') {
+            refuse(file.path, 'removed in this pull request');
+            continue;
+        }
+        if (file.status === 'unchanged') {
+            refuse(file.path, 'not changed in this pull request');
+            continue;
+        }
+        const reason = pathSyntaxReason(file.path) ??
+            protectedReason(file.path) ??
+            (file.patchAvailable ? undefined : 'no patch (binary or too large to review line by line)');
+        if (reason !== undefined)
+            refuse(file.path, reason);
+        else
+            paths.add(file.path);
+    }
+    return { paths: [...paths].sort(), refused };
+}
+/**
+ * One exact allow rule per file: `Edit(//<workspace>/<path>)` (`//` marks an absolute path in Claude
+ * Code's rules). Throws when a path or the workspace could be read as a pattern.
+ */
+function fixRules(paths, workspace) {
+    const root = workspace.replace(/\/+$/, '');
+    if (!root.startsWith('/') || RULE_SPECIAL.test(root)) {
+        throw new Error(`Fix scope: the workspace path '${workspace}' is not absolute or contains pattern characters; check out the repository into a plain directory`);
+    }
+    return paths.map((p) => {
+        const reason = pathSyntaxReason(p);
+        if (reason !== undefined)
+            throw new Error(`Fix scope: '${p}' ${reason}; it cannot be an exact rule`);
+        return `Edit(/${root}/${p})`;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/fix/change-check.ts
+/**
+ * What the agent changed, as the action itself sees it on disk — never the agent's word — and whether
+ * a fix may go further (threat model X4, X7; issue 6: nothing unreviewed lands).
+ *
+ * - `confirmScopeOnDisk` (before the agent): a file in scope must be a regular, singly-linked file
+ *   reached through real directories — a link would turn a write grant on a PR file into a write on
+ *   the runner's files.
+ * - `takeBaseline` (before the agent): HEAD, every untracked path (ignored ones included: `git
+ *   ls-files --others` without excludes) with its lstat signature (ctime included, which a process
+ *   cannot set back), and every entry under `.git/hooks` and `.git/info` with its content.
+ * - `collectChanges` (after the agent), through a fresh index read from the baseline HEAD (so nothing
+ *   the agent may have done to the repository's index — stat data, assume-unchanged, staged files —
+ *   hides a change): tracked changes from `git status --porcelain=v2` (HEAD and
+ *   working-tree modes: executable bit, symbolic link 120000, gitlink 160000; link targets read from
+ *   disk), untracked and ignored entries created, changed or removed since the baseline, the same for
+ *   `.git/hooks` and `.git/info`, a moved HEAD — and the `git diff --binary` of the tracked changes.
+ * - `checkChanges` (pure) accepts only content edits of files in the allowed set: any new file,
+ *   deletion, type or mode change, symbolic link, submodule, untracked-file change, anything in `.git`,
+ *   workflow or agent-config file refuses the whole fix, with every reason listed. Never partial.
+ * - `resetWorkingTree` puts every changed path back as it was: new entries removed first (so no
+ *   planted link is followed), then tracked paths checked out from HEAD (content and mode), `.git`
+ *   entries rewritten from the baseline. What cannot be restored (an untracked file the agent edited)
+ *   is returned.
+ *
+ * Git runs hardened: no system or global config, literal pathspecs, no fsmonitor, no hooks, no
+ * external diff or textconv, file modes and links honoured whatever the repository config says.
+ */
+
+
+
+
+
+
+
+const GUARDED_GIT_DIRS = ['hooks', 'info'];
+const MAX_SAVED_BYTES = 1024 * 1024;
+/** The environment every git run of the fix starts from: no system or global config, literal pathspecs, no prompts. */
+const GIT_BASE_ENV = {
+    PATH: SYSTEM_PATH,
+    LC_ALL: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_LITERAL_PATHSPECS: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_OPTIONAL_LOCKS: '0',
+};
+/**
+ * Runs git (`file`) with exactly `env`; resolves with stdout, rejects naming the subcommand and stderr
+ * (stderr never carries a secret here: tokens travel in the environment, and git does not print it).
+ */
+function runGit(file, args, options) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(file, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = [];
+        let err = '';
+        child.stdout.on('data', (d) => out.push(d));
+        child.stderr.on('data', (d) => (err += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => {
+            const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c' && args[i - 1] !== '-C');
+            if (code === 0)
+                resolve(Buffer.concat(out));
+            else
+                reject(new Error(`git ${sub ?? ''} failed (exit ${code}): ${err.trim()}`));
+        });
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+    });
+}
+/** The real port: `gitPath` with a fixed environment and config overrides that keep git from running anything. */
+function workspaceGit(gitPath, workspace) {
+    const base = [
+        ...['-c', `safe.directory=${workspace}`, '-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'],
+        ...['-c', 'core.fileMode=true', '-c', 'core.symlinks=true', '-c', 'core.untrackedCache=false'],
+        ...['-c', 'diff.suppressBlankEmpty=false', '-C', workspace],
+    ];
+    return (args, options = {}) => runGit(gitPath, [...base, ...args], {
+        env: { ...GIT_BASE_ENV, ...(options.indexFile ? { GIT_INDEX_FILE: options.indexFile } : {}) },
+        input: options.input,
+    });
+}
+const nulList = (out) => out
+    .toString('utf8')
+    .split('\0')
+    .filter((s) => s !== '');
+function gitMode(stat) {
+    if (stat.isSymbolicLink())
+        return '120000';
+    if (stat.isDirectory())
+        return '040000';
+    return (stat.mode & 64n) !== 0n ? '100755' : '100644';
+}
+/** A directory's times change with its entries (reported on their own): only its type, mode and inode. */
+function signature(stat) {
+    if (stat.isDirectory())
+        return [gitMode(stat), stat.mode, stat.ino].join(':');
+    return [gitMode(stat), stat.mode, stat.size, stat.mtimeNs, stat.ctimeNs, stat.ino].join(':');
+}
+async function lstatOrNull(file) {
+    try {
+        return await (0,promises_namespaceObject.lstat)(file, { bigint: true });
+    }
+    catch (error) {
+        if (['ENOENT', 'ENOTDIR'].includes(error.code ?? ''))
+            return null;
+        throw error;
+    }
+}
+/**
+ * Keeps only the scope paths that are regular files with one link, reached through real directories
+ * (no symbolic link anywhere below the workspace).
+ */
+async function confirmScopeOnDisk(workspace, paths) {
+    const kept = [];
+    const refused = [];
+    for (const rel of paths) {
+        const parts = rel.split('/');
+        let reason;
+        for (let i = 1; i <= parts.length && reason === undefined; i++) {
+            const stat = await lstatOrNull(external_node_path_default().join(workspace, ...parts.slice(0, i)));
+            const what = i < parts.length ? 'directory' : 'file';
+            if (stat === null)
+                reason = `the ${what} ${parts.slice(0, i).join('/')} does not exist in the checkout`;
+            else if (stat.isSymbolicLink())
+                reason = `${parts.slice(0, i).join('/')} is a symbolic link`;
+            else if (i < parts.length && !stat.isDirectory())
+                reason = `${parts.slice(0, i).join('/')} is not a directory`;
+            else if (i === parts.length && !stat.isFile())
+                reason = 'not a regular file';
+            else if (i === parts.length && stat.nlink !== 1n)
+                reason = 'the file has other hard links';
+        }
+        if (reason === undefined)
+            kept.push(rel);
+        else
+            refused.push({ path: rel, reason });
+    }
+    return { paths: kept, refused };
+}
+/** Entries under .git/hooks and .git/info (not following links), with content for small files. */
+async function guardedGitEntries(workspace) {
+    const entries = {};
+    const gitDir = external_node_path_default().join(workspace, '.git');
+    if (!(await lstatOrNull(gitDir))?.isDirectory())
+        return entries;
+    const walk = async (rel) => {
+        const stat = await lstatOrNull(external_node_path_default().join(workspace, rel));
+        if (stat === null)
+            return;
+        const entry = { signature: signature(stat), mode: Number(stat.mode & 4095n) };
+        if (stat.isSymbolicLink())
+            entry.link = await (0,promises_namespaceObject.readlink)(external_node_path_default().join(workspace, rel));
+        else if (stat.isDirectory())
+            entry.dir = true;
+        else if (stat.isFile() && stat.size <= MAX_SAVED_BYTES)
+            entry.content = (await (0,promises_namespaceObject.readFile)(external_node_path_default().join(workspace, rel))).toString('base64');
+        entries[rel] = entry;
+        if (stat.isDirectory())
+            for (const name of (await (0,promises_namespaceObject.readdir)(external_node_path_default().join(workspace, rel))).sort())
+                await walk(`${rel}/${name}`);
+    };
+    for (const dir of GUARDED_GIT_DIRS)
+        await walk(`.git/${dir}`);
+    return entries;
+}
+async function untrackedEntries(workspace, git) {
+    const entries = {};
+    for (const rel of nulList(await git(['ls-files', '-z', '--others']))) {
+        const stat = await lstatOrNull(external_node_path_default().join(workspace, rel));
+        if (stat !== null)
+            entries[rel] = signature(stat);
+    }
+    return entries;
+}
+/**
+ * Runs `work` with git pointed at a fresh index read from `commit`: nothing in the repository's own
+ * index (stat data, assume-unchanged or skip-worktree flags, staged entries) can hide a change.
+ */
+async function withOwnIndex(git, commit, work) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'claude-guard-index-'));
+    const indexFile = external_node_path_default().join(dir, 'index');
+    try {
+        await git(['read-tree', commit], { indexFile });
+        return await work((args, options = {}) => git(args, { ...options, indexFile }));
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+/** Records the workspace as it is before the agent starts. */
+async function takeBaseline(workspace, git) {
+    const head = (await git(['rev-parse', '--verify', 'HEAD'])).toString().trim();
+    return withOwnIndex(git, head, async (g) => ({
+        head,
+        untracked: await untrackedEntries(workspace, g),
+        untrackedDirs: nulList(await g(['ls-files', '-z', '--others', '--directory'])).filter((p) => p.endsWith('/')),
+        gitDir: await guardedGitEntries(workspace),
+    }));
+}
+/** Added / modified / deleted between two signature maps. */
+function compare(before, after, area) {
+    const modeOf = (sig) => sig?.split(':')[0];
+    const changes = [];
+    for (const p of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        const [was, is] = [before[p], after[p]];
+        if (was === is)
+            continue;
+        const [oldMode, newMode] = [modeOf(was), modeOf(is)];
+        const kind = was === undefined
+            ? 'added'
+            : is === undefined
+                ? 'deleted'
+                : oldMode !== newMode
+                    ? 'typechange'
+                    : 'modified';
+        changes.push({ path: p.replace(/\/$/, ''), kind, area, oldMode, newMode });
+    }
+    return changes;
+}
+/** Tracked changes from porcelain v2 records (`1 XY sub mH mI mW hH hI path`, `u XY sub m1 m2 m3 mW …`). */
+function parseStatus(records) {
+    const changes = [];
+    for (const record of records) {
+        const fields = record.split(' ');
+        if (fields[0] === '1') {
+            const [mH, , mW] = fields.slice(3, 6);
+            const pathText = fields.slice(8).join(' ');
+            const oldMode = mH === '000000' ? undefined : mH;
+            const newMode = mW === '000000' ? undefined : mW;
+            const kind = oldMode === undefined
+                ? 'added'
+                : newMode === undefined
+                    ? 'deleted'
+                    : oldMode.slice(0, 2) !== newMode.slice(0, 2)
+                        ? 'typechange'
+                        : 'modified';
+            changes.push({ path: pathText, kind, area: 'tracked', oldMode, newMode });
+        }
+        else if (fields[0] === 'u') {
+            changes.push({
+                path: fields.slice(10).join(' '),
+                kind: 'unmerged',
+                area: 'tracked',
+                newMode: fields[6],
+            });
+        }
+        else if (fields[0] === '2') {
+            throw new Error(`git status reported a rename although renames were off: ${record}`);
+        }
+    }
+    return changes;
+}
+/** The action's own account of what changed since `baseline`, and the patch of the tracked part. */
+async function collectChanges(workspace, git, baseline) {
+    const changes = [];
+    const head = (await git(['rev-parse', '--verify', 'HEAD'])).toString().trim();
+    if (head !== baseline.head)
+        changes.push({
+            path: '.git/HEAD',
+            kind: 'modified',
+            area: 'git-dir',
+            oldMode: '100644',
+            newMode: '100644',
+        });
+    const { tracked, untracked, patch } = await withOwnIndex(git, baseline.head, async (g) => {
+        const status = await g(['status', '--porcelain=v2', '-z', '--untracked-files=no', '--no-renames']);
+        const tracked = parseStatus(nulList(status));
+        const diff = [
+            ...['diff', '--binary', '--full-index', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'],
+            ...['-U3', '--src-prefix=a/', '--dst-prefix=b/', baseline.head],
+        ];
+        return {
+            tracked,
+            untracked: await untrackedEntries(workspace, g),
+            patch: tracked.length ? await g(diff) : Buffer.alloc(0),
+        };
+    });
+    changes.push(...tracked, ...compare(baseline.untracked, untracked, 'untracked'));
+    const sigs = (entries) => Object.fromEntries(Object.entries(entries).map(([p, e]) => [p, e.signature]));
+    changes.push(...compare(sigs(baseline.gitDir), sigs(await guardedGitEntries(workspace)), 'git-dir'));
+    for (const change of changes) {
+        if (change.newMode === '120000' && change.area !== 'git-dir')
+            change.symlinkTarget = await (0,promises_namespaceObject.readlink)(external_node_path_default().join(workspace, change.path)).catch(() => undefined);
+    }
+    return { changes, patch };
+}
+/** Why one change may not be part of a fix (several reasons joined), or undefined. */
+function violation(change, allowed) {
+    const reasons = [];
+    if (change.area === 'git-dir')
+        reasons.push('inside .git (hooks, info, HEAD): git reads or runs it');
+    if (change.area === 'untracked')
+        reasons.push(change.kind === 'added' ? 'new file' : `${change.kind} an untracked or ignored file git cannot restore`);
+    else if (change.kind === 'added')
+        reasons.push('new file');
+    if (change.kind === 'deleted')
+        reasons.push('deletion');
+    if (change.kind === 'unmerged')
+        reasons.push('unmerged entry');
+    if (change.kind === 'typechange')
+        reasons.push(`type change (${change.oldMode} → ${change.newMode})`);
+    if (change.newMode === '120000')
+        reasons.push(`symbolic link${change.symlinkTarget !== undefined ? ` to ${change.symlinkTarget}` : ''}`);
+    if (change.oldMode === '160000' || change.newMode === '160000')
+        reasons.push('submodule');
+    if (change.kind === 'modified' && change.oldMode !== change.newMode)
+        reasons.push(change.oldMode === '100644' && change.newMode === '100755'
+            ? 'executable bit added'
+            : `mode change (${change.oldMode} → ${change.newMode})`);
+    const protectedWhy = change.area === 'git-dir' ? undefined : protectedReason(change.path);
+    if (protectedWhy)
+        reasons.push(protectedWhy);
+    if (!allowed.has(change.path))
+        reasons.push('outside the files the fix may edit');
+    return reasons.length ? reasons.join('; ') : undefined;
+}
+/** Pure: the fix is acceptable only when every change is a content edit of an allowed file. */
+function checkChanges(set, allowedPaths) {
+    const allowed = new Set(allowedPaths);
+    const violations = [];
+    for (const change of set.changes) {
+        const reason = violation(change, allowed);
+        if (reason !== undefined)
+            violations.push({ path: change.path, reason });
+    }
+    return violations.length ? { ok: false, violations } : { ok: true, patch: set.patch };
+}
+/**
+ * Removes an entry without following links, then its parent directories while they are empty — never
+ * in .git, never a directory that was already there untracked.
+ */
+async function removeEntry(workspace, rel, keep) {
+    await (0,promises_namespaceObject.rm)(external_node_path_default().join(workspace, rel), { recursive: true, force: true });
+    if (rel.startsWith('.git/'))
+        return;
+    for (let dir = external_node_path_default().dirname(rel); dir !== '.'; dir = external_node_path_default().dirname(dir)) {
+        if (keep.some((k) => `${dir}/`.startsWith(k)))
+            return;
+        try {
+            await (0,promises_namespaceObject.rmdir)(external_node_path_default().join(workspace, dir));
+        }
+        catch {
+            return;
+        }
+    }
+}
+/** Writes a saved `.git` entry back (never through an existing link: the entry is removed first). */
+async function putBack(workspace, rel, saved) {
+    const file = external_node_path_default().join(workspace, rel);
+    if (saved.dir) {
+        if ((await lstatOrNull(file))?.isDirectory() !== true) {
+            await (0,promises_namespaceObject.rm)(file, { force: true });
+            await (0,promises_namespaceObject.mkdir)(file);
+        }
+        await (0,promises_namespaceObject.chmod)(file, saved.mode);
+        return true;
+    }
+    if (saved.link !== undefined) {
+        await (0,promises_namespaceObject.rm)(file, { recursive: true, force: true });
+        await (0,promises_namespaceObject.symlink)(saved.link, file);
+        return true;
+    }
+    if (saved.content === undefined)
+        return false;
+    await (0,promises_namespaceObject.rm)(file, { recursive: true, force: true });
+    const handle = await (0,promises_namespaceObject.open)(file, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o600);
+    try {
+        await handle.writeFile(Buffer.from(saved.content, 'base64'));
+    }
+    finally {
+        await handle.close();
+    }
+    await (0,promises_namespaceObject.chmod)(file, saved.mode);
+    return true;
+}
+/**
+ * Puts every path of `set` back as it was at `baseline`: new entries removed first, tracked paths
+ * checked out from the baseline HEAD (index and working tree, content and mode), `.git` entries
+ * rewritten. Returns what could not be restored, with why.
+ */
+async function resetWorkingTree(workspace, git, set, baseline) {
+    const left = [];
+    const byArea = (area) => set.changes.filter((c) => c.area === area);
+    const pathspec = (paths) => ({ input: Buffer.from(paths.map((p) => `${p}\0`).join('')) });
+    const fromFile = ['--pathspec-from-file=-', '--pathspec-file-nul'];
+    const tracked = byArea('tracked');
+    const created = [
+        ...byArea('untracked').filter((c) => c.kind === 'added'),
+        ...tracked.filter((c) => c.oldMode === undefined),
+    ].map((c) => c.path);
+    for (const c of byArea('untracked').filter((c) => c.kind !== 'added'))
+        left.push({
+            path: c.path,
+            reason: `untracked file ${c.kind}; it was never in git, so it cannot be restored`,
+        });
+    for (const p of created)
+        await removeEntry(workspace, p, baseline.untrackedDirs);
+    // Anything the agent staged in the repository's own index goes too.
+    if (created.length)
+        await git(['rm', '-q', '-r', '--cached', '--ignore-unmatch', ...fromFile], pathspec(created));
+    for (const c of byArea('git-dir').filter((c) => c.kind === 'added'))
+        await removeEntry(workspace, c.path, baseline.untrackedDirs);
+    const inHead = tracked.filter((c) => c.oldMode !== undefined).map((c) => c.path);
+    for (const p of inHead) {
+        // A directory or link the agent put where a tracked entry was: checkout must not follow it.
+        const stat = await lstatOrNull(external_node_path_default().join(workspace, p));
+        if (stat !== null && !stat.isFile())
+            await (0,promises_namespaceObject.rm)(external_node_path_default().join(workspace, p), { recursive: true, force: true });
+    }
+    if (inHead.length)
+        await git(['checkout', '-q', baseline.head, ...fromFile], pathspec(inHead));
+    const changedGitEntries = byArea('git-dir')
+        .filter((c) => c.kind !== 'added')
+        .sort((a, b) => a.path.localeCompare(b.path));
+    for (const c of changedGitEntries) {
+        const saved = baseline.gitDir[c.path];
+        if (c.path === '.git/HEAD' || saved === undefined || !(await putBack(workspace, c.path, saved)))
+            left.push({ path: c.path, reason: 'changed inside .git; restore it by hand or use a fresh checkout' });
+    }
+    return left;
+}
+
+;// CONCATENATED MODULE: ./src/fix/deliver-fix.ts
+/**
+ * How an accepted fix (a patch the action computed itself, see change-check.ts) reaches people — input
+ * `fix-delivery` — without anything unreviewed landing (threat model X4) and without the agent ever
+ * holding a token (S4):
+ *
+ * - `suggestions` (default): `hunksToSuggestions` turns each hunk into a `Finding` carrying a GitHub
+ *   suggestion for exactly the PR-head lines it replaces; the existing gate and review post them, and a
+ *   person commits each one or not. A hunk whose lines do not lie within one hunk of the PR's diff
+ *   cannot be a suggestion GitHub accepts, and is reported instead.
+ * - `patch`: the patch file is written under the run directory for the workflow to upload.
+ * - `push`: one commit on the PR branch, made by the action after the agent has ended, with the
+ *   github-token the agent never saw. Same-repository PRs only, never forks. The commit is built in a
+ *   fresh repository whose config the action wrote (the workspace's config, hooks and attributes
+ *   play no part): the PR head is fetched, refused if the branch moved, the patch applied to the
+ *   index, committed (`--signoff`, hooks off, no signing program) and pushed fast-forward only. The
+ *   token reaches git only as an `http.<server>/.extraheader` entry in GIT_CONFIG_COUNT/KEY/VALUE
+ *   environment variables, never on a command line.
+ */
+
+
+
+
+
+const FIX_DELIVERIES = (/* unused pure expression or super */ null && (['suggestions', 'patch', 'push']));
+const FIX_PATCH_FILE = 'fix.patch';
+/** GitHub's own limit on a review comment is 65536 characters; leave room for the comment around it. */
+const SUGGESTION_MAX = 60000;
+/** Our own `git diff --binary` output, per file (no renames or copies: the change check refuses them). */
+function parsePatch(patch) {
+    const files = [];
+    for (const section of patch.split(/^(?=diff --git )/m).filter((s) => s.startsWith('diff --git '))) {
+        const lines = section.replace(/\n$/, '').split('\n');
+        const plus = lines.find((l) => l.startsWith('+++ '));
+        const minus = lines.find((l) => l.startsWith('--- '));
+        const side = (l) => (l ? unquoteGitPath(l.slice(4).replace(/\t.*$/, '')) : undefined);
+        const named = side(plus) ?? side(minus) ?? '';
+        const file = {
+            path: named.replace(/^[ab]\//, ''),
+            binary: lines.some((l) => l === 'GIT binary patch' || /^Binary files .* differ$/.test(l)),
+            hunks: [],
+        };
+        if (!plus && !minus) {
+            // A header-only section (binary or mode change): `diff --git a/P b/P` names the path.
+            const m = /^diff --git a\/(.*) b\/\1$/.exec(lines[0]);
+            file.path = m?.[1] ?? lines[0];
+        }
+        let oldLine = 0;
+        let hunk;
+        for (const line of lines) {
+            const header = /^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@/.exec(line);
+            if (header) {
+                oldLine = Number(header[1]);
+                hunk = { rows: [], newlineChange: false };
+                file.hunks.push(hunk);
+            }
+            else if (hunk && (line[0] === ' ' || line[0] === '-' || line[0] === '+')) {
+                const type = line[0];
+                hunk.rows.push({ type, text: line.slice(1), ...(type !== '+' ? { oldLine: oldLine++ } : {}) });
+            }
+            else if (hunk && line.startsWith('\\')) {
+                // "\ No newline at end of file" after a - or + row: the sides differ in their last newline.
+                if (hunk.rows[hunk.rows.length - 1]?.type !== ' ')
+                    hunk.newlineChange = true;
+            }
+        }
+        files.push(file);
+    }
+    return files;
+}
+/** The old-side range a set of rows replaces, and the text that replaces it. */
+function replacement(rows) {
+    const old = rows.filter((r) => r.oldLine !== undefined).map((r) => r.oldLine);
+    if (old.length === 0)
+        return undefined;
+    return {
+        start: old[0],
+        end: old[old.length - 1],
+        text: rows
+            .filter((r) => r.type !== '-')
+            .map((r) => r.text)
+            .join('\n'),
+    };
+}
+/**
+ * Candidate row ranges for one hunk: its changed rows with the surrounding context trimmed; a pure
+ * insertion needs one unchanged line to anchor on (the one before, else the one after).
+ */
+function candidates(rows) {
+    const first = rows.findIndex((r) => r.type !== ' ');
+    let last = rows.length - 1;
+    while (last >= 0 && rows[last].type === ' ')
+        last--;
+    if (first < 0)
+        return [];
+    const core = rows.slice(first, last + 1);
+    if (core.some((r) => r.type === '-'))
+        return [core];
+    return [
+        ...(first > 0 ? [rows.slice(first - 1, last + 1)] : []),
+        ...(last + 1 < rows.length ? [rows.slice(first, last + 2)] : []),
+    ];
+}
+const SUGGESTION_BODY = 'The agent changed these lines. The action read the change from disk after the run (not from what ' +
+    'the agent reported); review it before committing the suggestion.';
+/**
+ * Pure: one suggestion finding per hunk of `patch`, replacing exactly the PR-head lines the hunk
+ * changes; `skipped` says why a hunk (or a whole file) could not become one.
+ */
+function hunksToSuggestions(patch, prDiff) {
+    const findings = [];
+    const skipped = [];
+    for (const file of parsePatch(patch)) {
+        const pr = prDiff.find((f) => f.path === file.path);
+        const fileReason = pr === undefined || pr.status === 'removed'
+            ? 'not a changed file of the pull request'
+            : !pr.patchAvailable
+                ? 'the pull request shows no diff for it'
+                : file.binary
+                    ? 'binary change: it cannot be shown as a suggestion'
+                    : file.hunks.length === 0
+                        ? 'no line changes (a mode change?)'
+                        : undefined;
+        if (fileReason !== undefined || pr === undefined) {
+            skipped.push({ path: file.path, reason: fileReason ?? '' });
+            continue;
+        }
+        for (const hunk of file.hunks) {
+            const options = candidates(hunk.rows)
+                .map(replacement)
+                .filter((r) => r !== undefined);
+            const fit = options.find((r) => pr.hunks.some((h) => h.startLine <= r.start && r.end <= h.endLine));
+            const where = options[0] ? `lines ${options[0].start}-${options[0].end}` : 'a hunk';
+            if (hunk.newlineChange) {
+                skipped.push({ path: file.path, reason: `${where}: changes the newline at the end of the file` });
+            }
+            else if (fit === undefined) {
+                skipped.push({ path: file.path, reason: `${where}: not within one hunk of the pull request's diff` });
+            }
+            else if (fit.text.length > SUGGESTION_MAX) {
+                skipped.push({ path: file.path, reason: `${where}: too long for a review comment` });
+            }
+            else {
+                findings.push({
+                    path: file.path,
+                    line: fit.start,
+                    ...(fit.end > fit.start ? { end_line: fit.end } : {}),
+                    severity: 'info',
+                    category: 'fix',
+                    title: 'Suggested fix',
+                    body: SUGGESTION_BODY,
+                    suggestion: fit.text,
+                });
+            }
+        }
+    }
+    return { findings, skipped };
+}
+/** Writes the patch as `<runDir>/fix.patch` (0644) and returns its path, for the `fix-patch` output. */
+async function writePatchFile(runDir, patch) {
+    const file = external_node_path_default().join(runDir, FIX_PATCH_FILE);
+    await (0,promises_namespaceObject.writeFile)(file, patch, { mode: 0o644, flag: 'wx' });
+    await (0,promises_namespaceObject.chmod)(file, 0o644);
+    return file;
+}
+/** The real runner: the git binary at `gitPath`. */
+function gitRunner(gitPath) {
+    return async (args, options) => (await runGit(gitPath, args, options)).toString('utf8');
+}
+class FixDeliveryError extends Error {
+    name = 'FixDeliveryError';
+}
+/** Pure: why a push to this target is refused, or undefined when it may go ahead. */
+function pushRefusal(target) {
+    const { headRef, headRepo, baseRepo } = target;
+    if (headRef === '')
+        return "the pull request's head branch is unknown";
+    if (headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase())
+        return `the pull request comes from a fork (${headRepo || 'a deleted repository'}); the action never pushes to forks`;
+    if (!/^[A-Za-z0-9._/-]+$/.test(headRef) ||
+        /(^[-./]|\.\.|\/\/|\/\.|\.lock$|\.lock\/|[./]$)/.test(headRef) ||
+        headRef === 'HEAD')
+        return `the head branch name '${headRef}' is not one the action pushes to`;
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(target.headSha))
+        return 'the head commit sha is not a full sha';
+    return undefined;
+}
+/**
+ * Commits the patch on top of the PR head and pushes it to the head branch. Throws FixDeliveryError
+ * saying why nothing was pushed.
+ */
+async function pushFix(options) {
+    const { git, target, token, patch } = options;
+    const refusal = pushRefusal(target);
+    if (refusal !== undefined)
+        throw new FixDeliveryError(`fix-delivery: push refused: ${refusal}. Use suggestions or patch.`);
+    if (patch.length === 0)
+        throw new FixDeliveryError('fix-delivery: push: the fix is empty; nothing to push.');
+    if (token === '' || /[\s\u0000-\u001f\u007f]/.test(token))
+        throw new FixDeliveryError("fix-delivery: push needs input 'github-token' (one line, no spaces).");
+    const server = target.serverUrl.replace(/\/+$/, '');
+    const url = `${server}/${target.headRepo}.git`;
+    const ref = `refs/heads/${target.headRef}`;
+    const cwd = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(options.workDir, 'fix-push-'));
+    const env = {
+        ...GIT_BASE_ENV,
+        PATH: SYSTEM_PATH,
+        HOME: cwd,
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: `http.${server}/.extraheader`,
+        GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+    };
+    const safe = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgSign=false', '-c', 'core.fsmonitor=false'];
+    const run = (args, input) => git([...safe, ...args], { cwd, env, input });
+    await run(['init', '-q', '--template=', '.']);
+    try {
+        await run(['fetch', '-q', '--no-tags', '--depth=1', url, ref]);
+    }
+    catch (error) {
+        throw new FixDeliveryError(`fix-delivery: push: fetching ${target.headRef} from ${url} failed (${error.message}); does the token have contents: write?`);
+    }
+    const tip = (await run(['rev-parse', '--verify', 'FETCH_HEAD^{commit}'])).trim();
+    if (tip !== target.headSha)
+        throw new FixDeliveryError(`fix-delivery: push refused: ${target.headRef} moved to ${tip} while the agent worked on ${target.headSha}; re-run on the new head.`);
+    await run(['read-tree', tip]);
+    try {
+        await run(['apply', '--cached', '--whitespace=nowarn', '-'], patch);
+    }
+    catch (error) {
+        throw new FixDeliveryError(`fix-delivery: push: the fix does not apply to the PR head ${tip} (${error.message}); check out the PR head (not the merge commit) or use suggestions or patch.`);
+    }
+    await run(['update-ref', 'HEAD', tip]);
+    await run([
+        '-c',
+        'user.name=claude-guard',
+        '-c',
+        `user.email=${options.email ?? 'claude-guard@users.noreply.github.com'}`,
+        'commit',
+        '-q',
+        '--no-verify',
+        '--no-gpg-sign',
+        '--signoff',
+        '-m',
+        options.message ?? 'Apply the fix proposed by claude-guard',
+    ]);
+    const commit = (await run(['rev-parse', '--verify', 'HEAD'])).trim();
+    try {
+        await run(['push', '-q', '--no-verify', url, `HEAD:${ref}`]);
+    }
+    catch (error) {
+        throw new FixDeliveryError(`fix-delivery: push to ${target.headRef} failed (${error.message}); the branch may have moved, or the token lacks contents: write.`);
+    }
+    return { commit, ref };
+}
+
 ;// CONCATENATED MODULE: ./src/run.ts
 /**
  * The main step, as a short sequence of named stages. Each stage is a call into a module named for
  * what it does; this file only orders them and keeps the fail-closed rule: the agent never starts
  * on a doubtful configuration, and any failure ends as `conclusion: failed` with a clear message.
  */
+
+
+
+
+
+
 
 
 
@@ -56400,29 +57804,33 @@ function createRunDir(runnerTemp) {
     state_saveState('runDir', dir);
     return dir;
 }
-async function review(settings, ctx, runDir, teardown, outcome) {
+async function review(inputSettings, ctx, runDir, teardown, outcome) {
     const github = ctx.pull || process.env.GITHUB_ACTIONS === 'true'
-        ? createGitHub({ token: settings.githubToken, baseUrl: ctx.apiUrl, log: { warn: warning } })
+        ? createGitHub({ token: inputSettings.githubToken, baseUrl: ctx.apiUrl, log: { warn: warning } })
         : undefined;
-    // Stage 2: may this run go ahead? (trigger, actor, the calling workflow)
+    // Stage 2: the organisation's policy — the repository's inputs can only tighten it.
+    const settings = await applyOrganisationPolicy(inputSettings, ctx, github, outcome);
+    // Stage 3: may this run go ahead? (trigger, actor, the calling workflow)
     const capabilities = await probeCapabilities(realSystem);
     const constraints = await guardTrigger(settings, ctx, github, decideLevel('auto', capabilities).level);
     const workflowAudit = await auditCallingWorkflow(settings, ctx);
     outcome.notes.push(...workflowAudit.notes);
     outcome.sections.push(workflowAudit.markdown);
-    // Stage 3: what changed; the PR's agent-instruction files replaced by the base branch's.
+    // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
+    // agent-instruction files replaced by the base branch's.
     const diff = await loadDiff(github, ctx);
     const git = await resolveTool('git');
+    const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome) : undefined;
     await pinInstructions(diff, ctx, runDir, git, teardown, outcome);
     const untrusted = await untrustedText(settings, ctx, git, outcome);
-    // Stage 4: checkout credentials out of the repository's git config.
+    // Stage 5: checkout credentials out of the repository's git config.
     const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
     teardown.credentials = { backup };
     (0,external_node_fs_namespaceObject.writeFileSync)(external_node_path_default().join(runDir, 'credentials.json'), serializeBackup(backup), { mode: 0o600 });
     if (backup.files.some((f) => f.removed.length > 0)) {
         outcome.notes.push('Checkout credentials were removed from .git/config for the run and restored afterwards.');
     }
-    // Stage 5: the key proxy — the agent gets a per-run token, never the key.
+    // Stage 6: the key proxy — the agent gets a per-run token, never the key.
     teardown.proxy = await startKeyProxyProcess({
         nodePath: process.execPath,
         entryPath: external_node_path_default().join(external_node_path_default().dirname(process.argv[1]), '..', 'proxy', 'index.js'),
@@ -56435,19 +57843,21 @@ async function review(settings, ctx, runDir, teardown, outcome) {
     state_saveState('proxyPid', String(teardown.proxy.pid));
     setSecret(teardown.proxy.token);
     const proxyPort = Number(new URL(teardown.proxy.url).port);
-    // Stage 6: isolation — the strongest level this machine allows, proven before the agent starts.
-    const launcher = await isolate(settings, ctx, capabilities, constraints, proxyPort, teardown, outcome);
-    // Stage 7: the policy — our generated settings file is the only source of rules.
+    // Stage 7: isolation — the strongest level this machine allows, proven before the agent starts.
+    const launcher = await isolate(settings, ctx, capabilities, constraints, proxyPort, teardown, outcome, fixPaths);
+    // Stage 8: the rules — our generated settings file is the only source of them.
     const rules = buildRules(settings.mode, settings.allowedTools, settings.deniedTools, {
         workspace: ctx.workspace,
         runnerTemp: ctx.runnerTemp,
         home: process.env.HOME,
     });
+    if (fixPaths)
+        rules.allow.push(...fixRules(fixPaths, ctx.workspace));
     const sandbox = launcher.level === 'sandbox'
         ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
         : undefined;
     await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox })));
-    // Stage 8: the agent's environment, from an allow-list.
+    // Stage 9: the agent's environment, from an allow-list.
     const { env, withheld } = buildChildEnv(process.env, {
         home: launcher.paths.home,
         configDir: launcher.paths.configDir,
@@ -56459,8 +57869,10 @@ async function review(settings, ctx, runDir, teardown, outcome) {
     outcome.withheldEnv = withheld;
     const redactor = createRedactor(secretValues(settings, teardown.proxy.token, withheld));
     outcome.redactor = redactor;
-    // Stage 9: run the agent. From here until it ends the action writes nothing to the runner's
+    // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
     // file commands (state included), so any change to them is the agent's.
+    const wsGit = workspaceGit(git, ctx.workspace);
+    const baseline = fixPaths ? await takeBaseline(ctx.workspace, wsGit) : undefined;
     const fileCommands = snapshotFileCommands(process.env);
     const audit = new StreamAudit((t) => redactor.redact(t).text);
     const agent = launcher.wrap(settings.claudePath ?? (await installCli(settings, runDir)), buildClaudeArgs({
@@ -56477,6 +57889,7 @@ async function review(settings, ctx, runDir, teardown, outcome) {
             files: diff.map((f) => ({ path: f.path, status: f.status })),
             range: ctx.pull ? `${ctx.pull.baseSha}...${ctx.pull.headSha}` : diff.length ? 'HEAD~1...HEAD' : '',
             untrusted,
+            fixPaths,
         }),
         timeoutMs: settings.timeoutMinutes * 60_000,
         onLine: (line) => audit.push(line),
@@ -56492,13 +57905,15 @@ async function review(settings, ctx, runDir, teardown, outcome) {
                 .replace(/\s+/g, ' ')
                 .trim());
     }
-    // Stage 10: nothing the agent did may reach later steps through the runner's file commands.
+    // Stage 11: nothing the agent did may reach later steps through the runner's file commands.
     const tampered = verifyUnchanged(fileCommands);
     if (tampered.length) {
         discardTampering(fileCommands);
         throw new Error(`The agent changed runner file-command files (${tampered.map((t) => t.name).join(', ')}); the changes were discarded and the run failed.`);
     }
-    // Stage 11: the result — a failure is never an empty "clean" review.
+    // Stage 12: in fix mode, the action computes what the agent changed, checks it, and puts the tree back.
+    const fix = baseline && fixPaths ? await checkFix(ctx, wsGit, baseline, fixPaths, teardown) : undefined;
+    // Stage 13: the result — a failure is never an empty "clean" review.
     const agentRun = audit.summary(exit.durationMs, agentFailure(exit, audit, settings));
     outcome.run = {
         ...agentRun,
@@ -56507,8 +57922,10 @@ async function review(settings, ctx, runDir, teardown, outcome) {
     };
     if (agentRun.error)
         throw new Error(outcome.run.error);
-    // Stage 12: findings are data — validated, confined, capped, neutralised, redacted.
+    // Stage 14: findings are data — validated, confined, capped, neutralised, redacted.
     const { review: result, rejected } = validateReview(audit.result?.structured_output);
+    if (fix)
+        result.findings.push(...(await deliverFix(fix, settings, ctx, diff, runDir, outcome)));
     outcome.rejected = rejected;
     const gate = gateFindings({
         review: result,
@@ -56521,13 +57938,81 @@ async function review(settings, ctx, runDir, teardown, outcome) {
     });
     outcome.gate = gate;
     outcome.conclusion = gate.inline.length + gate.summaryOnly.length > 0 ? 'findings' : 'clean';
-    // Stage 13: deliver — annotations and SARIF always, the review and summary comment on the PR.
+    // Stage 15: deliver — annotations and SARIF always, the review and summary comment on the PR.
     outcome.sarifFile = deliverToRun(gate, ctx, runDir);
     if (github && ctx.pull && settings.comment) {
         const pr = { owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number };
         const notes = await deliverToPullRequest(github, pr, ctx.pull.headSha, gate, fingerprintIn(ctx.workspace), (extra) => renderSummaryComment({ ...reportInput(outcome), prNotes: extra }));
         outcome.notes.push(...notes);
     }
+}
+/** Load the organisation policy (input `policy`) and merge the repository's inputs under it. */
+async function applyOrganisationPolicy(settings, ctx, github, outcome) {
+    const policy = await loadPolicy(settings.policy, { workspace: ctx.workspace, github });
+    if (!policy)
+        return settings;
+    const { effective, summary } = applyPolicy(settings, policy, explicitInputs((name) => getInput(name)));
+    outcome.sections.push(summary);
+    return effective;
+}
+/** fix mode: the PR's files the agent may edit (not workflows, agent config, lockfiles, links, …). */
+async function fixablePaths(diff, ctx, outcome) {
+    if (!ctx.pull)
+        throw new Error("Input 'mode': fix needs a pull_request event (it edits the pull request's files).");
+    const scope = fixScope(diff);
+    const disk = await confirmScopeOnDisk(ctx.workspace, scope.paths);
+    for (const r of [...scope.refused, ...disk.refused])
+        outcome.notes.push(`Not editable by the fix: \`${r.path}\` — ${r.reason}`);
+    if (!disk.paths.length)
+        throw new Error("Input 'mode': fix found no file of this pull request that the agent may edit.");
+    return disk.paths;
+}
+/** The agent's change, computed by the action; refused whole when anything is out of scope. */
+async function checkFix(ctx, wsGit, baseline, fixPaths, teardown) {
+    // .git/config back first (byte for byte), so no git below runs with a config the agent could touch.
+    if (teardown.credentials)
+        await restoreCheckoutCredentials(teardown.credentials.backup);
+    const set = await collectChanges(ctx.workspace, wsGit, baseline);
+    const verdict = checkChanges(set, fixPaths);
+    const left = await resetWorkingTree(ctx.workspace, wsGit, set, baseline);
+    for (const l of left)
+        warning(`claude-guard: could not restore ${l.path}: ${l.reason}`);
+    if (!verdict.ok) {
+        throw new Error(`The fix was refused and nothing was delivered: ${verdict.violations.map((v) => `${v.path} (${v.reason})`).join('; ')}.`);
+    }
+    return verdict.patch;
+}
+/** Deliver a checked fix: as suggestion findings (returned), a patch file, or a commit on the PR branch. */
+async function deliverFix(patch, settings, ctx, diff, runDir, outcome) {
+    if (!patch.length) {
+        outcome.notes.push('The agent made no change.');
+        return [];
+    }
+    if (settings.fixDelivery === 'patch') {
+        setOutput('fix-patch', await writePatchFile(runDir, patch));
+        return [];
+    }
+    if (settings.fixDelivery === 'push' && ctx.pull) {
+        const pushed = await pushFix({
+            git: gitRunner(await resolveTool('git')),
+            target: {
+                headRef: ctx.pull.headRef,
+                headRepo: ctx.pull.headRepo,
+                baseRepo: ctx.repository,
+                headSha: ctx.pull.headSha,
+                serverUrl: ctx.serverUrl,
+            },
+            token: settings.githubToken,
+            patch,
+            workDir: runDir,
+        });
+        outcome.notes.push(`The fix was pushed to ${pushed.ref} as ${pushed.commit.slice(0, 12)}.`);
+        return [];
+    }
+    const { findings, skipped } = hunksToSuggestions(patch.toString('utf8'), diff);
+    if (skipped.length)
+        outcome.notes.push(`${skipped.length} part(s) of the fix could not become suggestions (outside the PR's diff hunks); use fix-delivery: patch.`);
+    return findings;
 }
 /** Install the pinned (or requested) Claude Code, verified, from the tool cache when it is there. */
 async function installCli(settings, runDir) {
@@ -56570,7 +58055,7 @@ async function untrustedText(settings, ctx, git, outcome) {
     return context.block;
 }
 /** Decide the level (fail closed when an explicit or required level cannot be had), prepare it, prove it. */
-async function isolate(settings, ctx, capabilities, constraints, proxyPort, teardown, outcome) {
+async function isolate(settings, ctx, capabilities, constraints, proxyPort, teardown, outcome, fixPaths) {
     const decision = decideLevel(settings.isolation, capabilities);
     if (constraints.requireIsolation && decision.level !== constraints.requireIsolation) {
         throw new IsolationError(`This run is on an untrusted trigger and the machine can reach '${constraints.requireIsolation}' isolation, but input 'isolation' asked for '${settings.isolation}': untrusted runs need the strongest level available.`);
@@ -56591,6 +58076,7 @@ async function isolate(settings, ctx, capabilities, constraints, proxyPort, tear
         runnerHome,
         proxyPort,
         mode: settings.mode,
+        fixPaths,
     });
     teardown.launcher = launcher;
     state_saveState('undo', JSON.stringify(launcher.undo));
@@ -56600,7 +58086,8 @@ async function isolate(settings, ctx, capabilities, constraints, proxyPort, tear
             system: realSystem,
             launcher,
             proxyPort,
-            mode: settings.mode,
+            // fix mode: only the granted files are writable; creating a file must still be blocked
+            mode: settings.mode === 'fix' ? 'review' : settings.mode,
             paths: {
                 runnerTemp: ctx.runnerTemp,
                 runnerHome,

@@ -32280,10 +32280,21 @@ async function restoreAcl(system, change) {
     if (change.saved.trim() !== '')
         await system_mustAsRoot(system, step, 'setfacl', ['--restore=-'], { input: change.saved });
 }
+/** Files that are never opened to the agent by an ACL, whatever their mode. */
+const SECRET_NAME_PATTERNS = (/* unused pure expression or super */ null && ([
+    '.env*',
+    '*.pem',
+    '*.key',
+    '.npmrc',
+    '.netrc',
+    '.pypirc',
+    '.git-credentials',
+    'id_*',
+]));
 /**
  * Gives the agent traverse (x) on each ancestor of the workspace that others cannot traverse (on
  * hosted runners /home/runner is 0750), and read — or, in custom mode, write, `.git` read-only — on the
- * workspace. Read is only granted when some entry is not already world-readable.
+ * workspace: directories it cannot enter, and files the owner left group-readable (never private ones).
  */
 async function agent_user_grantWorkspace(system, user, workspace, writable, acls) {
     const owner = `u:${user.name}`;
@@ -32295,37 +32306,43 @@ async function agent_user_grantWorkspace(system, user, workspace, writable, acls
             await grantAcl(system, acls, dir, `${owner}:x`, false);
     }
     if (writable) {
-        await grantAcl(system, acls, workspace, `${owner}:rwX`, true);
+        await grantTree(system, acls, workspace, owner, true);
         const git = path.join(workspace, '.git');
         if ((await system.stat(git)) !== undefined)
-            await grantAcl(system, acls, git, `${owner}:rX`, true);
+            await grantTree(system, acls, git, owner, false, true);
         const stat = await system.stat(workspace);
         return stat && { path: workspace, fromUid: user.uid, toUid: stat.uid, toGid: stat.gid };
     }
-    const hidden = await asRoot(system, 'find', [
-        workspace,
-        '(',
-        '-type',
-        'd',
-        '!',
-        '-perm',
-        '-o=rx',
-        ')',
-        '-o',
-        '(',
-        '!',
-        '-type',
-        'd',
-        '!',
-        '-perm',
-        '-o=r',
-        ')',
-        '-print',
-        '-quit',
-    ]);
-    if (hidden.stdout.trim() !== '')
-        await grantAcl(system, acls, workspace, `${owner}:rX`, true);
+    await grantTree(system, acls, workspace, owner, false);
     return undefined;
+}
+/**
+ * ACLs on a tree (saved first, for an exact undo). Directories get r-x (rwx when writable); files get rX
+ * (rwX when writable) only when their owner left them group-readable — a 0600 file (a local .env, a key)
+ * stays private — and never files named like secrets. A blanket recursive grant would hand over exactly
+ * the files the owner hid. Read-only grants skip what others can already read; `all` grants every
+ * directory and file (used to turn a writable grant back into read-only, e.g. for .git).
+ */
+async function grantTree(system, acls, root, owner, writable, all = writable) {
+    const step = `Workspace ACL on ${root}`;
+    const saved = await mustAsRoot(system, step, 'getfacl', ['-R', '--skip-base', '--absolute-names', root]);
+    acls.push({ path: root, recursive: true, saved: saved.stdout });
+    const secretNames = [
+        '(',
+        ...SECRET_NAME_PATTERNS.flatMap((p, i) => [...(i ? ['-o'] : []), '-name', p]),
+        ')',
+    ];
+    await mustAsRoot(system, step, 'find', [
+        root,
+        ...['-type', 'd', ...(all ? [] : ['!', '-perm', '-o=rx'])],
+        ...['-exec', 'setfacl', '-m', `${owner}:${writable ? 'rwX' : 'rX'}`, '{}', '+'],
+    ]);
+    await mustAsRoot(system, step, 'find', [
+        root,
+        ...['-type', 'f', '-perm', '-g=r', ...(all ? [] : ['!', '-perm', '-o=r']), '!', ...secretNames],
+        // X keeps an executable file executable (a script the job may run), and adds nothing to others.
+        ...['-exec', 'setfacl', '-m', `${owner}:${writable ? 'rwX' : 'rX'}`, '{}', '+'],
+    ]);
 }
 /** Hands files the agent created in the workspace back to the workspace owner. */
 async function chownBack(system, change) {
@@ -32365,6 +32382,29 @@ async function restoreMode(system, change) {
         change.mode.toString(8).padStart(4, '0'),
         change.path,
     ]);
+}
+/**
+ * `mode: fix` at the strict level: write (rw, never x) on exactly `paths` (repository-relative), each a
+ * regular file with one link, reached from the workspace through real directories (checked as root
+ * with `realpath` and `stat`, so a PR's link cannot turn the grant into a write on the runner's files).
+ * No directory gets write, so the agent can create, delete or rename nothing, and only the owner may
+ * chmod. Call after `grantWorkspace(…, false, …)` (traverse and read). Each ACL is recorded in `acls`.
+ */
+async function agent_user_grantFixScope(system, user, workspace, paths, acls) {
+    const step = 'Fix scope';
+    const realWorkspace = (await mustAsRoot(system, step, 'realpath', ['-e', '--', workspace])).stdout.trim();
+    for (const rel of paths) {
+        if (rel.startsWith('/') || rel.split('/').some((part) => ['', '.', '..'].includes(part)))
+            throw new Error(`${step}: '${rel}' is not a plain repository-relative path`);
+        const target = path.join(workspace, rel);
+        const resolved = await asRoot(system, 'realpath', ['-e', '--', target]);
+        if (resolved.exitCode !== 0 || resolved.stdout.trim() !== path.join(realWorkspace, rel))
+            throw new Error(`${step}: '${rel}' is missing or reached through a symbolic link; the agent gets no write through links`);
+        const kind = (await mustAsRoot(system, step, 'stat', ['--format=%F:%h', '--', target])).stdout.trim();
+        if (kind !== 'regular file:1')
+            throw new Error(`${step}: '${rel}' is not a regular file with a single link (${kind})`);
+        await grantAcl(system, acls, target, `u:${user.name}:rw`, false);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/isolation/sandbox.ts
@@ -32594,6 +32634,19 @@ function wrapAsUser(actionUid, user, assert, command, args) {
 async function killUser(system, name) {
     await system_asRoot(system, 'pkill', ['-KILL', '-u', name]);
 }
+/** World-writable directories where the agent user can leave files that would outlive the job. */
+const SHARED_TEMP_DIRS = ['/tmp', '/var/tmp', '/dev/shm'];
+/** Deletes everything the (dedicated) agent user owns in the shared temporary directories. */
+async function removeAgentTempFiles(system, name) {
+    const dirs = [];
+    for (const dir of SHARED_TEMP_DIRS)
+        if ((await system.stat(dir)) !== undefined)
+            dirs.push(dir);
+    if (!dirs.length)
+        return;
+    // -xdev: stay on each file system; find never follows symlinks here; -delete implies depth-first.
+    await system_asRoot(system, 'find', [...dirs, '-xdev', '-mindepth', '1', '-user', name, '-delete']);
+}
 /** Undoes a record (in reverse order of the changes). Idempotent; returns the problems left over. */
 async function undoIsolation(record, system) {
     const problems = [];
@@ -32607,8 +32660,10 @@ async function undoIsolation(record, system) {
             problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
         }
     };
-    if (record.agentUser)
+    if (record.agentUser) {
         await attempt('Killing the agent user processes', () => killUser(system, record.agentUser));
+        await attempt('Removing what the agent left in shared temporary directories', () => removeAgentTempFiles(system, record.agentUser));
+    }
     if (record.egress)
         await attempt('Removing egress rules', () => removeEgressRules(system, record.egress));
     if (record.chownBack)
@@ -32641,6 +32696,8 @@ async function prepareIsolation(level, ctx) {
             for (const rel of HOME_SECRET_PATHS)
                 await closeToOthers(system, path.join(ctx.runnerHome, rel), undo.modes);
             undo.chownBack = await grantWorkspace(system, user, ctx.workspace, ctx.mode === 'custom', undo.acls);
+            if (ctx.mode === 'fix')
+                await grantFixScope(system, user, ctx.workspace, ctx.fixPaths ?? [], undo.acls);
             undo.egress = await applyEgressRules(system, user.uid, ctx.proxyPort);
         }
         return makeLauncher(level, paths, undo, system, user);

@@ -14,6 +14,8 @@ export interface PromptInput {
   range: string;
   /** The sanitised, nonce-delimited PR title/body/commits block (agent/untrusted-block.ts), if any. */
   untrusted?: string;
+  /** fix mode: the only files the agent may edit. */
+  fixPaths?: string[];
 }
 
 const MAX_FILES_LISTED = 300;
@@ -43,42 +45,69 @@ export function buildPrompt(input: PromptInput): string {
   const inspect = input.range
     ? `Inspect the change with read-only tools: \`git diff ${input.range}\`, \`git log\`, \`git show\`, Read, Grep and Glob.`
     : 'Inspect the change with read-only tools: `git diff`, `git log`, `git show`, Read, Grep and Glob.';
+  const fixBlock = (input.fixPaths ?? []).map((p) => `- ${JSON.stringify(p)}`).join('\n');
   const parts =
-    input.mode === 'review'
+    input.mode === 'fix'
       ? [
-          'You are a meticulous code reviewer running in CI. Review the changes of this pull request for security',
-          'vulnerabilities, bugs, and significant maintainability problems.',
+          'You are a careful engineer running in CI. Review the changes of this pull request, then FIX the real',
+          'problems you find by editing files with the Edit tool.',
           '',
           `Changed files (${input.files.length}):`,
           fileBlock,
           '',
+          'You may edit ONLY these files (every other edit is refused, and a fix that touches anything else is',
+          'discarded whole): ',
+          fixBlock || '- (none)',
+          '',
           inspect,
-          'You cannot install packages, use the network, or modify files; do not try.',
-          ...(input.untrusted ? ['', input.untrusted] : []),
-          '',
-          DATA_NOT_INSTRUCTIONS,
-          '',
-          OUTPUT_CONTRACT,
-          ...(input.instructions
-            ? ['', 'Additional review instructions from the workflow owner:', input.instructions]
-            : []),
-        ]
-      : [
-          'You are running as a task agent in CI with restricted, mostly read-only tools.',
-          '',
-          'Task from the workflow owner:',
-          input.instructions,
-          '',
-          `Files changed in this run's range (${input.files.length}):`,
-          fileBlock,
+          'You cannot install packages, use the network, create or delete files; do not try.',
           ...(input.untrusted ? ['', input.untrusted] : []),
           '',
           DATA_NOT_INSTRUCTIONS,
           '',
           OUTPUT_CONTRACT.replace(
             'Report only real, specific problems in the changed lines; an empty',
-            'Put your answer in summary; an empty',
+            'List what you fixed (and anything you could not fix) as findings; an empty',
           ),
-        ];
+          ...(input.instructions
+            ? ['', 'Additional instructions from the workflow owner:', input.instructions]
+            : []),
+        ]
+      : input.mode === 'review'
+        ? [
+            'You are a meticulous code reviewer running in CI. Review the changes of this pull request for security',
+            'vulnerabilities, bugs, and significant maintainability problems.',
+            '',
+            `Changed files (${input.files.length}):`,
+            fileBlock,
+            '',
+            inspect,
+            'You cannot install packages, use the network, or modify files; do not try.',
+            ...(input.untrusted ? ['', input.untrusted] : []),
+            '',
+            DATA_NOT_INSTRUCTIONS,
+            '',
+            OUTPUT_CONTRACT,
+            ...(input.instructions
+              ? ['', 'Additional review instructions from the workflow owner:', input.instructions]
+              : []),
+          ]
+        : [
+            'You are running as a task agent in CI with restricted, mostly read-only tools.',
+            '',
+            'Task from the workflow owner:',
+            input.instructions,
+            '',
+            `Files changed in this run's range (${input.files.length}):`,
+            fileBlock,
+            ...(input.untrusted ? ['', input.untrusted] : []),
+            '',
+            DATA_NOT_INSTRUCTIONS,
+            '',
+            OUTPUT_CONTRACT.replace(
+              'Report only real, specific problems in the changed lines; an empty',
+              'Put your answer in summary; an empty',
+            ),
+          ];
   return parts.join('\n') + '\n';
 }

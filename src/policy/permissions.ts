@@ -295,8 +295,14 @@ export function validateUserRule(rule: string, kind: 'allow' | 'deny', mode: Mod
     refuseAllow(input, trimmed, `${tool} is always denied: the agent has no route out`);
   }
   if (DENY_RULES.includes(trimmed)) refuseAllow(input, trimmed, 'it is one of the always-on deny rules');
-  if (WRITE_TOOLS.has(tool) && mode === 'review') {
-    refuseAllow(input, trimmed, 'review mode never writes files (use mode: custom for tasks that edit)');
+  if (WRITE_TOOLS.has(tool) && mode !== 'custom') {
+    refuseAllow(
+      input,
+      trimmed,
+      mode === 'fix'
+        ? 'fix mode edits exactly the pull request’s files; the action writes those rules itself'
+        : 'review mode never writes files (use mode: custom for tasks that edit)',
+    );
   }
   if (tool === 'Bash') checkBashAllow(input, trimmed, spec);
   return trimmed;

@@ -87,6 +87,8 @@ const CUSTOM_TOOLS = [...REVIEW_TOOLS, 'Edit', 'Write', 'NotebookEdit'] as const
 /** The exact built-in tool set (`--tools`): review mode has no file-writing tool at all. In custom mode
  * the writing tools exist but stay denied unless an allowed-tools rule allows them. */
 export function toolsForMode(mode: Mode): string[] {
+  // fix: the edit tools, confined by one Edit rule per PR file (fix/fix-scope.ts); review: none.
+  if (mode === 'fix') return [...REVIEW_TOOLS, 'Edit', 'Write'];
   return [...(mode === 'review' ? REVIEW_TOOLS : CUSTOM_TOOLS)];
 }
 

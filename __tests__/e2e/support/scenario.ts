@@ -84,6 +84,8 @@ export interface Scenario {
   planted?: string[];
   /** The findings file as a later step saw it ('' when none). */
   findingsFile: string;
+  /** The fix-patch output file as a later step saw it ('' when none). */
+  fixPatch: string;
   /** The SARIF file as a later step (upload-sarif) saw it ('' when none). */
   sarifFile: string;
   /** The agent's process group id, as main left it for post (0 when the agent never started). */
@@ -166,6 +168,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
       afterMain: ({ outputs, state }) => ({
         findingsFile: readIfExists(outputs['findings-file']),
         sarifFile: readIfExists(outputs['sarif-file']),
+        fixPatch: readIfExists(outputs['fix-patch']),
         agentPgid: Number(readIfExists(state['run-dir'] && path.join(state['run-dir'], 'agent.pgid')) || 0),
       }),
       setup: async (dirs) => {
@@ -199,7 +202,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
     canaries: planted,
     secrets,
     planted: plantedPaths,
-    ...(run.betweenSteps as { findingsFile: string; sarifFile: string; agentPgid: number }),
+    ...(run.betweenSteps as { findingsFile: string; sarifFile: string; fixPatch: string; agentPgid: number }),
     close: async () => {
       await model.close();
       if (!o.github) await github.close();
