@@ -3,23 +3,15 @@
  * the REAL Claude Code CLI against the scripted model server, posting to the GitHub fake that checks
  * every request against GitHub's OpenAPI description. Canary secrets are planted in every run.
  */
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { toolResults, type Turn } from './support/index.mjs';
-import { CLAUDE, leaks, leftovers, ROOT, scenario, tmpdir, type Scenario } from './support/scenario.js';
+import { CLAUDE, leaks, leftovers, tmpdir, type Scenario, scenarios } from './support/scenario.js';
 
-const open: Scenario[] = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!.close();
-});
-async function go(o: Parameters<typeof scenario>[0] = {}): Promise<Scenario> {
-  const s = await scenario(o);
-  open.push(s);
-  return s;
-}
+const go = scenarios();
 
 const finding = (over: Record<string, unknown> = {}) => ({
   path: 'src/app.js',
@@ -133,10 +125,11 @@ describe('the bundled action on a pull request', () => {
   });
 
   test('canaries in the job environment never reach the agent’s environment', async () => {
-    // Not under /tmp: at strict the teardown deletes everything the agent user left in shared temp dirs.
-    fs.mkdirSync(path.join(ROOT, 'node_modules', '.cache'), { recursive: true });
-    const dump = fs.mkdtempSync(path.join(ROOT, 'node_modules', '.cache', 'e2e-env-dump-'));
+    const dump = tmpdir('e2e-env-dump-');
     fs.chmodSync(dump, 0o777); // the CLI may run as the agent user
+    // Created by the test (so owned by it): at strict the teardown deletes files the agent user owns in /tmp.
+    fs.writeFileSync(path.join(dump, 'env.txt'), '');
+    fs.chmodSync(path.join(dump, 'env.txt'), 0o666);
     const wrapper = path.join(dump, 'claude');
     // Not a mock: a wrapper that records the environment the action gives the CLI, then execs the real CLI.
     fs.writeFileSync(wrapper, `#!/bin/sh\nenv > ${dump}/env.txt\nexec ${CLAUDE} "$@"\n`, { mode: 0o755 });

@@ -3,25 +3,17 @@
  * official schema, a token without write permission (the fake answers 403) still yielding the summary,
  * annotations and SARIF, and the verified install refusing a tampered Claude Code tarball.
  */
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Turn } from './support/index.mjs';
-import { leaks, ROOT, scenario, type Scenario } from './support/scenario.js';
+import { leaks, ROOT, scenarios } from './support/scenario.js';
 import { loadFixtureIndex, startLocalRegistry } from '../fixtures/registry/local-registry.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
-const open: Scenario[] = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!.close();
-});
-async function go(o: Parameters<typeof scenario>[0] = {}): Promise<Scenario> {
-  const s = await scenario(o);
-  open.push(s);
-  return s;
-}
+const go = scenarios();
 const structured = (findings: object[], summary = 'Reviewed.'): Turn => ({
   structured: { summary, findings },
 });

@@ -4,22 +4,13 @@
  * delivered, and the working tree is the PR's again afterwards. A central policy caps what a
  * repository may ask for, and an input that would loosen it fails naming the policy line.
  */
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { git, type ScriptContext, type Turn } from './support/index.mjs';
-import { leaks, scenario, type Scenario } from './support/scenario.js';
+import { leaks, scenarios, structured } from './support/scenario.js';
 
-const open: Scenario[] = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!.close();
-});
-async function go(o: Parameters<typeof scenario>[0] = {}): Promise<Scenario> {
-  const s = await scenario(o);
-  open.push(s);
-  return s;
-}
-const structured = (findings: object[], summary = 'Done.'): Turn => ({ structured: { summary, findings } });
+const go = scenarios();
 const tool = (name: string, input: Record<string, unknown>): Turn => ({ toolUse: { name, input } });
 const sequence =
   (steps: ((ctx: ScriptContext) => Turn)[]) =>

@@ -4,23 +4,13 @@
  * removes every agent directory, firewall rule and ACL it recorded, and running it twice is harmless.
  * Also the workflow preflight audit on a real workflow file.
  */
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Turn } from './support/index.mjs';
-import { leaks, ROOT, scenario, type Scenario } from './support/scenario.js';
+import { leaks, ROOT, scenarios, structured } from './support/scenario.js';
 
-const open: Scenario[] = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!.close();
-});
-async function go(o: Parameters<typeof scenario>[0] = {}): Promise<Scenario> {
-  const s = await scenario(o);
-  open.push(s);
-  return s;
-}
-const structured = (findings: object[]): Turn => ({ structured: { summary: 'Reviewed.', findings } });
+const go = scenarios();
 const isRoot = process.getuid?.() === 0;
 
 interface UndoRecord {

@@ -4,21 +4,13 @@
  * reach GitHub, and runs on untrusted triggers or by read-only actors are refused before anything starts.
  * The bundled action, the real CLI, the scripted model and the GitHub fake, as in action.test.ts.
  */
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { git, type Turn } from './support/index.mjs';
-import { leaks, scenario, type Scenario } from './support/scenario.js';
+import { leaks, type Scenario, scenarios } from './support/scenario.js';
 
-const open: Scenario[] = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!.close();
-});
-async function go(o: Parameters<typeof scenario>[0] = {}): Promise<Scenario> {
-  const s = await scenario(o);
-  open.push(s);
-  return s;
-}
+const go = scenarios();
 const structured = (findings: object[], summary = 'Reviewed.'): Turn => ({
   structured: { summary, findings },
 });

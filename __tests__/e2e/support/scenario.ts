@@ -4,6 +4,7 @@
  * are planted in the job environment and on disk; `leaks()` lists every place one showed up.
  */
 import crypto from 'node:crypto';
+import { afterEach } from '@jest/globals';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import {
   type ModelServer,
   type PullRepo,
   type Script,
+  type Turn,
 } from './index.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -329,3 +331,21 @@ export function leftovers(dir: string): string[] {
 export function tmpdir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/** `go(options)` starts a scenario that is closed after the test; call once per test file. */
+export function scenarios(): (o?: ScenarioOptions) => Promise<Scenario> {
+  const open: Scenario[] = [];
+  afterEach(async () => {
+    while (open.length) await open.pop()!.close();
+  });
+  return async (o = {}) => {
+    const s = await scenario(o);
+    open.push(s);
+    return s;
+  };
+}
+
+/** The scripted model's final answer: the StructuredOutput call with these findings. */
+export const structured = (findings: object[], summary = 'Reviewed.'): Turn => ({
+  structured: { summary, findings },
+});
