@@ -26,7 +26,6 @@ import {
   severityRank,
   type Severity,
   type RejectedFinding,
-  type Finding,
 } from './findings/schema.js';
 import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.js';
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
@@ -72,17 +71,9 @@ import { actionsToolCache } from './install/tool-cache.js';
 import { loadPolicy } from './policy-source.js';
 import { applyPolicy } from './policy/central-policy.js';
 import { explicitInputs } from './inputs.js';
-import { fixScope, fixRules } from './fix/fix-scope.js';
-import {
-  checkChanges,
-  collectChanges,
-  confirmScopeOnDisk,
-  resetWorkingTree,
-  takeBaseline,
-  workspaceGit,
-  type Baseline,
-} from './fix/change-check.js';
-import { gitRunner, hunksToSuggestions, pushFix, writePatchFile } from './fix/deliver-fix.js';
+import { fixRules } from './fix/fix-scope.js';
+import { takeBaseline, workspaceGit } from './fix/change-check.js';
+import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
 
 const MAX_BODY_CHARS = 8000;
 
@@ -184,7 +175,7 @@ async function review(
   // agent-instruction files replaced by the base branch's.
   const diff = await loadDiff(github, ctx);
   const git = await resolveTool('git');
-  const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome) : undefined;
+  const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome.notes) : undefined;
   await pinInstructions(diff, ctx, runDir, git, teardown, outcome);
   const untrusted = await untrustedText(settings, ctx, git, outcome);
 
@@ -307,7 +298,10 @@ async function review(
   }
 
   // Stage 12: in fix mode, the action computes what the agent changed, checks it, and puts the tree back.
-  const fix = baseline && fixPaths ? await checkFix(ctx, wsGit, baseline, fixPaths, teardown) : undefined;
+  const fix =
+    baseline && fixPaths
+      ? await checkFix(ctx, wsGit, baseline, fixPaths, teardown.credentials?.backup)
+      : undefined;
 
   // Stage 13: the result — a failure is never an empty "clean" review.
   const agentRun = audit.summary(exit.durationMs, agentFailure(exit, audit, settings));
@@ -320,7 +314,10 @@ async function review(
 
   // Stage 14: findings are data — validated, confined, capped, neutralised, redacted.
   const { review: result, rejected } = validateReview(audit.result?.structured_output);
-  if (fix) result.findings.push(...(await deliverFix(fix, settings, ctx, diff, runDir, outcome)));
+  if (fix && baseline)
+    result.findings.push(
+      ...(await deliverFix(fix, baseline.head, settings, ctx, diff, runDir, outcome.notes)),
+    );
   outcome.rejected = rejected;
   const gate = gateFindings({
     review: result,
@@ -366,83 +363,6 @@ async function applyOrganisationPolicy(
   );
   outcome.sections.push(summary);
   return effective;
-}
-
-/** fix mode: the PR's files the agent may edit (not workflows, agent config, lockfiles, links, …). */
-async function fixablePaths(diff: FileDiff[], ctx: RunContext, outcome: Outcome): Promise<string[]> {
-  if (!ctx.pull)
-    throw new Error("Input 'mode': fix needs a pull_request event (it edits the pull request's files).");
-  const scope = fixScope(diff);
-  const disk = await confirmScopeOnDisk(ctx.workspace, scope.paths);
-  for (const r of [...scope.refused, ...disk.refused])
-    outcome.notes.push(`Not editable by the fix: \`${r.path}\` — ${r.reason}`);
-  if (!disk.paths.length)
-    throw new Error("Input 'mode': fix found no file of this pull request that the agent may edit.");
-  return disk.paths;
-}
-
-/** The agent's change, computed by the action; refused whole when anything is out of scope. */
-async function checkFix(
-  ctx: RunContext,
-  wsGit: ReturnType<typeof workspaceGit>,
-  baseline: Baseline,
-  fixPaths: string[],
-  teardown: Teardown,
-): Promise<Buffer> {
-  // .git/config back first (byte for byte), so no git below runs with a config the agent could touch.
-  if (teardown.credentials) await restoreCheckoutCredentials(teardown.credentials.backup);
-  const set = await collectChanges(ctx.workspace, wsGit, baseline);
-  const verdict = checkChanges(set, fixPaths);
-  const left = await resetWorkingTree(ctx.workspace, wsGit, set, baseline);
-  for (const l of left) core.warning(`claude-guard: could not restore ${l.path}: ${l.reason}`);
-  if (!verdict.ok) {
-    throw new Error(
-      `The fix was refused and nothing was delivered: ${verdict.violations.map((v) => `${v.path} (${v.reason})`).join('; ')}.`,
-    );
-  }
-  return verdict.patch;
-}
-
-/** Deliver a checked fix: as suggestion findings (returned), a patch file, or a commit on the PR branch. */
-async function deliverFix(
-  patch: Buffer,
-  settings: Settings,
-  ctx: RunContext,
-  diff: FileDiff[],
-  runDir: string,
-  outcome: Outcome,
-): Promise<Finding[]> {
-  if (!patch.length) {
-    outcome.notes.push('The agent made no change.');
-    return [];
-  }
-  if (settings.fixDelivery === 'patch') {
-    core.setOutput('fix-patch', await writePatchFile(runDir, patch));
-    return [];
-  }
-  if (settings.fixDelivery === 'push' && ctx.pull) {
-    const pushed = await pushFix({
-      git: gitRunner(await resolveTool('git')),
-      target: {
-        headRef: ctx.pull.headRef,
-        headRepo: ctx.pull.headRepo,
-        baseRepo: ctx.repository,
-        headSha: ctx.pull.headSha,
-        serverUrl: ctx.serverUrl,
-      },
-      token: settings.githubToken,
-      patch,
-      workDir: runDir,
-    });
-    outcome.notes.push(`The fix was pushed to ${pushed.ref} as ${pushed.commit.slice(0, 12)}.`);
-    return [];
-  }
-  const { findings, skipped } = hunksToSuggestions(patch.toString('utf8'), diff);
-  if (skipped.length)
-    outcome.notes.push(
-      `${skipped.length} part(s) of the fix could not become suggestions (outside the PR's diff hunks); use fix-delivery: patch.`,
-    );
-  return findings;
 }
 
 /** Install the pinned (or requested) Claude Code, verified, from the tool cache when it is there. */

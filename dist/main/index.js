@@ -39795,7 +39795,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7904);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5048);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -39804,7 +39804,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7904:
+/***/ 5048:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -57708,6 +57708,84 @@ async function pushFix(options) {
     return { commit, ref };
 }
 
+;// CONCATENATED MODULE: ./src/fix/fix-mode.ts
+/**
+ * mode: fix in the main step: which of the PR's files the agent may edit, the action's own check of
+ * what the agent changed (refused whole when anything is out of scope; the tree put back either way),
+ * and the delivery of a checked fix as suggestions, a patch file or a commit pushed by the action.
+ */
+
+
+
+
+
+
+/** fix mode: the PR's files the agent may edit (not workflows, agent config, lockfiles, links, …). */
+async function fixablePaths(diff, ctx, notes) {
+    if (!ctx.pull)
+        throw new Error("Input 'mode': fix needs a pull_request event (it edits the pull request's files).");
+    const scope = fixScope(diff);
+    const disk = await confirmScopeOnDisk(ctx.workspace, scope.paths);
+    for (const r of [...scope.refused, ...disk.refused])
+        notes.push(`Not editable by the fix: \`${r.path}\` — ${r.reason}`);
+    if (!disk.paths.length)
+        throw new Error("Input 'mode': fix found no file of this pull request that the agent may edit.");
+    return disk.paths;
+}
+/** The agent's change, computed by the action; refused whole when anything is out of scope. */
+async function checkFix(ctx, wsGit, baseline, fixPaths, credentials) {
+    // .git/config back first (byte for byte), so no git below runs with a config the agent could touch.
+    if (credentials)
+        await restoreCheckoutCredentials(credentials);
+    const set = await collectChanges(ctx.workspace, wsGit, baseline);
+    const verdict = checkChanges(set, fixPaths);
+    const left = await resetWorkingTree(ctx.workspace, wsGit, set, baseline);
+    for (const l of left)
+        warning(`claude-guard: could not restore ${l.path}: ${l.reason}`);
+    if (!verdict.ok) {
+        throw new Error(`The fix was refused and nothing was delivered: ${verdict.violations.map((v) => `${v.path} (${v.reason})`).join('; ')}.`);
+    }
+    return verdict.patch;
+}
+/** Deliver a checked fix: as suggestion findings (returned), a patch file, or a commit on the PR branch. */
+async function deliverFix(patch, checkedOut, settings, ctx, diff, runDir, notes) {
+    if (!patch.length) {
+        notes.push('The agent made no change.');
+        return [];
+    }
+    if (settings.fixDelivery === 'patch') {
+        setOutput('fix-patch', await writePatchFile(runDir, patch));
+        return [];
+    }
+    if (settings.fixDelivery === 'push' && ctx.pull) {
+        const pushed = await pushFix({
+            git: gitRunner(await resolveTool('git')),
+            target: {
+                headRef: ctx.pull.headRef,
+                headRepo: ctx.pull.headRepo,
+                baseRepo: ctx.repository,
+                headSha: ctx.pull.headSha,
+                serverUrl: ctx.serverUrl,
+            },
+            token: settings.githubToken,
+            patch,
+            workDir: runDir,
+        });
+        notes.push(`The fix was pushed to ${pushed.ref} as ${pushed.commit.slice(0, 12)}.`);
+        return [];
+    }
+    if (ctx.pull && checkedOut !== ctx.pull.headSha) {
+        // Suggestions anchor on the PR head's lines; a merge-commit checkout can number them differently.
+        setOutput('fix-patch', await writePatchFile(runDir, patch));
+        notes.push('The fix was made on a checkout other than the PR head (a merge commit?), so its line numbers may not match the diff: it is delivered as the fix-patch output instead of suggestions. Check out the PR head (ref: github.event.pull_request.head.sha) for suggestions.');
+        return [];
+    }
+    const { findings, skipped } = hunksToSuggestions(patch.toString('utf8'), diff);
+    if (skipped.length)
+        notes.push(`${skipped.length} part(s) of the fix could not become suggestions (outside the PR's diff hunks); use fix-delivery: patch.`);
+    return findings;
+}
+
 ;// CONCATENATED MODULE: ./src/run.ts
 /**
  * The main step, as a short sequence of named stages. Each stage is a call into a module named for
@@ -57820,7 +57898,7 @@ async function review(inputSettings, ctx, runDir, teardown, outcome) {
     // agent-instruction files replaced by the base branch's.
     const diff = await loadDiff(github, ctx);
     const git = await resolveTool('git');
-    const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome) : undefined;
+    const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome.notes) : undefined;
     await pinInstructions(diff, ctx, runDir, git, teardown, outcome);
     const untrusted = await untrustedText(settings, ctx, git, outcome);
     // Stage 5: checkout credentials out of the repository's git config.
@@ -57912,7 +57990,9 @@ async function review(inputSettings, ctx, runDir, teardown, outcome) {
         throw new Error(`The agent changed runner file-command files (${tampered.map((t) => t.name).join(', ')}); the changes were discarded and the run failed.`);
     }
     // Stage 12: in fix mode, the action computes what the agent changed, checks it, and puts the tree back.
-    const fix = baseline && fixPaths ? await checkFix(ctx, wsGit, baseline, fixPaths, teardown) : undefined;
+    const fix = baseline && fixPaths
+        ? await checkFix(ctx, wsGit, baseline, fixPaths, teardown.credentials?.backup)
+        : undefined;
     // Stage 13: the result — a failure is never an empty "clean" review.
     const agentRun = audit.summary(exit.durationMs, agentFailure(exit, audit, settings));
     outcome.run = {
@@ -57924,8 +58004,8 @@ async function review(inputSettings, ctx, runDir, teardown, outcome) {
         throw new Error(outcome.run.error);
     // Stage 14: findings are data — validated, confined, capped, neutralised, redacted.
     const { review: result, rejected } = validateReview(audit.result?.structured_output);
-    if (fix)
-        result.findings.push(...(await deliverFix(fix, settings, ctx, diff, runDir, outcome)));
+    if (fix && baseline)
+        result.findings.push(...(await deliverFix(fix, baseline.head, settings, ctx, diff, runDir, outcome.notes)));
     outcome.rejected = rejected;
     const gate = gateFindings({
         review: result,
@@ -57954,65 +58034,6 @@ async function applyOrganisationPolicy(settings, ctx, github, outcome) {
     const { effective, summary } = applyPolicy(settings, policy, explicitInputs((name) => getInput(name)));
     outcome.sections.push(summary);
     return effective;
-}
-/** fix mode: the PR's files the agent may edit (not workflows, agent config, lockfiles, links, …). */
-async function fixablePaths(diff, ctx, outcome) {
-    if (!ctx.pull)
-        throw new Error("Input 'mode': fix needs a pull_request event (it edits the pull request's files).");
-    const scope = fixScope(diff);
-    const disk = await confirmScopeOnDisk(ctx.workspace, scope.paths);
-    for (const r of [...scope.refused, ...disk.refused])
-        outcome.notes.push(`Not editable by the fix: \`${r.path}\` — ${r.reason}`);
-    if (!disk.paths.length)
-        throw new Error("Input 'mode': fix found no file of this pull request that the agent may edit.");
-    return disk.paths;
-}
-/** The agent's change, computed by the action; refused whole when anything is out of scope. */
-async function checkFix(ctx, wsGit, baseline, fixPaths, teardown) {
-    // .git/config back first (byte for byte), so no git below runs with a config the agent could touch.
-    if (teardown.credentials)
-        await restoreCheckoutCredentials(teardown.credentials.backup);
-    const set = await collectChanges(ctx.workspace, wsGit, baseline);
-    const verdict = checkChanges(set, fixPaths);
-    const left = await resetWorkingTree(ctx.workspace, wsGit, set, baseline);
-    for (const l of left)
-        warning(`claude-guard: could not restore ${l.path}: ${l.reason}`);
-    if (!verdict.ok) {
-        throw new Error(`The fix was refused and nothing was delivered: ${verdict.violations.map((v) => `${v.path} (${v.reason})`).join('; ')}.`);
-    }
-    return verdict.patch;
-}
-/** Deliver a checked fix: as suggestion findings (returned), a patch file, or a commit on the PR branch. */
-async function deliverFix(patch, settings, ctx, diff, runDir, outcome) {
-    if (!patch.length) {
-        outcome.notes.push('The agent made no change.');
-        return [];
-    }
-    if (settings.fixDelivery === 'patch') {
-        setOutput('fix-patch', await writePatchFile(runDir, patch));
-        return [];
-    }
-    if (settings.fixDelivery === 'push' && ctx.pull) {
-        const pushed = await pushFix({
-            git: gitRunner(await resolveTool('git')),
-            target: {
-                headRef: ctx.pull.headRef,
-                headRepo: ctx.pull.headRepo,
-                baseRepo: ctx.repository,
-                headSha: ctx.pull.headSha,
-                serverUrl: ctx.serverUrl,
-            },
-            token: settings.githubToken,
-            patch,
-            workDir: runDir,
-        });
-        outcome.notes.push(`The fix was pushed to ${pushed.ref} as ${pushed.commit.slice(0, 12)}.`);
-        return [];
-    }
-    const { findings, skipped } = hunksToSuggestions(patch.toString('utf8'), diff);
-    if (skipped.length)
-        outcome.notes.push(`${skipped.length} part(s) of the fix could not become suggestions (outside the PR's diff hunks); use fix-delivery: patch.`);
-    return findings;
 }
 /** Install the pinned (or requested) Claude Code, verified, from the tool cache when it is there. */
 async function installCli(settings, runDir) {
