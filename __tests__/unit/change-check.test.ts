@@ -2,10 +2,8 @@
  * The change check against real git in temporary repositories: the action's own view of what the agent
  * changed, the verdict, and the reset that puts the working tree back exactly.
  */
-import { afterEach, describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   checkChanges,
@@ -18,30 +16,9 @@ import {
   type ChangeSet,
 } from '../../src/fix/change-check.js';
 import { resolveTool } from '../../src/system-tools.js';
+import { git, tempDirs } from '../support/git-sandbox.js';
 
-const GIT_ENV = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: os.tmpdir(),
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'T',
-  GIT_AUTHOR_EMAIL: 't@example.invalid',
-  GIT_COMMITTER_NAME: 'T',
-  GIT_COMMITTER_EMAIL: 't@example.invalid',
-};
-const git = (dir: string, args: string[], input?: Buffer): string =>
-  execFileSync('git', args, { cwd: dir, env: GIT_ENV, input, encoding: 'utf8' });
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'change-check-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('change-check-');
 
 const A_TS = Array.from({ length: 20 }, (_, i) => `export const v${i + 1} = ${i + 1};`).join('\n') + '\n';
 

@@ -3,10 +3,9 @@
  * the patch file, and the push — against a local bare repository through a git wrapper that records
  * every argv, so the test can show the token never reaches a command line.
  */
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { FileDiff } from '../../src/findings/diff.js';
 import {
@@ -17,29 +16,9 @@ import {
   writePatchFile,
   type PushTarget,
 } from '../../src/fix/deliver-fix.js';
+import { git, tempDirs } from '../support/git-sandbox.js';
 
-const GIT_ENV = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: os.tmpdir(),
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Dev',
-  GIT_AUTHOR_EMAIL: 'dev@example.invalid',
-  GIT_COMMITTER_NAME: 'Dev',
-  GIT_COMMITTER_EMAIL: 'dev@example.invalid',
-};
-const git = (dir: string, args: string[], input?: Buffer): string =>
-  execFileSync('git', args, { cwd: dir, env: GIT_ENV, input, encoding: 'utf8' });
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'deliver-fix-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('deliver-fix-');
 
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}`);
 const text = (rows: string[], eol = true) => rows.join('\n') + (eol ? '\n' : '');
