@@ -6,6 +6,7 @@
  * the summary, annotations and SARIF are still delivered.
  */
 import * as core from '@actions/core';
+import pkg from '../package.json' with { type: 'json' };
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from './findings/schema.js';
@@ -21,7 +22,6 @@ import { loadPostedFindings, planReviewSync, syncNote, syncReview } from './repo
 import type { RunContext } from './context.js';
 
 export const SARIF_FILE = 'claude-guard.sarif';
-const TOOL_VERSION = '0.1.0';
 
 /** The finding's fingerprint from the file as the PR has it (the path is already confined by the gate). */
 export function fingerprintIn(workspace: string): (f: Finding) => string {
@@ -48,7 +48,7 @@ export function deliverToRun(gate: GateResult, ctx: RunContext, runDir: string):
     buildSarif({
       findings,
       fingerprints: fingerprintIn(ctx.workspace),
-      toolVersion: TOOL_VERSION,
+      toolVersion: pkg.version,
       repoUri: `${ctx.serverUrl}/${ctx.repository}`,
       commitSha: ctx.pull?.headSha ?? process.env.GITHUB_SHA,
       runUrl: process.env.GITHUB_RUN_ID

@@ -565,7 +565,6 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
       );
     }
   }
-  saveState('mainDone', 'true');
 }
 
 function reportInput(outcome: Outcome): ReportInput {

@@ -9,8 +9,6 @@ export const STATE_KEYS = {
   runDir: 'run-dir',
   /** Process id of the key proxy. */
   proxyPid: 'proxy-pid',
-  /** Set once main reached its finally block. */
-  mainDone: 'main-done',
   /** JSON: isolation artefacts to undo (agent user, firewall rules, credentials backup). */
   undo: 'undo',
 } as const;

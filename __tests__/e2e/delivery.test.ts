@@ -126,8 +126,8 @@ describe('verified install', () => {
 });
 
 describe('later pushes', () => {
-  test('the second push fixes one finding and adds another: one new inline comment, one thread resolved, one summary', async () => {
-    const sqli = {
+  test('the second run no longer reports one finding and reports a new one: one new inline comment, one thread resolved, one summary', async () => {
+    const divByZero = {
       path: 'src/app.js',
       line: 18,
       severity: 'high',
@@ -135,25 +135,20 @@ describe('later pushes', () => {
       title: 'Division by zero',
       body: 'Guard b.',
     };
-    const first = await go({ script: [structured([sqli])] });
+    const nan = {
+      path: 'src/app.js',
+      line: 14,
+      severity: 'medium',
+      category: 'correctness',
+      title: 'add() ignores NaN',
+      body: 'Check inputs.',
+    };
+    const first = await go({ script: [structured([divByZero])] });
     expect(first.github.state.reviewComments).toHaveLength(1);
-    // The second push: div() is fixed (no finding on it any more), a new problem appears in add().
-    const second = await go({
-      github: first.github,
-      repo: first.repo,
-      script: [
-        structured([
-          {
-            path: 'src/app.js',
-            line: 14,
-            severity: 'medium',
-            category: 'correctness',
-            title: 'add() ignores NaN',
-            body: 'Check inputs.',
-          },
-        ]),
-      ],
-    });
+    // Same PR (the fake keeps its head): the model now reports only the new problem in add().
+    const again = (findings: object[]) =>
+      go({ github: first.github, repo: first.repo, script: [structured(findings)] });
+    const second = await again([nan]);
     expect(second.run.main.code).toBe(0);
     const state = first.github.state;
     expect(state.issueComments).toHaveLength(1);
@@ -162,22 +157,7 @@ describe('later pushes', () => {
     expect(state.reviewThreads.filter((t) => t.isResolved)).toHaveLength(1);
     expect(state.issueComments[0].body).toMatch(/no longer occurs?; its review thread was resolved/);
     // A third identical run posts nothing new.
-    const third = await go({
-      github: first.github,
-      repo: first.repo,
-      script: [
-        structured([
-          {
-            path: 'src/app.js',
-            line: 14,
-            severity: 'medium',
-            category: 'correctness',
-            title: 'add() ignores NaN',
-            body: 'Check inputs.',
-          },
-        ]),
-      ],
-    });
+    const third = await again([nan]);
     expect(third.run.main.code).toBe(0);
     expect(state.reviewComments).toHaveLength(2);
     expect(state.issueComments).toHaveLength(1);

@@ -39795,7 +39795,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5048);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2238);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -39804,7 +39804,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5048:
+/***/ 2238:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43671,8 +43671,6 @@ const STATE_KEYS = {
     runDir: 'run-dir',
     /** Process id of the key proxy. */
     proxyPid: 'proxy-pid',
-    /** Set once main reached its finally block. */
-    mainDone: 'main-done',
     /** JSON: isolation artefacts to undo (agent user, firewall rules, credentials backup). */
     undo: 'undo',
 };
@@ -51998,6 +51996,16 @@ function parseBackup(text) {
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 const SYSTEM_PATH = SYSTEM_DIRS.join(':');
+/** The environment every git run of the action starts from: no system or global config, literal pathspecs, no prompts. */
+const GIT_BASE_ENV = {
+    PATH: SYSTEM_PATH,
+    LC_ALL: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_LITERAL_PATHSPECS: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_OPTIONAL_LOCKS: '0',
+};
 /** The absolute path of an executable: in `searchPath` (colon list) if given, else the system dirs. */
 async function resolveTool(name, searchPath) {
     const dirs = searchPath ? searchPath.split(':').filter((d) => external_node_path_default().isAbsolute(d)) : SYSTEM_DIRS;
@@ -53950,6 +53958,8 @@ async function auditCallingWorkflow(settings, ctx) {
     return { markdown: renderAuditMarkdown(findings, located.path), notes: [] };
 }
 
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
 ;// CONCATENATED MODULE: ./src/findings/fingerprint.ts
 /**
  * A finding's identity across runs, so the same problem found on the next push is recognised as the
@@ -54381,8 +54391,8 @@ async function postReview(port, pr, review) {
 
 
 
+
 const SARIF_FILE = 'claude-guard.sarif';
-const TOOL_VERSION = '0.1.0';
 /** The finding's fingerprint from the file as the PR has it (the path is already confined by the gate). */
 function fingerprintIn(workspace) {
     return (f) => {
@@ -54406,7 +54416,7 @@ function deliverToRun(gate, ctx, runDir) {
     writeSarif(file, buildSarif({
         findings,
         fingerprints: fingerprintIn(ctx.workspace),
-        toolVersion: TOOL_VERSION,
+        toolVersion: package_namespaceObject.rE,
         repoUri: `${ctx.serverUrl}/${ctx.repository}`,
         commitSha: ctx.pull?.headSha ?? process.env.GITHUB_SHA,
         runUrl: process.env.GITHUB_RUN_ID
@@ -54480,6 +54490,7 @@ async function deliverToPullRequest(github, pr, commitId, gate, fingerprintOf, s
  *
  * The PinRecord is plain JSON for the main → post hand-over; contents stay in the backup directory.
  */
+
 
 
 
@@ -54678,15 +54689,6 @@ async function restoreInstructions(record) {
         }
     }
 }
-const GIT_ENV = {
-    PATH: '/usr/bin:/bin',
-    LC_ALL: 'C',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_LITERAL_PATHSPECS: '1',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_OPTIONAL_LOCKS: '0',
-};
 /**
  * The real GitPort: `git ls-tree` for the entry's type, `git cat-file blob` for its raw bytes (no
  * filters, so no smudge driver runs), with a minimal environment and an absolute git path.
@@ -54698,7 +54700,7 @@ function execGit(workspace, gitPath = '/usr/bin/git') {
     return {
         async show(sha, path) {
             const listed = await getExecOutput(gitPath, [...base, 'ls-tree', '-z', '--full-tree', sha, '--', path], {
-                env: GIT_ENV,
+                env: GIT_BASE_ENV,
                 silent: true,
                 ignoreReturnCode: true,
             });
@@ -54711,7 +54713,7 @@ function execGit(workspace, gitPath = '/usr/bin/git') {
             const chunks = [];
             let stderr = '';
             const code = await exec_exec(gitPath, [...base, 'cat-file', 'blob', oid], {
-                env: GIT_ENV,
+                env: GIT_BASE_ENV,
                 silent: true,
                 ignoreReturnCode: true,
                 listeners: { stdout: (d) => chunks.push(d), stderr: (d) => (stderr += d.toString()) },
@@ -57067,20 +57069,11 @@ function fixRules(paths, workspace) {
 
 const GUARDED_GIT_DIRS = ['hooks', 'info'];
 const MAX_SAVED_BYTES = 1024 * 1024;
-/** The environment every git run of the fix starts from: no system or global config, literal pathspecs, no prompts. */
-const GIT_BASE_ENV = {
-    PATH: SYSTEM_PATH,
-    LC_ALL: 'C',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_LITERAL_PATHSPECS: '1',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_OPTIONAL_LOCKS: '0',
-};
 /**
  * Runs git (`file`) with exactly `env`; resolves with stdout, rejects naming the subcommand and stderr
  * (stderr never carries a secret here: tokens travel in the environment, and git does not print it).
  */
+
 function runGit(file, args, options) {
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.spawn)(file, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -58191,7 +58184,6 @@ async function undo(teardown, outcome) {
             warning(`Restoring checkout credentials failed (the post step will retry): ${err.message}`);
         }
     }
-    state_saveState('mainDone', 'true');
 }
 function reportInput(outcome) {
     return {

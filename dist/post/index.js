@@ -31340,8 +31340,6 @@ const STATE_KEYS = {
     runDir: 'run-dir',
     /** Process id of the key proxy. */
     proxyPid: 'proxy-pid',
-    /** Set once main reached its finally block. */
-    mainDone: 'main-done',
     /** JSON: isolation artefacts to undo (agent user, firewall rules, credentials backup). */
     undo: 'undo',
 };
@@ -31363,6 +31361,57 @@ const INSTRUCTIONS_FILE = 'instructions.json';
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/system-tools.ts
+/**
+ * Finding and running the machine's own tools (git, claude, …) without trusting the job's PATH more
+ * than needed: system tools come from fixed system directories, and they run with a minimal
+ * environment so a planted LD_PRELOAD, BASH_ENV or GIT_* variable cannot ride along.
+ */
+
+
+
+const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+const SYSTEM_PATH = SYSTEM_DIRS.join(':');
+/** The environment every git run of the action starts from: no system or global config, literal pathspecs, no prompts. */
+const system_tools_GIT_BASE_ENV = {
+    PATH: SYSTEM_PATH,
+    LC_ALL: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_LITERAL_PATHSPECS: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_OPTIONAL_LOCKS: '0',
+};
+/** The absolute path of an executable: in `searchPath` (colon list) if given, else the system dirs. */
+async function resolveTool(name, searchPath) {
+    const dirs = searchPath ? searchPath.split(':').filter((d) => external_node_path_default().isAbsolute(d)) : SYSTEM_DIRS;
+    for (const dir of dirs) {
+        const candidate = external_node_path_default().join(dir, name);
+        try {
+            (0,external_node_fs_namespaceObject.accessSync)(candidate, external_node_fs_namespaceObject.constants.X_OK);
+            return candidate;
+        }
+        catch {
+            // keep looking
+        }
+    }
+    throw new Error(`'${name}' was not found in ${searchPath ? 'PATH' : SYSTEM_PATH}`);
+}
+/** Run a tool with a minimal environment and return its stdout; rejects with stderr on failure. */
+function execText(file, args, cwd) {
+    return new Promise((resolve, reject) => {
+        execFile(file, args, {
+            cwd,
+            env: { PATH: SYSTEM_PATH, LANG: 'C.UTF-8', GIT_TERMINAL_PROMPT: '0' },
+            maxBuffer: 256 * 1024 * 1024,
+        }, (err, stdout, stderr) => err
+            ? reject(new Error(`${path.basename(file)} ${args[0] ?? ''} failed: ${stderr || err.message}`))
+            : resolve(stdout));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/isolation/agent-instructions.ts
 /**
  * Instruction files a pull request controls, pinned to the base branch while the agent runs
@@ -31386,6 +31435,7 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
  *
  * The PinRecord is plain JSON for the main → post hand-over; contents stay in the backup directory.
  */
+
 
 
 
@@ -31584,15 +31634,6 @@ async function restoreInstructions(record) {
         }
     }
 }
-const GIT_ENV = {
-    PATH: '/usr/bin:/bin',
-    LC_ALL: 'C',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_LITERAL_PATHSPECS: '1',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_OPTIONAL_LOCKS: '0',
-};
 /**
  * The real GitPort: `git ls-tree` for the entry's type, `git cat-file blob` for its raw bytes (no
  * filters, so no smudge driver runs), with a minimal environment and an absolute git path.
@@ -31604,7 +31645,7 @@ function execGit(workspace, gitPath = '/usr/bin/git') {
     return {
         async show(sha, path) {
             const listed = await getExecOutput(gitPath, [...base, 'ls-tree', '-z', '--full-tree', sha, '--', path], {
-                env: GIT_ENV,
+                env: GIT_BASE_ENV,
                 silent: true,
                 ignoreReturnCode: true,
             });
@@ -31617,7 +31658,7 @@ function execGit(workspace, gitPath = '/usr/bin/git') {
             const chunks = [];
             let stderr = '';
             const code = await exec(gitPath, [...base, 'cat-file', 'blob', oid], {
-                env: GIT_ENV,
+                env: GIT_BASE_ENV,
                 silent: true,
                 ignoreReturnCode: true,
                 listeners: { stdout: (d) => chunks.push(d), stderr: (d) => (stderr += d.toString()) },
@@ -31632,8 +31673,6 @@ function execGit(workspace, gitPath = '/usr/bin/git') {
     };
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/agent/claude-cli.ts
@@ -32008,45 +32047,6 @@ function parseBackup(text) {
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/system-tools.ts
-/**
- * Finding and running the machine's own tools (git, claude, …) without trusting the job's PATH more
- * than needed: system tools come from fixed system directories, and they run with a minimal
- * environment so a planted LD_PRELOAD, BASH_ENV or GIT_* variable cannot ride along.
- */
-
-
-
-const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-const SYSTEM_PATH = SYSTEM_DIRS.join(':');
-/** The absolute path of an executable: in `searchPath` (colon list) if given, else the system dirs. */
-async function resolveTool(name, searchPath) {
-    const dirs = searchPath ? searchPath.split(':').filter((d) => external_node_path_default().isAbsolute(d)) : SYSTEM_DIRS;
-    for (const dir of dirs) {
-        const candidate = external_node_path_default().join(dir, name);
-        try {
-            (0,external_node_fs_namespaceObject.accessSync)(candidate, external_node_fs_namespaceObject.constants.X_OK);
-            return candidate;
-        }
-        catch {
-            // keep looking
-        }
-    }
-    throw new Error(`'${name}' was not found in ${searchPath ? 'PATH' : SYSTEM_PATH}`);
-}
-/** Run a tool with a minimal environment and return its stdout; rejects with stderr on failure. */
-function execText(file, args, cwd) {
-    return new Promise((resolve, reject) => {
-        execFile(file, args, {
-            cwd,
-            env: { PATH: SYSTEM_PATH, LANG: 'C.UTF-8', GIT_TERMINAL_PROMPT: '0' },
-            maxBuffer: 256 * 1024 * 1024,
-        }, (err, stdout, stderr) => err
-            ? reject(new Error(`${path.basename(file)} ${args[0] ?? ''} failed: ${stderr || err.message}`))
-            : resolve(stdout));
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/isolation/system.ts
 /**
  * The one seam between the isolation code and the machine: running commands and the few file

@@ -43,7 +43,7 @@ import {
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SYSTEM_PATH } from '../system-tools.js';
+import { GIT_BASE_ENV } from '../system-tools.js';
 import { protectedReason, type ScopeRefusal } from './fix-scope.js';
 
 /**
@@ -101,21 +101,12 @@ export interface Baseline {
 const GUARDED_GIT_DIRS = ['hooks', 'info'];
 const MAX_SAVED_BYTES = 1024 * 1024;
 
-/** The environment every git run of the fix starts from: no system or global config, literal pathspecs, no prompts. */
-export const GIT_BASE_ENV: Readonly<Record<string, string>> = {
-  PATH: SYSTEM_PATH,
-  LC_ALL: 'C',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_LITERAL_PATHSPECS: '1',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_OPTIONAL_LOCKS: '0',
-};
-
 /**
  * Runs git (`file`) with exactly `env`; resolves with stdout, rejects naming the subcommand and stderr
  * (stderr never carries a secret here: tokens travel in the environment, and git does not print it).
  */
+export { GIT_BASE_ENV };
+
 export function runGit(
   file: string,
   args: string[],

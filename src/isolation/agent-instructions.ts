@@ -25,6 +25,7 @@ import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec, getExecOutput } from '@actions/exec';
+import { GIT_BASE_ENV } from '../system-tools.js';
 
 /**
  * What the CLI reads as instructions, as globs: a leading `**` plus slash is any number of
@@ -292,16 +293,6 @@ export async function restoreInstructions(record: PinRecord): Promise<void> {
   }
 }
 
-const GIT_ENV = {
-  PATH: '/usr/bin:/bin',
-  LC_ALL: 'C',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_LITERAL_PATHSPECS: '1',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_OPTIONAL_LOCKS: '0',
-};
-
 /**
  * The real GitPort: `git ls-tree` for the entry's type, `git cat-file blob` for its raw bytes (no
  * filters, so no smudge driver runs), with a minimal environment and an absolute git path.
@@ -319,7 +310,7 @@ export function execGit(workspace: string, gitPath = '/usr/bin/git'): GitPort {
         gitPath,
         [...base, 'ls-tree', '-z', '--full-tree', sha, '--', path],
         {
-          env: GIT_ENV,
+          env: GIT_BASE_ENV,
           silent: true,
           ignoreReturnCode: true,
         },
@@ -331,7 +322,7 @@ export function execGit(workspace: string, gitPath = '/usr/bin/git'): GitPort {
       const chunks: Buffer[] = [];
       let stderr = '';
       const code = await exec(gitPath, [...base, 'cat-file', 'blob', oid], {
-        env: GIT_ENV,
+        env: GIT_BASE_ENV,
         silent: true,
         ignoreReturnCode: true,
         listeners: { stdout: (d) => chunks.push(d), stderr: (d) => (stderr += d.toString()) },
