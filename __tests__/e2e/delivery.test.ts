@@ -126,7 +126,7 @@ describe('verified install', () => {
 });
 
 describe('later pushes', () => {
-  test('the second run no longer reports one finding and reports a new one: one new inline comment, one thread resolved, one summary', async () => {
+  test('a second push fixes one finding and adds another: one new inline comment, one thread resolved, one summary', async () => {
     const divByZero = {
       path: 'src/app.js',
       line: 18,
@@ -145,7 +145,13 @@ describe('later pushes', () => {
     };
     const first = await go({ script: [structured([divByZero])] });
     expect(first.github.state.reviewComments).toHaveLength(1);
-    // Same PR (the fake keeps its head): the model now reports only the new problem in add().
+    // The second push guards div() and adds a NaN problem to add(); the model reports only the new one.
+    first.repo.push({
+      'src/app.js': fs
+        .readFileSync(path.join(first.repo.dir, 'src/app.js'), 'utf8')
+        .replace('  return a / b;', '  if (b === 0) return NaN;\n  return a / b;')
+        .replace('  return a + b;', '  return a + b; // NaN in, NaN out'),
+    });
     const again = (findings: object[]) =>
       go({ github: first.github, repo: first.repo, script: [structured(findings)] });
     const second = await again([nan]);

@@ -69,6 +69,31 @@ function commit(dir, message) {
 }
 
 /**
+ * GitHub's pulls/files items for base...head, with real patches.
+ * @param {string} dir @param {string} baseSha @param {string} headSha
+ * @returns {PullFileItem[]}
+ */
+function pullFiles(dir, baseSha, headSha) {
+  const diff = git(dir, ['diff', '-M', '--no-color', '--no-ext-diff', `${baseSha}...${headSha}`]);
+  return splitGitDiff(diff).map((f) => {
+    const lines = f.patch.split('\n');
+    const additions = lines.filter((l) => l.startsWith('+')).length;
+    const deletions = lines.filter((l) => l.startsWith('-')).length;
+    const blob = git(dir, ['rev-parse', `${f.status === 'removed' ? baseSha : headSha}:${f.path}`]).trim();
+    return {
+      sha: blob,
+      filename: f.path,
+      status: f.status,
+      additions,
+      deletions,
+      changes: additions + deletions,
+      ...(f.patch ? { patch: f.patch } : {}),
+      ...(f.previousPath ? { previous_filename: f.previousPath } : {}),
+    };
+  });
+}
+
+/**
  * @param {{ base: FileChanges, head: FileChanges, extraHeadCommits?: { files: FileChanges, message?: string }[],
  *   headMessage?: string }} spec
  */
@@ -87,29 +112,18 @@ export function createPullRepo({ base, head, extraHeadCommits = [], headMessage 
     headSha = commit(dir, c.message ?? 'More changes');
   }
   git(dir, ['checkout', '-q', '--detach', headSha]);
-  const diff = git(dir, ['diff', '-M', '--no-color', '--no-ext-diff', `${baseSha}...${headSha}`]);
-  /** @type {PullFileItem[]} */
-  const files = splitGitDiff(diff).map((f) => {
-    const lines = f.patch.split('\n');
-    const additions = lines.filter((l) => l.startsWith('+')).length;
-    const deletions = lines.filter((l) => l.startsWith('-')).length;
-    const blob = git(dir, ['rev-parse', `${f.status === 'removed' ? baseSha : headSha}:${f.path}`]).trim();
-    return {
-      sha: blob,
-      filename: f.path,
-      status: f.status,
-      additions,
-      deletions,
-      changes: additions + deletions,
-      ...(f.patch ? { patch: f.patch } : {}),
-      ...(f.previousPath ? { previous_filename: f.previousPath } : {}),
-    };
-  });
+  const files = pullFiles(dir, baseSha, headSha);
   return {
     dir,
     baseSha,
     headSha,
     files,
+    /** A later push to the PR: commit `changes` on the head; headSha and files follow. */
+    push(changes, message = 'A later push') {
+      apply(dir, changes);
+      this.headSha = commit(dir, message);
+      this.files = pullFiles(dir, baseSha, this.headSha);
+    },
     /** Remove the repository and its temp root. */
     cleanup() {
       fs.rmSync(root, { recursive: true, force: true });

@@ -330,6 +330,8 @@ export interface PullRepo {
   headSha: string;
   /** GitHub pulls/files items from `git diff base...head`. */
   files: PullFileItem[];
+  /** A later push to the PR: commit `changes` on the head; headSha and files follow. */
+  push(changes: FileChanges, message?: string): void;
   cleanup(): void;
 }
 export function createPullRepo(spec: {

@@ -117,11 +117,16 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
     (await startGitHubFake({
       owner: OWNER,
       repo: REPO,
+      // The fake follows the repository: a later repo.push() is a later push to this PR.
       pull: {
         number: PR_NUMBER,
-        headSha: repo.headSha,
+        get headSha() {
+          return repo.headSha;
+        },
         baseSha: repo.baseSha,
-        files: repo.files,
+        get files() {
+          return repo.files;
+        },
         headRepo: `${OWNER}/${REPO}`,
       },
       permissions: o.githubPermissions,
