@@ -26,13 +26,11 @@
  * external diff or textconv, file modes and links honoured whatever the repository config says.
  */
 import type { BigIntStats } from 'node:fs';
-import { constants } from 'node:fs';
 import {
   chmod,
   lstat,
   mkdir,
   mkdtemp,
-  open,
   readFile,
   readdir,
   readlink,
@@ -43,6 +41,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { createGit, splitNul } from '../git-runner.js';
+import { writeNewFile } from '../safe-write.js';
 import { protectedReason, type ScopeRefusal } from './fix-scope.js';
 
 /**
@@ -395,17 +394,7 @@ async function putBack(workspace: string, rel: string, saved: SavedEntry): Promi
   }
   if (saved.content === undefined) return false;
   await rm(file, { recursive: true, force: true });
-  const handle = await open(
-    file,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    await handle.writeFile(Buffer.from(saved.content, 'base64'));
-  } finally {
-    await handle.close();
-  }
-  await chmod(file, saved.mode);
+  await writeNewFile(file, Buffer.from(saved.content, 'base64'), saved.mode);
   return true;
 }
 
