@@ -49,6 +49,7 @@ import {
   decideLevel,
   meetsRequirement,
   probeCapabilities,
+  levelsToProbe,
   proveStrict,
   IsolationError,
 } from './isolation/preflight.js';
@@ -165,8 +166,16 @@ async function review(
   const settings = await applyOrganisationPolicy(inputSettings, ctx, github, outcome);
 
   // Stage 3: may this run go ahead? (trigger, actor, the calling workflow)
-  const capabilities = await probeCapabilities(realSystem);
-  const constraints = await guardTrigger(settings, ctx, github, decideLevel('auto', capabilities).level);
+  // Only the requested level's prerequisites are probed; every level's only when needed (auto, or a run
+  // on an untrusted trigger, which must use the strongest level the machine can reach).
+  const capabilities = await probeCapabilities(realSystem, levelsToProbe(settings.isolation));
+  const strongest = async () => {
+    const known = decideLevel('auto', capabilities).level; // strict here means strict was probed and works
+    return known === 'strict' || settings.isolation === 'auto'
+      ? known
+      : decideLevel('auto', await probeCapabilities(realSystem)).level;
+  };
+  const constraints = await guardTrigger(settings, ctx, github, strongest);
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
