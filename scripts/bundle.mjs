@@ -77,7 +77,6 @@ export async function bundleEntry(name, outdir) {
     // Error classes and Octokit plugins are told apart by name in places; keep names through minifying.
     keepNames: true,
     legalComments: 'none',
-    charset: 'utf8',
     chunkNames: 'chunk-[hash]',
     // CommonJS dependencies require() Node's built-in modules: give the ESM bundle a require.
     banner: {
