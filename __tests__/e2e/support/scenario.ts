@@ -249,7 +249,7 @@ function plantCheckoutCredentials(workspace: string, runnerTemp: string, headers
  * One action run at a time on this machine: the strict level uses one agent user and one firewall chain,
  * and jest runs test files in parallel workers. (A real runner runs one job at a time.)
  */
-async function machineLock<T>(work: () => Promise<T>): Promise<T> {
+export async function machineLock<T>(work: () => Promise<T>): Promise<T> {
   const lock = path.join(os.tmpdir(), 'claude-guard-e2e.lock');
   for (;;) {
     try {
