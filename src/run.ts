@@ -50,6 +50,7 @@ import {
   decideLevel,
   meetsRequirement,
   probeCapabilities,
+  levelsToProbe,
   proveStrict,
   IsolationError,
 } from './isolation/preflight.js';
@@ -81,6 +82,8 @@ const MAX_BODY_CHARS = 8000;
 /** Everything main has set up that must be undone, whatever happens. */
 interface Teardown {
   proxy?: KeyProxyProcess;
+  /** The key proxy while it starts (beside the GitHub and git work); undo waits for it and stops it. */
+  proxyStarting?: Promise<KeyProxyProcess>;
   launcher?: AgentLauncher;
   credentials?: { backup: CredentialsBackup };
   instructions?: PinRecord;
@@ -166,11 +169,21 @@ async function review(
   const settings = await applyOrganisationPolicy(inputSettings, ctx, github, outcome);
 
   // Stage 3: may this run go ahead? (trigger, actor, the calling workflow)
-  const capabilities = await probeCapabilities(realSystem);
-  const constraints = await guardTrigger(settings, ctx, github, decideLevel('auto', capabilities).level);
+  // Only the requested level's prerequisites are probed; every level's only when needed (auto, or a run
+  // on an untrusted trigger, which must use the strongest level the machine can reach).
+  const capabilities = await probeCapabilities(realSystem, levelsToProbe(settings.isolation));
+  const strongest = async () => {
+    const known = decideLevel('auto', capabilities).level; // strict here means strict was probed and works
+    return known === 'strict' || settings.isolation === 'auto'
+      ? known
+      : decideLevel('auto', await probeCapabilities(realSystem)).level;
+  };
+  const constraints = await guardTrigger(settings, ctx, github, strongest);
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
+  // The key proxy (stage 6) starts now, once the run is allowed, and comes up beside stages 4–5.
+  teardown.proxyStarting = startProxy(settings);
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
@@ -191,15 +204,8 @@ async function review(
   }
 
   // Stage 6: the key proxy — the agent gets a per-run token, never the key.
-  teardown.proxy = await startKeyProxyProcess({
-    nodePath: process.execPath,
-    entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
-    config: {
-      upstream: settings.anthropicBaseUrl,
-      apiKey: settings.anthropicApiKey,
-      budgetUsd: settings.budgetUsd,
-    },
-  });
+  teardown.proxy = await teardown.proxyStarting;
+  teardown.proxyStarting = undefined;
   saveState('proxyPid', String(teardown.proxy.pid));
   core.setSecret(teardown.proxy.token);
   const proxyPort = Number(new URL(teardown.proxy.url).port);
@@ -533,6 +539,21 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   return undefined;
 }
 
+function startProxy(settings: Settings): Promise<KeyProxyProcess> {
+  const starting = startKeyProxyProcess({
+    nodePath: process.execPath,
+    entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
+    config: {
+      upstream: settings.anthropicBaseUrl,
+      apiKey: settings.anthropicApiKey,
+      budgetUsd: settings.budgetUsd,
+    },
+  });
+  // Awaited at stage 6; a failure before then must not surface as an unhandled rejection.
+  starting.catch(() => undefined);
+  return starting;
+}
+
 /** Undo what main set up; each step on its own, failures become warnings (post tries again). */
 async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
   if (teardown.launcher) {
@@ -542,6 +563,7 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
   }
+  teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
   if (teardown.proxy) {
     const summary = await teardown.proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
