@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   apiKeyUpstream,
+  auditNote,
   checkRequest,
   checkTarget,
   costUsd,
@@ -132,6 +133,34 @@ describe('request decisions', () => {
       'x-api-key': KEY,
     });
     expect(upstream.secrets).toEqual([KEY]);
+  });
+
+  test.each<[Omit<AuditEntry, 'time'>, string | undefined]>([
+    [{ event: 'forwarded', method: 'POST', path: '/v1/messages', status: 200 }, undefined],
+    [
+      {
+        event: 'refused-request',
+        method: 'POST',
+        path: '/v1/messages?beta=true',
+        status: 400,
+        detail: "body field 'mcp_servers' is not forwarded",
+      },
+      "Key proxy refused POST /v1/messages?beta=true (HTTP 400): body field 'mcp_servers' is not forwarded.",
+    ],
+    [
+      { event: 'refused-path', method: 'GET', path: '(unlisted path)', status: 403, detail: 'only …' },
+      'Key proxy refused GET (unlisted path) (HTTP 403): only ….',
+    ],
+    [
+      { event: 'unknown-model', model: 'mystery', detail: 'priced as opus' },
+      'Key proxy: model mystery has no known price: priced as opus.',
+    ],
+    [
+      { event: 'upstream-error', method: 'POST', path: '/v1/messages', detail: 'ECONNREFUSED' },
+      'Key proxy could not reach the model API for POST /v1/messages: ECONNREFUSED.',
+    ],
+  ])('job-summary note for %j', (entry, note) => {
+    expect(auditNote({ time: '', ...entry })).toBe(note);
   });
 
   test('response headers: hop-by-hop and Connection-named headers dropped', () => {
@@ -397,8 +426,9 @@ describe('key proxy server', () => {
     expect(error.error.message).toMatch(/mcp_servers|web_fetch_\*|mcp-client-\*/);
     expect(seen).toHaveLength(0);
     expect(audit).toEqual([
-      expect.objectContaining({ event: 'refused-request', status: 400, detail: error.error.message }),
+      expect.objectContaining({ event: 'refused-request', status: 400, detail: expect.any(String) }),
     ]);
+    expect(error.error.message).toContain(audit[0].detail);
     expect(proxy.usage()).toMatchObject({ requests: 0, refused: 1 });
   });
 

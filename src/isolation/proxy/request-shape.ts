@@ -266,6 +266,8 @@ export type Refusal = {
   event: 'refused-path' | 'refused-request';
   /** What was refused, in words: names the path, header, field or value (never a secret). */
   reason: string;
+  /** The refused part alone, for the audit (e.g. "body field 'mcp_servers' is not forwarded"). */
+  what: string;
 };
 
 export type Decision =
@@ -295,6 +297,7 @@ export function checkTarget(
       status: 403,
       event: 'refused-path',
       reason: 'claude-guard proxy forwards only POST /v1/messages and POST /v1/messages/count_tokens',
+      what: 'only POST /v1/messages and /v1/messages/count_tokens are forwarded',
     };
   }
   return kind;
@@ -309,6 +312,7 @@ export function checkRequest(request: RequestFacts): Decision {
     status: 400,
     event: 'refused-request',
     reason: `claude-guard proxy refused the request: ${reason} (the proxy forwards only what Claude Code ${DERIVED_FROM_CLI} sends)`,
+    what: reason,
   });
 
   const headers: OutgoingHttpHeaders = {};
