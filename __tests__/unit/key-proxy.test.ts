@@ -673,6 +673,48 @@ describe('key proxy server', () => {
     expect(audit.at(-1)).toMatchObject({ event: 'too-large', status: 413 });
   });
 
+  test('a body over the limit announced with Expect: 100-continue → 413 before the body is sent', async () => {
+    const { port, audit } = await startProxy({ maxRequestBytes: 1000 });
+    const res = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/messages',
+        headers: { 'x-api-key': TOKEN, 'content-length': 5000, expect: '100-continue' },
+        agent: false,
+      });
+      req.on('continue', () => ((continued = true), req.end('x'.repeat(5000))));
+      req.on('response', (r) => (r.resume(), resolve({ status: r.statusCode ?? 0, continued })));
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(res).toEqual({ status: 413, continued: false });
+    expect(seen).toHaveLength(0);
+    expect(audit.at(-1)).toMatchObject({ event: 'too-large', status: 413 });
+  });
+
+  test('a request with Expect: 100-continue inside the limit gets its 100 and is forwarded', async () => {
+    const { port } = await startProxy();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/messages',
+        headers: { 'x-api-key': TOKEN, expect: '100-continue', 'content-length': 2 },
+        agent: false,
+      });
+      req.on('continue', () => req.end('{}'));
+      req.on('response', (r) => (r.resume(), resolve(r.statusCode ?? 0)));
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
   test('the audit never shows a target the agent chose: refused targets are named from a fixed list', async () => {
     const { port, audit } = await startProxy();
     await send(port, { path: `/v1/messages?t=${TOKEN}`, headers: { 'x-api-key': 'wrong' } });

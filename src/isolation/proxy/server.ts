@@ -143,6 +143,9 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
       tooLarge(res, where);
       return;
     }
+    // A client that waits for `100 Continue` (curl does for large bodies) gets it only now, after the
+    // checks that need no body: a refused request is answered before its body is sent.
+    if (/^100-continue$/i.test(String(req.headers.expect ?? ''))) res.writeContinue();
     const chunks: Buffer[] = [];
     let received = 0;
     let over = false;
@@ -260,6 +263,7 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
   };
 
   const server = http.createServer(handle);
+  server.on('checkContinue', handle);
   return {
     listen: () =>
       new Promise((resolve, reject) => {
