@@ -2,7 +2,7 @@
  * The request shape the key proxy forwards (threat-model defence 3, row X5): an allow-list, as data, of
  * the request targets, headers, `anthropic-beta` values and JSON body the pinned Claude Code CLI
  * (2.1.332) actually sends, derived from recordings of its own requests (docs/claude-code-facts.md,
- * "Requests to the model API"; __tests__/e2e/proxy-cli.cli.test.ts fails when a new CLI sends anything
+ * "Requests to the model API"; __tests__/cli/proxy-request-shape.test.ts fails when a new CLI sends anything
  * this file does not allow). Everything else is refused, so no request can make the provider's servers
  * open a connection for the agent: no `mcp_servers`, no `container`, no server tools (web fetch/search,
  * code execution, computer use, bash/text-editor typed tools), no files API, no URL-sourced images or
