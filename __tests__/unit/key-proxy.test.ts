@@ -674,7 +674,7 @@ describe('key proxy process', () => {
   beforeAll(() => {
     // The real artefact: the entry bundled the way the action ships it (transpile-only: other modules'
     // types are not this test's concern).
-    execFileSync('node_modules/.bin/ncc', ['build', 'src/proxy.ts', '-o', outDir, '-t', '-q'], {
+    execFileSync(process.execPath, ['scripts/bundle.mjs', '--entry', 'proxy', '--dir', outDir], {
       stdio: 'pipe',
     });
   }, 60000);
