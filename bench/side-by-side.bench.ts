@@ -31,12 +31,12 @@ import {
   CLAUDE,
   DEFAULT_BASE,
   DEFAULT_HEAD,
-  machineLock,
   OWNER,
   PR_NUMBER,
   REPO,
   ROOT,
 } from '../__tests__/e2e/support/scenario.js';
+import { withMachineLock } from '../__tests__/support/machine-lock.js';
 import { buildClaudeArgs } from '../src/agent/claude-cli.js';
 import { REVIEW_OUTPUT_SCHEMA } from '../src/findings/schema.js';
 import { buildRules, CRITICAL_DENIALS } from '../src/policy/permissions.js';
@@ -259,7 +259,7 @@ test(
       const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
       // One round at a time holds the machine lock (the strict level's agent user and firewall chain
       // are machine-wide); waiting for it is not measured.
-      await machineLock(async () => {
+      await withMachineLock(async () => {
         for (const variant of order) await measure(variant);
       });
     }

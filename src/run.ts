@@ -43,7 +43,8 @@ import {
   serializeBackup,
   type CredentialsBackup,
 } from './isolation/credentials.js';
-import { execText, resolveTool } from './system-tools.js';
+import { createGit, systemGit } from './git-runner.js';
+import { resolveTool } from './system-tools.js';
 import { realSystem } from './isolation/system.js';
 import {
   decideLevel,
@@ -413,11 +414,9 @@ async function pinInstructions(
 /** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
 async function untrustedText(settings: Settings, ctx: RunContext, git: string, outcome: Outcome) {
   if (!settings.includePrDescription || !ctx.pull) return undefined;
-  const log = await execText(
-    git,
-    ['log', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`],
-    ctx.workspace,
-  ).catch(() => '');
+  const log = await createGit(git, { workspace: ctx.workspace })
+    .text(['log', '--no-show-signature', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`])
+    .catch(() => '');
   const context = buildUntrustedContext(
     { title: ctx.pull.title, body: ctx.pull.body, commits: log.split('\n').filter(Boolean) },
     { maxChars: 8000 },
@@ -501,11 +500,11 @@ async function loadDiff(github: GitHubPort | undefined, ctx: RunContext): Promis
     );
   }
   // No pull request (a local run, a push): review the last commit.
-  const text = await execText(
-    await resolveTool('git'),
-    ['diff', '--no-color', '--no-ext-diff', 'HEAD~1', 'HEAD'],
-    ctx.workspace,
-  ).catch(() => '');
+  const text = await (
+    await systemGit({ workspace: ctx.workspace })
+  )
+    .text(['diff', '--no-color', '--no-ext-diff', '--no-textconv', 'HEAD~1', 'HEAD'])
+    .catch(() => '');
   return parseUnifiedDiff(text);
 }
 

@@ -1,43 +1,15 @@
 /**
- * The repository agrees with itself: dist/ is exactly what the committed source bundles to (the runner
- * executes dist/, not src/), and the README's input/output tables are generated from action.yml.
+ * The repository agrees with itself: the README's input/output tables are generated from action.yml.
+ * (That dist/ matches the source is checked in __tests__/cli/dist.test.ts: it runs the bundler.)
  */
 import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error -- a plain .mjs script without type declarations
 import { renderTables, updateReadme } from '../../scripts/readme-tables.mjs';
-// @ts-expect-error -- a plain .mjs script without type declarations
-import { bundleEntry } from '../../scripts/bundle.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-describe('dist/ matches the source', () => {
-  test.each([['main'], ['post'], ['proxy']])(
-    'dist/%s: every file is what scripts/bundle.mjs builds',
-    async (entry) => {
-      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-dist-'));
-      try {
-        await bundleEntry(entry, path.join(out, entry));
-        const built = fs.readdirSync(path.join(out, entry)).sort();
-        const committed = fs.readdirSync(path.join(ROOT, 'dist', entry)).sort();
-        expect(committed).toEqual(built);
-        for (const file of built) {
-          const same = fs
-            .readFileSync(path.join(out, entry, file))
-            .equals(fs.readFileSync(path.join(ROOT, 'dist', entry, file)));
-          // Not toEqual on 1 MB strings: a mismatch message would be unreadable.
-          expect(same ? 'same' : `dist/${entry}/${file} is stale: run npm run bundle`).toBe('same');
-        }
-      } finally {
-        fs.rmSync(out, { recursive: true, force: true });
-      }
-    },
-    120_000,
-  );
-});
 
 describe('README', () => {
   test('the input and output tables are generated from action.yml', () => {
