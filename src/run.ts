@@ -10,6 +10,7 @@ import { readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
+import { bashHookFor } from './policy/hook-setup.js';
 import {
   buildSettingsDocument,
   serializeSettings,
@@ -226,7 +227,8 @@ async function review(
     launcher.level === 'sandbox'
       ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
       : undefined;
-  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox })));
+  const bashHook = bashHookFor(rules.allow, launcher.level);
+  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook })));
 
   // Stage 9: the agent's environment, from an allow-list.
   const { env, withheld } = buildChildEnv(process.env, {
