@@ -17,7 +17,7 @@ import {
   settingsCliArgs,
   toolsForMode,
 } from './policy/settings-file.js';
-import { buildChildEnv, looksLikeCredential } from './policy/child-env.js';
+import { buildChildEnv, isRedactionTarget } from './policy/child-env.js';
 import { buildPrompt } from './agent/prompt.js';
 import { buildClaudeArgs, runClaude, type ClaudeExit } from './agent/claude-cli.js';
 import { StreamAudit } from './agent/stream.js';
@@ -505,12 +505,13 @@ async function loadDiff(github: GitHubPort | undefined, ctx: RunContext): Promis
   return parseUnifiedDiff(text);
 }
 
-/** Every value that must never appear in anything we emit. */
+/** Every value that must never appear in anything we emit: secret inputs, the proxy token and withheld
+ * variables that look like credentials — never ordinary input values (policy/child-env.ts). */
 function secretValues(settings: Settings, proxyToken: string, withheld: string[]): string[] {
   const values = [settings.anthropicApiKey, settings.githubToken, proxyToken];
   for (const name of withheld) {
     const value = process.env[name];
-    if (value && looksLikeCredential(name, value)) values.push(value);
+    if (value && isRedactionTarget(name, value)) values.push(value);
   }
   return values.filter((v) => v.length > 0);
 }
