@@ -4,7 +4,7 @@
  * on a doubtful configuration, and any failure ends as `conclusion: failed` with a clear message.
  */
 import * as core from '@actions/core';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
@@ -41,7 +41,8 @@ import {
   removeCheckoutCredentials,
   restoreCheckoutCredentials,
   execGitConfig,
-  serializeBackup,
+  sealBackup,
+  SEALED_BACKUP_FILE,
   type CredentialsBackup,
 } from './isolation/credentials.js';
 import { execText, resolveTool } from './system-tools.js';
@@ -82,7 +83,7 @@ const MAX_BODY_CHARS = 8000;
 interface Teardown {
   proxy?: KeyProxyProcess;
   launcher?: AgentLauncher;
-  credentials?: { backup: CredentialsBackup };
+  credentials?: { backup: CredentialsBackup; key: string; sealedFile: string };
   instructions?: PinRecord;
 }
 
@@ -182,8 +183,11 @@ async function review(
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
-  teardown.credentials = { backup };
-  writeFileSync(path.join(runDir, 'credentials.json'), serializeBackup(backup), { mode: 0o600 });
+  // Sealed for the post step; the key stays in memory until the agent has ended (isolation/credentials.ts).
+  const { sealed, key } = sealBackup(backup);
+  core.setSecret(key);
+  teardown.credentials = { backup, key, sealedFile: path.join(runDir, SEALED_BACKUP_FILE) };
+  writeFileSync(teardown.credentials.sealedFile, sealed, { mode: 0o600 });
   if (backup.files.some((f) => f.removed.length > 0)) {
     outcome.notes.push(
       'Checkout credentials were removed from .git/config for the run and restored afterwards.',
@@ -562,7 +566,10 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
   if (teardown.credentials) {
     try {
       await restoreCheckoutCredentials(teardown.credentials.backup);
+      rmSync(teardown.credentials.sealedFile, { force: true });
     } catch (err) {
+      // Only now, with the agent gone, does the key leave memory: the post step needs it to retry.
+      saveState('credentialsKey', teardown.credentials.key);
       core.warning(
         `Restoring checkout credentials failed (the post step will retry): ${(err as Error).message}`,
       );
