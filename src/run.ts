@@ -31,6 +31,8 @@ import {
 import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.js';
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
 import { gateFindings } from './findings/gate.js';
+import { createBackstopRedactor, randomCandidates, stringsOf } from './findings/backstop.js';
+import { knownInRepository } from './findings/repo-strings.js';
 import { createGitHub, type GitHubPort } from './github/client.js';
 import { renderSummaryComment } from './report/summary-comment.js';
 import { renderJobSummary, writeJobSummary } from './report/job-summary.js';
@@ -244,7 +246,8 @@ async function review(
     workspace: ctx.workspace,
   });
   outcome.withheldEnv = withheld;
-  const redactor = createRedactor(secretValues(settings, teardown.proxy.token, withheld));
+  const secrets = secretValues(settings, teardown.proxy.token, withheld);
+  const redactor = createRedactor(secrets);
   outcome.redactor = redactor;
 
   // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
@@ -325,11 +328,15 @@ async function review(
       ...(await deliverFix(fix, baseline.head, settings, ctx, diff, runDir, outcome.notes)),
     );
   outcome.rejected = rejected;
+  // The backstop: obfuscated secrets, and random-looking strings the PR's own files do not hold.
+  const candidates = randomCandidates(stringsOf(result), ctx.githubHost);
+  const revs = ctx.pull ? [ctx.pull.headSha, ctx.pull.baseSha] : ['HEAD', 'HEAD~1'];
+  const known = await knownInRepository(git, ctx.workspace, revs, candidates);
   const gate = gateFindings({
     review: result,
     diff,
     repoRoot: ctx.workspace,
-    redactor,
+    redactor: createBackstopRedactor(redactor, { secrets, known, githubHost: ctx.githubHost }),
     maxComments: settings.maxComments,
     maxBodyChars: MAX_BODY_CHARS,
     githubHost: ctx.githubHost,
