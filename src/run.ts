@@ -338,7 +338,7 @@ async function review(
   // The backstop: obfuscated secrets, and random-looking strings the PR's own files do not hold.
   const candidates = randomCandidates(stringsOf(result), ctx.githubHost);
   const revs = ctx.pull ? [ctx.pull.headSha, ctx.pull.baseSha] : ['HEAD', 'HEAD~1'];
-  const known = await knownInRepository(git, ctx.workspace, revs, candidates);
+  const known = await knownInRepository(createGit(git, { workspace: ctx.workspace }), revs, candidates);
   const gate = gateFindings({
     review: result,
     diff,

@@ -9,6 +9,7 @@ import {
   stringsOf,
 } from '../../src/findings/backstop.js';
 import { knownInRepository } from '../../src/findings/repo-strings.js';
+import { createGit } from '../../src/git-runner.js';
 import { createRedactor } from '../../src/findings/redact.js';
 import { git, tempDirs } from '../support/git-sandbox.js';
 
@@ -101,8 +102,7 @@ describe('knownInRepository (real git, strings on stdin)', () => {
     const head = git(dir, ['rev-parse', 'HEAD']).trim();
     fs.writeFileSync(path.join(dir, '.env'), `TOKEN=${FILE_TOKEN}\n`); // untracked: not the PR's
     const known = await knownInRepository(
-      'git',
-      dir,
+      createGit('/usr/bin/git', { workspace: dir }),
       ['HEAD', 'no-such-rev'],
       [LOCK_HASH, FILE_TOKEN, head, 'a'.repeat(40)],
     );
