@@ -335,15 +335,17 @@ async function review(
   outcome.sarifFile = deliverToRun(gate, ctx, runDir);
   if (github && ctx.pull && settings.comment) {
     const pr = { owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number };
-    const notes = await deliverToPullRequest(
+    const delivery = await deliverToPullRequest(
       github,
       pr,
       ctx.pull.headSha,
       gate,
       fingerprintIn(ctx.workspace),
-      (extra) => renderSummaryComment({ ...reportInput(outcome), prNotes: extra }),
+      (extra, delivered) =>
+        renderSummaryComment({ ...reportInput(outcome), gate: delivered, prNotes: extra }),
     );
-    outcome.notes.push(...notes);
+    outcome.notes.push(...delivery.notes);
+    outcome.gate = delivery.gate;
   }
 }
 

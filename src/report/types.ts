@@ -28,7 +28,11 @@ export interface AgentRun {
 // Mirrors the contract of findings/gate.ts (not written yet when this was); structurally identical,
 // so the gate's own types are assignable here.
 /** A finding that passed the gate; `placement` is where it may go inline (null: summary only). */
-export type GatedFinding = Finding & { placement: { line: number; startLine?: number } | null };
+export type GatedFinding = Finding & {
+  placement: { line: number; startLine?: number } | null;
+  /** Set by delivery when GitHub refused the inline comment or the review could not be posted. */
+  undelivered?: string;
+};
 
 /** The output gate's verdict. All text in it is already redacted and neutralised. */
 export interface GateResult {
