@@ -18,7 +18,9 @@ import {
 } from './policy/settings-file.js';
 import { buildChildEnv, looksLikeCredential } from './policy/child-env.js';
 import { buildPrompt } from './agent/prompt.js';
-import { buildClaudeArgs, runClaude, type ClaudeExit } from './agent/claude-cli.js';
+import { buildClaudeArgs, killGroup, runClaude, type ClaudeExit } from './agent/claude-cli.js';
+import { createProcessTree, endTree, type ProcessTree } from './agent/process-tree.js';
+import { onCancel } from './cancel.js';
 import { StreamAudit } from './agent/stream.js';
 import {
   REVIEW_OUTPUT_SCHEMA,
@@ -79,6 +81,9 @@ const MAX_BODY_CHARS = 8000;
 
 /** Everything main has set up that must be undone, whatever happens. */
 interface Teardown {
+  /** The agent's process tree and its process group: killed first, whatever happens. */
+  tree?: ProcessTree;
+  agentPid?: number;
   proxy?: KeyProxyProcess;
   launcher?: AgentLauncher;
   credentials?: { backup: CredentialsBackup };
@@ -100,6 +105,7 @@ interface Outcome {
   /** Extra markdown sections for the job summary (e.g. the workflow audit). */
   sections: string[];
   redactor?: Redactor;
+  reported?: boolean;
 }
 
 export async function run(): Promise<void> {
@@ -114,6 +120,13 @@ export async function run(): Promise<void> {
     sections: [],
   };
   let settings: Settings | undefined;
+  // Cancelled (SIGINT/SIGTERM): kill the agent's tree at once, undo, report, exit.
+  const stopCancel = onCancel(async (signal) => {
+    outcome.conclusion = 'failed';
+    outcome.error = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
+    await undo(teardown, outcome);
+    await report(settings, outcome);
+  });
   try {
     settings = parseInputs();
     const context = readRunContext();
@@ -127,6 +140,7 @@ export async function run(): Promise<void> {
     await undo(teardown, outcome);
   }
   await report(settings, outcome);
+  stopCancel();
 }
 
 /** Stage 1: inputs. The key is masked before anything can print it. */
@@ -243,6 +257,8 @@ async function review(
 
   // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
   // file commands (state included), so any change to them is the agent's.
+  teardown.tree = createProcessTree();
+  saveState('tree', JSON.stringify(teardown.tree));
   const wsGit = workspaceGit(git, ctx.workspace);
   const baseline = fixPaths ? await takeBaseline(ctx.workspace, wsGit) : undefined;
   const fileCommands = snapshotFileCommands(process.env);
@@ -273,8 +289,12 @@ async function review(
     }),
     timeoutMs: settings.timeoutMinutes * 60_000,
     onLine: (line) => audit.push(line),
-    onSpawn: (pid) => writeFileSync(path.join(runDir, AGENT_PGID_FILE), String(pid), { mode: 0o600 }),
+    onSpawn: (pid) => {
+      teardown.agentPid = pid;
+      writeFileSync(path.join(runDir, AGENT_PGID_FILE), String(pid), { mode: 0o600 });
+    },
     killAll: () => launcher.killAll(),
+    tree: teardown.tree,
   });
   const proxySummary = await teardown.proxy.stop();
   teardown.proxy = undefined;
@@ -538,29 +558,47 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
 
 /** Undo what main set up; each step on its own, failures become warnings (post tries again). */
 async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
-  if (teardown.launcher) {
+  // Each part is taken out of `teardown` before it is undone: a cancellation during the normal undo
+  // (or the reverse) never undoes anything twice.
+  const { tree, agentPid, launcher } = teardown;
+  teardown.tree = teardown.agentPid = teardown.launcher = undefined;
+  if (agentPid) killGroup(agentPid);
+  if (tree) {
     try {
-      await teardown.launcher.teardown();
+      await endTree(tree);
+    } catch (err) {
+      core.warning(
+        `Stopping the agent's processes failed (the post step will retry): ${(err as Error).message}`,
+      );
+    }
+  }
+  if (launcher) {
+    try {
+      await launcher.teardown();
     } catch (err) {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
   }
-  if (teardown.proxy) {
-    const summary = await teardown.proxy.stop().catch(() => undefined);
+  const proxy = teardown.proxy;
+  teardown.proxy = undefined;
+  if (proxy) {
+    const summary = await proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
   }
-  if (teardown.instructions) {
+  const { instructions, credentials } = teardown;
+  teardown.instructions = teardown.credentials = undefined;
+  if (instructions) {
     try {
-      await restoreInstructions(teardown.instructions);
+      await restoreInstructions(instructions);
     } catch (err) {
       core.warning(
         `Restoring the PR's agent-instruction files failed (the post step will retry): ${(err as Error).message}`,
       );
     }
   }
-  if (teardown.credentials) {
+  if (credentials) {
     try {
-      await restoreCheckoutCredentials(teardown.credentials.backup);
+      await restoreCheckoutCredentials(credentials.backup);
     } catch (err) {
       core.warning(
         `Restoring checkout credentials failed (the post step will retry): ${(err as Error).message}`,
@@ -584,6 +622,8 @@ function reportInput(outcome: Outcome): ReportInput {
 
 /** Stage 13: the job summary, the findings file and the outputs — written only after the agent ended. */
 async function report(settings: Settings | undefined, outcome: Outcome) {
+  if (outcome.reported) return;
+  outcome.reported = true;
   const redact = (t: string) => (outcome.redactor ? outcome.redactor.redact(t).text : t);
   if (outcome.error) outcome.error = redact(outcome.error);
   const findings = [...(outcome.gate?.inline ?? []), ...(outcome.gate?.summaryOnly ?? [])];

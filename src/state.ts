@@ -11,6 +11,8 @@ export const STATE_KEYS = {
   proxyPid: 'proxy-pid',
   /** JSON: isolation artefacts to undo (agent user, firewall rules, credentials backup). */
   undo: 'undo',
+  /** JSON: the agent's process tree (run marker and cgroup, agent/process-tree.ts), saved before it starts. */
+  tree: 'process-tree',
 } as const;
 
 export type StateKey = keyof typeof STATE_KEYS;
