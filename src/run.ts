@@ -29,7 +29,8 @@ import {
   type Severity,
   type RejectedFinding,
 } from './findings/schema.js';
-import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.js';
+import type { FileDiff } from './findings/diff.js';
+import { loadDiffFor, planDiff } from './diff-source.js';
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
 import { gateFindings } from './findings/gate.js';
 import { createGitHub, type GitHubPort } from './github/client.js';
@@ -187,7 +188,7 @@ async function review(
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
-  const diff = await loadDiff(github, ctx);
+  const { files: diff, range } = await loadDiff(github, ctx, settings, outcome);
   const git = await resolveTool('git');
   const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome.notes) : undefined;
   await pinInstructions(diff, ctx, runDir, git, teardown, outcome);
@@ -283,7 +284,7 @@ async function review(
       mode: settings.mode,
       instructions: settings.prompt,
       files: diff.map((f) => ({ path: f.path, status: f.status })),
-      range: ctx.pull ? `${ctx.pull.baseSha}...${ctx.pull.headSha}` : diff.length ? 'HEAD~1...HEAD' : '',
+      range,
       untrusted,
       fixPaths,
     }),
@@ -510,19 +511,31 @@ async function isolate(
   return launcher;
 }
 
-async function loadDiff(github: GitHubPort | undefined, ctx: RunContext): Promise<FileDiff[]> {
-  if (github && ctx.pull) {
-    return fromPullFiles(
-      await github.listPullFiles({ owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number }),
-    );
+/** What this event reviews (diff-source.ts): a refusal is an error naming the event or the input. */
+async function loadDiff(
+  github: GitHubPort | undefined,
+  ctx: RunContext,
+  settings: Settings,
+  outcome: Outcome,
+): Promise<{ files: FileDiff[]; range: string }> {
+  const plan = planDiff({ ...ctx, diffRange: settings.diffRange });
+  if (plan.kind === 'refuse') throw new Error(plan.reason);
+  if (plan.kind === 'range') {
+    core.notice(plan.notice);
+    outcome.notes.push(plan.notice);
   }
-  // No pull request (a local run, a push): review the last commit.
-  const text = await execText(
-    await resolveTool('git'),
-    ['diff', '--no-color', '--no-ext-diff', 'HEAD~1', 'HEAD'],
-    ctx.workspace,
-  ).catch(() => '');
-  return parseUnifiedDiff(text);
+  const git = await resolveTool('git');
+  const pull = ctx.pull;
+  const source = await loadDiffFor(plan, {
+    git: (args) => execText(git, args, ctx.workspace),
+    listPullFiles:
+      github && pull
+        ? () => github.listPullFiles({ owner: pull.owner, repo: pull.repo, number: pull.number })
+        : undefined,
+    changedFiles: pull?.changedFiles,
+  });
+  outcome.notes.push(...source.notes);
+  return { files: source.files, range: plan.range };
 }
 
 /** Every value that must never appear in anything we emit. */
@@ -544,16 +557,35 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   if (!result) {
     return `Claude Code ended (exit code ${exit.code ?? 'none'}, signal ${exit.signal ?? 'none'}) without a result. Last output: ${exit.stderrTail.trim().slice(-500) || '(nothing)'}`;
   }
+  // Limits first: the CLI marks them is_error too, and the user needs to know which limit to raise.
+  if (result.subtype === 'error_max_turns')
+    return `The agent hit max-turns (${settings.maxTurns}) before answering; raise input 'max-turns' or narrow the review.`;
+  if (result.subtype === 'error_max_budget_usd')
+    return `The agent hit the budget (input 'budget-usd': ${settings.budgetUsd}) before answering.`;
+  if (result.subtype === 'error_max_structured_output_retries')
+    return 'The agent never produced a structured review the CLI accepted (error_max_structured_output_retries).';
+  if (result.api_error_status === 402)
+    return `The run reached its budget (input 'budget-usd': $${settings.budgetUsd}): the key proxy refused further model calls.`;
   if (result.is_error) {
-    const status = result.api_error_status ? ` (model API status ${result.api_error_status})` : '';
+    const status = result.api_error_status
+      ? ` (model API status ${result.api_error_status}${modelStatusHint(result.api_error_status)})`
+      : '';
     return `Claude Code reported an error${status}: ${result.subtype}${result.result ? ` — ${String(result.result).slice(0, 500)}` : ''}`;
   }
-  if (result.subtype === 'error_max_turns')
-    return `The agent hit max-turns (${settings.maxTurns}) before answering.`;
   if (result.subtype !== 'success') return `Claude Code ended with '${result.subtype}'.`;
   if (result.structured_output === undefined)
     return 'The agent ended without calling StructuredOutput: there is no review to report.';
   return undefined;
+}
+
+/** What a model API status means for the user. */
+function modelStatusHint(status: number): string {
+  if (status === 401) return ": the key was refused, check input 'anthropic-api-key'";
+  if (status === 403) return ': the key may not use this model or endpoint';
+  if (status === 429) return ': rate limited, retried until the CLI gave up';
+  if (status === 529) return ': the model API is overloaded, retried until the CLI gave up';
+  if (status >= 500) return ': the model API failed, retried until the CLI gave up';
+  return '';
 }
 
 /** Undo what main set up; each step on its own, failures become warnings (post tries again). */
