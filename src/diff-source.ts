@@ -97,7 +97,7 @@ export async function loadDiffFor(
   ports: DiffPorts,
 ): Promise<DiffSource> {
   const notes: string[] = [];
-  const args = ['diff', '--no-color', '--no-ext-diff', '--find-renames', plan.range, '--'];
+  const args = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--find-renames', plan.range, '--'];
   let gitError: string;
   try {
     return { files: parseUnifiedDiff(await ports.git(args)), notes };

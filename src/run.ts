@@ -46,12 +46,14 @@ import {
   serializeBackup,
   type CredentialsBackup,
 } from './isolation/credentials.js';
-import { execText, resolveTool } from './system-tools.js';
+import { createGit, systemGit } from './git-runner.js';
+import { resolveTool } from './system-tools.js';
 import { realSystem } from './isolation/system.js';
 import {
   decideLevel,
   meetsRequirement,
   probeCapabilities,
+  levelsToProbe,
   proveStrict,
   IsolationError,
 } from './isolation/preflight.js';
@@ -86,6 +88,8 @@ interface Teardown {
   tree?: ProcessTree;
   agentPid?: number;
   proxy?: KeyProxyProcess;
+  /** The key proxy while it starts (beside the GitHub and git work); undo waits for it and stops it. */
+  proxyStarting?: Promise<KeyProxyProcess>;
   launcher?: AgentLauncher;
   credentials?: { backup: CredentialsBackup };
   instructions?: PinRecord;
@@ -180,11 +184,21 @@ async function review(
   const settings = await applyOrganisationPolicy(inputSettings, ctx, github, outcome);
 
   // Stage 3: may this run go ahead? (trigger, actor, the calling workflow)
-  const capabilities = await probeCapabilities(realSystem);
-  const constraints = await guardTrigger(settings, ctx, github, decideLevel('auto', capabilities).level);
+  // Only the requested level's prerequisites are probed; every level's only when needed (auto, or a run
+  // on an untrusted trigger, which must use the strongest level the machine can reach).
+  const capabilities = await probeCapabilities(realSystem, levelsToProbe(settings.isolation));
+  const strongest = async () => {
+    const known = decideLevel('auto', capabilities).level; // strict here means strict was probed and works
+    return known === 'strict' || settings.isolation === 'auto'
+      ? known
+      : decideLevel('auto', await probeCapabilities(realSystem)).level;
+  };
+  const constraints = await guardTrigger(settings, ctx, github, strongest);
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
+  // The key proxy (stage 6) starts now, once the run is allowed, and comes up beside stages 4–5.
+  teardown.proxyStarting = startProxy(settings);
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
@@ -205,15 +219,8 @@ async function review(
   }
 
   // Stage 6: the key proxy — the agent gets a per-run token, never the key.
-  teardown.proxy = await startKeyProxyProcess({
-    nodePath: process.execPath,
-    entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
-    config: {
-      upstream: settings.anthropicBaseUrl,
-      apiKey: settings.anthropicApiKey,
-      budgetUsd: settings.budgetUsd,
-    },
-  });
+  teardown.proxy = await teardown.proxyStarting;
+  teardown.proxyStarting = undefined;
   saveState('proxyPid', String(teardown.proxy.pid));
   core.setSecret(teardown.proxy.token);
   const proxyPort = Number(new URL(teardown.proxy.url).port);
@@ -430,11 +437,9 @@ async function pinInstructions(
 /** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
 async function untrustedText(settings: Settings, ctx: RunContext, git: string, outcome: Outcome) {
   if (!settings.includePrDescription || !ctx.pull) return undefined;
-  const log = await execText(
-    git,
-    ['log', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`],
-    ctx.workspace,
-  ).catch(() => '');
+  const log = await createGit(git, { workspace: ctx.workspace })
+    .text(['log', '--no-show-signature', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`])
+    .catch(() => '');
   const context = buildUntrustedContext(
     { title: ctx.pull.title, body: ctx.pull.body, commits: log.split('\n').filter(Boolean) },
     { maxChars: 8000 },
@@ -524,10 +529,10 @@ async function loadDiff(
     core.notice(plan.notice);
     outcome.notes.push(plan.notice);
   }
-  const git = await resolveTool('git');
+  const git = await systemGit({ workspace: ctx.workspace });
   const pull = ctx.pull;
   const source = await loadDiffFor(plan, {
-    git: (args) => execText(git, args, ctx.workspace),
+    git: (args) => git.text(args),
     listPullFiles:
       github && pull
         ? () => github.listPullFiles({ owner: pull.owner, repo: pull.repo, number: pull.number })
@@ -588,6 +593,21 @@ function modelStatusHint(status: number): string {
   return '';
 }
 
+function startProxy(settings: Settings): Promise<KeyProxyProcess> {
+  const starting = startKeyProxyProcess({
+    nodePath: process.execPath,
+    entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
+    config: {
+      upstream: settings.anthropicBaseUrl,
+      apiKey: settings.anthropicApiKey,
+      budgetUsd: settings.budgetUsd,
+    },
+  });
+  // Awaited at stage 6; a failure before then must not surface as an unhandled rejection.
+  starting.catch(() => undefined);
+  return starting;
+}
+
 /** Undo what main set up; each step on its own, failures become warnings (post tries again). */
 async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
   // Each part is taken out of `teardown` before it is undone: a cancellation during the normal undo
@@ -611,8 +631,10 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
   }
+  teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
   const proxy = teardown.proxy;
   teardown.proxy = undefined;
+  teardown.proxyStarting = undefined;
   if (proxy) {
     const summary = await proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
