@@ -13,6 +13,7 @@
 // a proxy, and the npm undici, split into a chunk of its own, loaded only when HTTPS_PROXY/HTTP_PROXY is set.
 //
 // Usage: node scripts/bundle.mjs [--out DIR] [--entry main|post|proxy|hook]...   (default: all into dist/)
+//        node scripts/bundle.mjs --entry proxy --dir DIR                         (one entry straight into DIR)
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -106,7 +107,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const args = process.argv.slice(2);
   const value = (flag) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
   const [out] = value('--out');
+  const [dir] = value('--dir');
   const names = value('--entry');
   for (const n of names) if (!(n in ENTRIES)) throw new Error(`unknown entry ${n}: ${Object.keys(ENTRIES)}`);
-  await bundle(out ? path.resolve(out) : undefined, names.length ? names : undefined);
+  if (dir !== undefined) {
+    if (names.length !== 1) throw new Error('--dir builds exactly one --entry');
+    await bundleEntry(names[0], path.resolve(dir));
+  } else {
+    await bundle(out ? path.resolve(out) : undefined, names.length ? names : undefined);
+  }
 }

@@ -38,6 +38,7 @@ import { renderSummaryComment } from './report/summary-comment.js';
 import { renderJobSummary, writeJobSummary } from './report/job-summary.js';
 import type { AgentRun, Conclusion, GateResult, ReportInput } from './report/types.js';
 import { startKeyProxyProcess, type KeyProxyProcess } from './isolation/key-proxy-process.js';
+import { auditNote } from './isolation/proxy/audit.js';
 import { snapshotFileCommands, verifyUnchanged, discardTampering } from './isolation/file-commands.js';
 import {
   removeCheckoutCredentials,
@@ -296,12 +297,8 @@ async function review(
   teardown.proxy = undefined;
   outcome.costUsd = proxySummary.usage.costUsd;
   for (const entry of proxySummary.audit) {
-    if (entry.event !== 'forwarded')
-      outcome.notes.push(
-        `Key proxy refused a request: ${entry.event} ${entry.method ?? ''} ${entry.path ?? ''} ${entry.detail ?? ''}`
-          .replace(/\s+/g, ' ')
-          .trim(),
-      );
+    const note = auditNote(entry);
+    if (note) outcome.notes.push(note);
   }
 
   // Stage 11: nothing the agent did may reach later steps through the runner's file commands.

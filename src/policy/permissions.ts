@@ -18,8 +18,7 @@
  * HOME, and a pattern without a slash (`.env*`) matches at any depth. Edit rules cover every file-editing
  * tool (Write, NotebookEdit).
  */
-import type { Mode } from '../inputs.js';
-import { InputError } from '../inputs.js';
+import { InputError, type Mode } from '../core.js';
 import { checkCommand } from './command-check.js';
 
 /** Tool names a user rule may name (mcp__* is recognised separately). */
