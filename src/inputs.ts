@@ -8,6 +8,7 @@
  * run), X6 (turn, time and budget limits are bounded numbers) and the key proxy's upstream (an
  * anthropic-base-url with credentials, a query or a non-HTTP scheme is refused).
  */
+import { parseRange } from './diff-source.js';
 import type { Severity } from './findings/schema.js';
 import { SEVERITIES } from './findings/schema.js';
 import { validateClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
@@ -64,6 +65,8 @@ export interface Settings {
   policy: string;
   /** How `mode: fix` delivers the checked change. */
   fixDelivery: 'suggestions' | 'patch' | 'push';
+  /** Runs without a pull request: the git range to review ('' = refuse; push uses before..after). */
+  diffRange: string;
 }
 
 /** Defaults of the inputs an organisation policy can cap, as action.yml declares them. */
@@ -124,6 +127,7 @@ export const INPUT_NAMES = [
   'policy',
   'fix-delivery',
   'fail-on-denial',
+  'diff-range',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -303,5 +307,16 @@ export function readSettings(getInput: GetInput): Settings {
     failOnDenial: boolean('fail-on-denial', get('fail-on-denial'), false),
     policy: get('policy'),
     fixDelivery: choice('fix-delivery', get('fix-delivery'), ['suggestions', 'patch', 'push'], 'suggestions'),
+    diffRange: diffRange(get('diff-range')),
   };
+}
+
+function diffRange(raw: string): string {
+  const value = raw.trim();
+  if (value && !parseRange(value))
+    throw new InputError(
+      'diff-range',
+      `'${value}' is not a range of two git revisions (BASE...HEAD or BASE..HEAD, e.g. origin/main...HEAD).`,
+    );
+  return value;
 }
