@@ -256,7 +256,7 @@ async function review(
     launcher.level === 'sandbox'
       ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
       : undefined;
-  const bashHook = bashHookFor(rules.allow, launcher.level);
+  const bashHook = bashHookFor(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
   await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook })));
 
   // Stage 9: the agent's environment, from an allow-list.
