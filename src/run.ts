@@ -4,9 +4,9 @@
  * on a doubtful configuration, and any failure ends as `conclusion: failed` with a clear message.
  */
 import * as core from '@actions/core';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readSettings, type Settings } from './inputs.js';
+import { InputError, readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
@@ -272,7 +272,7 @@ async function review(
   const fileCommands = snapshotFileCommands(process.env);
   const audit = new StreamAudit((t) => redactor.redact(t).text);
   const agent = launcher.wrap(
-    settings.claudePath ?? (await installCli(settings, runDir)),
+    settings.claudePath ? executable(settings.claudePath) : await installCli(settings, runDir),
     buildClaudeArgs({
       settings,
       settingsArgs: settingsCliArgs(
@@ -581,6 +581,17 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   if (result.structured_output === undefined)
     return 'The agent ended without calling StructuredOutput: there is no review to report.';
   return undefined;
+}
+
+/** Input 'claude-path' must name an executable file: checked before the agent's launcher runs it. */
+function executable(file: string): string {
+  try {
+    accessSync(file, constants.X_OK);
+    if (statSync(file).isFile()) return file;
+  } catch {
+    // reported below
+  }
+  throw new InputError('claude-path', `${file} is not an executable file.`);
 }
 
 /** What a model API status means for the user. */
