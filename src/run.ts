@@ -111,6 +111,8 @@ interface Outcome {
   sections: string[];
   redactor?: Redactor;
   reported?: boolean;
+  /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
+  cancelled?: string;
 }
 
 export async function run(): Promise<void> {
@@ -127,8 +129,7 @@ export async function run(): Promise<void> {
   let settings: Settings | undefined;
   // Cancelled (SIGINT/SIGTERM): kill the agent's tree at once, undo, report, exit.
   const stopCancel = onCancel(async (signal) => {
-    outcome.conclusion = 'failed';
-    outcome.error = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
+    outcome.cancelled = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
     await undo(teardown, outcome);
     await report(settings, outcome);
   });
@@ -689,6 +690,10 @@ function reportInput(outcome: Outcome): ReportInput {
 async function report(settings: Settings | undefined, outcome: Outcome) {
   if (outcome.reported) return;
   outcome.reported = true;
+  if (outcome.cancelled) {
+    outcome.conclusion = 'failed';
+    outcome.error = outcome.cancelled;
+  }
   const redact = (t: string) => (outcome.redactor ? outcome.redactor.redact(t).text : t);
   if (outcome.error) outcome.error = redact(outcome.error);
   const findings = [...(outcome.gate?.inline ?? []), ...(outcome.gate?.summaryOnly ?? [])];

@@ -242,7 +242,8 @@ describe('GitHub faults', () => {
       script: [structured([finding()])],
     });
     expect(s.github.state.issueComments).toHaveLength(306);
-    expect(s.github.state.issueComments[305].body).toContain('Division by zero is not handled');
+    expect(s.github.state.issueComments[305].body).toMatch(/1 finding/);
+    expect(s.github.state.issueComments[305].body).not.toMatch(/old summary/);
   });
 });
 
