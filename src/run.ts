@@ -4,19 +4,20 @@
  * on a doubtful configuration, and any failure ends as `conclusion: failed` with a clear message.
  */
 import * as core from '@actions/core';
-import { accessSync, chmodSync, constants, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
+import { bashHookFor } from './policy/hook-setup.js';
 import {
   buildSettingsDocument,
   serializeSettings,
   settingsCliArgs,
   toolsForMode,
 } from './policy/settings-file.js';
-import { buildChildEnv, looksLikeCredential } from './policy/child-env.js';
+import { buildChildEnv, isRedactionTarget } from './policy/child-env.js';
 import { buildPrompt } from './agent/prompt.js';
 import { buildClaudeArgs, killGroup, runClaude, type ClaudeExit } from './agent/claude-cli.js';
 import { createProcessTree, endTree, type ProcessTree } from './agent/process-tree.js';
@@ -33,17 +34,21 @@ import type { FileDiff } from './findings/diff.js';
 import { loadDiffFor, planDiff } from './diff-source.js';
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
 import { gateFindings } from './findings/gate.js';
+import { createBackstopRedactor, randomCandidates, stringsOf } from './findings/backstop.js';
+import { knownInRepository } from './findings/repo-strings.js';
 import { createGitHub, type GitHubPort } from './github/client.js';
 import { renderSummaryComment } from './report/summary-comment.js';
 import { renderJobSummary, writeJobSummary } from './report/job-summary.js';
 import type { AgentRun, Conclusion, GateResult, ReportInput } from './report/types.js';
 import { startKeyProxyProcess, type KeyProxyProcess } from './isolation/key-proxy-process.js';
+import { auditNote } from './isolation/proxy/audit.js';
 import { snapshotFileCommands, verifyUnchanged, discardTampering } from './isolation/file-commands.js';
 import {
   removeCheckoutCredentials,
   restoreCheckoutCredentials,
   execGitConfig,
-  serializeBackup,
+  sealBackup,
+  SEALED_BACKUP_FILE,
   type CredentialsBackup,
 } from './isolation/credentials.js';
 import { createGit, systemGit } from './git-runner.js';
@@ -91,7 +96,7 @@ interface Teardown {
   /** The key proxy while it starts (beside the GitHub and git work); undo waits for it and stops it. */
   proxyStarting?: Promise<KeyProxyProcess>;
   launcher?: AgentLauncher;
-  credentials?: { backup: CredentialsBackup };
+  credentials?: { backup: CredentialsBackup; key: string; sealedFile: string };
   instructions?: PinRecord;
 }
 
@@ -211,8 +216,11 @@ async function review(
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
-  teardown.credentials = { backup };
-  writeFileSync(path.join(runDir, 'credentials.json'), serializeBackup(backup), { mode: 0o600 });
+  // Sealed for the post step; the key stays in memory until the agent has ended (isolation/credentials.ts).
+  const { sealed, key } = sealBackup(backup);
+  core.setSecret(key);
+  teardown.credentials = { backup, key, sealedFile: path.join(runDir, SEALED_BACKUP_FILE) };
+  writeFileSync(teardown.credentials.sealedFile, sealed, { mode: 0o600 });
   if (backup.files.some((f) => f.removed.length > 0)) {
     outcome.notes.push(
       'Checkout credentials were removed from .git/config for the run and restored afterwards.',
@@ -249,7 +257,8 @@ async function review(
     launcher.level === 'sandbox'
       ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
       : undefined;
-  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox })));
+  const bashHook = bashHookFor(rules.allow, launcher.level);
+  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook })));
 
   // Stage 9: the agent's environment, from an allow-list.
   const { env, withheld } = buildChildEnv(process.env, {
@@ -261,7 +270,8 @@ async function review(
     workspace: ctx.workspace,
   });
   outcome.withheldEnv = withheld;
-  const redactor = createRedactor(secretValues(settings, teardown.proxy.token, withheld));
+  const secrets = secretValues(settings, teardown.proxy.token, withheld);
+  const redactor = createRedactor(secrets);
   outcome.redactor = redactor;
 
   // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
@@ -309,12 +319,8 @@ async function review(
   teardown.proxy = undefined;
   outcome.costUsd = proxySummary.usage.costUsd;
   for (const entry of proxySummary.audit) {
-    if (entry.event !== 'forwarded')
-      outcome.notes.push(
-        `Key proxy refused a request: ${entry.event} ${entry.method ?? ''} ${entry.path ?? ''} ${entry.detail ?? ''}`
-          .replace(/\s+/g, ' ')
-          .trim(),
-      );
+    const note = auditNote(entry);
+    if (note) outcome.notes.push(note);
   }
 
   // Stage 11: nothing the agent did may reach later steps through the runner's file commands.
@@ -348,11 +354,15 @@ async function review(
       ...(await deliverFix(fix, baseline.head, settings, ctx, diff, runDir, outcome.notes)),
     );
   outcome.rejected = rejected;
+  // The backstop: obfuscated secrets, and random-looking strings the PR's own files do not hold.
+  const candidates = randomCandidates(stringsOf(result), ctx.githubHost);
+  const revs = ctx.pull ? [ctx.pull.headSha, ctx.pull.baseSha] : ['HEAD', 'HEAD~1'];
+  const known = await knownInRepository(createGit(git, { workspace: ctx.workspace }), revs, candidates);
   const gate = gateFindings({
     review: result,
     diff,
     repoRoot: ctx.workspace,
-    redactor,
+    redactor: createBackstopRedactor(redactor, { secrets, known, githubHost: ctx.githubHost }),
     maxComments: settings.maxComments,
     maxBodyChars: MAX_BODY_CHARS,
     githubHost: ctx.githubHost,
@@ -544,12 +554,13 @@ async function loadDiff(
   return { files: source.files, range: plan.range };
 }
 
-/** Every value that must never appear in anything we emit. */
+/** Every value that must never appear in anything we emit: secret inputs, the proxy token and withheld
+ * variables that look like credentials — never ordinary input values (policy/child-env.ts). */
 function secretValues(settings: Settings, proxyToken: string, withheld: string[]): string[] {
   const values = [settings.anthropicApiKey, settings.githubToken, proxyToken];
   for (const name of withheld) {
     const value = process.env[name];
-    if (value && looksLikeCredential(name, value)) values.push(value);
+    if (value && isRedactionTarget(name, value)) values.push(value);
   }
   return values.filter((v) => v.length > 0);
 }
@@ -665,7 +676,10 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
   if (credentials) {
     try {
       await restoreCheckoutCredentials(credentials.backup);
+      rmSync(credentials.sealedFile, { force: true });
     } catch (err) {
+      // Only now, with the agent gone, does the key leave memory: the post step needs it to retry.
+      saveState('credentialsKey', credentials.key);
       core.warning(
         `Restoring checkout credentials failed (the post step will retry): ${(err as Error).message}`,
       );

@@ -23,8 +23,9 @@ import { InputError, type IsolationLevel, type Settings } from '../inputs.js';
 import { meetsRequirement } from '../isolation/preflight.js';
 import { ALLOWED_FLAGS } from './claude-args.js';
 import { validateUserRule } from './permissions.js';
+import type { Mode } from '../core.js';
 
-export type PolicyMode = 'review' | 'custom' | 'fix';
+export type PolicyMode = Mode;
 export type AuditLevel = Settings['auditWorkflow'];
 
 /** A validated policy. A field left undefined places no constraint. */
