@@ -4,9 +4,9 @@
  * on a doubtful configuration, and any failure ends as `conclusion: failed` with a clear message.
  */
 import * as core from '@actions/core';
-import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readSettings, type Settings } from './inputs.js';
+import { InputError, readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
@@ -116,6 +116,8 @@ interface Outcome {
   sections: string[];
   redactor?: Redactor;
   reported?: boolean;
+  /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
+  cancelled?: string;
 }
 
 export async function run(): Promise<void> {
@@ -132,8 +134,7 @@ export async function run(): Promise<void> {
   let settings: Settings | undefined;
   // Cancelled (SIGINT/SIGTERM): kill the agent's tree at once, undo, report, exit.
   const stopCancel = onCancel(async (signal) => {
-    outcome.conclusion = 'failed';
-    outcome.error = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
+    outcome.cancelled = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
     await undo(teardown, outcome);
     await report(settings, outcome);
   });
@@ -282,7 +283,7 @@ async function review(
   const fileCommands = snapshotFileCommands(process.env);
   const audit = new StreamAudit((t) => redactor.redact(t).text);
   const agent = launcher.wrap(
-    settings.claudePath ?? (await installCli(settings, runDir)),
+    settings.claudePath ? executable(settings.claudePath) : await installCli(settings, runDir),
     buildClaudeArgs({
       settings,
       settingsArgs: settingsCliArgs(
@@ -594,6 +595,17 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   return undefined;
 }
 
+/** Input 'claude-path' must name an executable file: checked before the agent's launcher runs it. */
+function executable(file: string): string {
+  try {
+    accessSync(file, constants.X_OK);
+    if (statSync(file).isFile()) return file;
+  } catch {
+    // reported below
+  }
+  throw new InputError('claude-path', `${file} is not an executable file.`);
+}
+
 /** What a model API status means for the user. */
 function modelStatusHint(status: number): string {
   if (status === 401) return ": the key was refused, check input 'anthropic-api-key'";
@@ -692,6 +704,10 @@ function reportInput(outcome: Outcome): ReportInput {
 async function report(settings: Settings | undefined, outcome: Outcome) {
   if (outcome.reported) return;
   outcome.reported = true;
+  if (outcome.cancelled) {
+    outcome.conclusion = 'failed';
+    outcome.error = outcome.cancelled;
+  }
   const redact = (t: string) => (outcome.redactor ? outcome.redactor.redact(t).text : t);
   if (outcome.error) outcome.error = redact(outcome.error);
   const findings = [...(outcome.gate?.inline ?? []), ...(outcome.gate?.summaryOnly ?? [])];
