@@ -213,6 +213,7 @@ async function review(
     teardown,
     outcome,
     fixPaths,
+    git,
   );
 
   // Stage 8: the rules — our generated settings file is the only source of them.
@@ -434,7 +435,8 @@ async function isolate(
   proxyPort: number,
   teardown: Teardown,
   outcome: Outcome,
-  fixPaths?: string[],
+  fixPaths: string[] | undefined,
+  git: string,
 ): Promise<AgentLauncher> {
   const decision = decideLevel(settings.isolation, capabilities);
   if (constraints.requireIsolation && decision.level !== constraints.requireIsolation) {
@@ -462,6 +464,8 @@ async function isolate(
     proxyPort,
     mode: settings.mode,
     fixPaths,
+    git,
+    pinned: teardown.instructions?.files.map((f) => f.path),
   });
   teardown.launcher = launcher;
   saveState('undo', JSON.stringify(launcher.undo));
