@@ -9,6 +9,7 @@ import path from 'node:path';
 import { readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
+import { markIsolationUndone } from './isolation/teardown-mark.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
 import {
   buildSettingsDocument,
@@ -114,17 +115,18 @@ export async function run(): Promise<void> {
     sections: [],
   };
   let settings: Settings | undefined;
+  let runDir: string | undefined;
   try {
     settings = parseInputs();
     const context = readRunContext();
-    const runDir = createRunDir(context.runnerTemp);
+    runDir = createRunDir(context.runnerTemp);
     outcome.findingsFile = path.join(runDir, 'findings.json');
     await review(settings, context, runDir, teardown, outcome);
   } catch (err) {
     outcome.conclusion = 'failed';
     outcome.error = (err as Error).message;
   } finally {
-    await undo(teardown, outcome);
+    if ((await undo(teardown, outcome)) && runDir) markIsolationUndone(runDir);
   }
   await report(settings, outcome);
 }
@@ -538,11 +540,13 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   return undefined;
 }
 
-/** Undo what main set up; each step on its own, failures become warnings (post tries again). */
-async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
+/** Undo what main set up; each step on its own, failures become warnings (post tries again). True when isolation was undone. */
+async function undo(teardown: Teardown, outcome: Outcome): Promise<boolean> {
+  let isolationUndone = false;
   if (teardown.launcher) {
     try {
       await teardown.launcher.teardown();
+      isolationUndone = true;
     } catch (err) {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
@@ -569,6 +573,7 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
       );
     }
   }
+  return isolationUndone;
 }
 
 function reportInput(outcome: Outcome): ReportInput {
