@@ -17,11 +17,13 @@ import {
   type ActionRun,
   type FileChanges,
   type GitHubFake,
+  type GitHubFakeOptions,
   type ModelServer,
   type PullRepo,
   type Script,
   type Turn,
 } from './index.mjs';
+import { withMachineLock } from '../../support/machine-lock.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLAUDE = fs.realpathSync(path.join(ROOT, 'node_modules', '.bin', 'claude'));
@@ -71,6 +73,11 @@ export interface ScenarioOptions {
   extraSecrets?: string[];
   /** Names (relative to RUNNER_TEMP) of files `setup` plants there: canaries by design, skipped by `leaks()`. */
   plantedFiles?: string[];
+  /** Injected GitHub answers (github-fake `faults`), and comments already on the pull request. */
+  githubFaults?: GitHubFakeOptions['faults'];
+  issueComments?: GitHubFakeOptions['issueComments'];
+  /** Called with the main step's pid as soon as it runs. */
+  onMainSpawn?: (pid: number) => void;
 }
 
 export interface Scenario {
@@ -130,13 +137,15 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
         headRepo: `${OWNER}/${REPO}`,
       },
       permissions: o.githubPermissions,
+      faults: o.githubFaults,
+      issueComments: o.issueComments,
       // The triggering actor (the runner's GITHUB_ACTOR) is a collaborator with write access.
       collaborators: { octocat: 'write', ...o.collaborators },
     }));
   const onDisk = `canary-on-disk-${Math.random().toString(36).slice(2)}`;
   const checkout = o.checkoutCredentials ? checkoutCanaries() : undefined;
   const plantedPaths: string[] = [];
-  const run = await machineLock(() =>
+  const run = await withMachineLock(() =>
     runAction({
       actionDir: ROOT,
       cwd: repo.dir,
@@ -171,6 +180,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
       },
       env: { ...planted, GITHUB_REPOSITORY: `${OWNER}/${REPO}`, ...o.env },
       timeoutMs: o.timeoutMs ?? 120_000,
+      onMainSpawn: o.onMainSpawn,
       // A later step of the job reads the findings file (post removes it with the rest of the run dir).
       afterMain: ({ outputs, state }) => ({
         findingsFile: readIfExists(outputs['findings-file']),
@@ -243,36 +253,6 @@ function plantCheckoutCredentials(workspace: string, runnerTemp: string, headers
       `[includeIf "gitdir:${workspace}/.git/"]\n\tpath = ${file}\n`,
   );
   return file;
-}
-
-/**
- * One action run at a time on this machine: the strict level uses one agent user and one firewall chain,
- * and jest runs test files in parallel workers. (A real runner runs one job at a time.)
- */
-async function machineLock<T>(work: () => Promise<T>): Promise<T> {
-  const lock = path.join(os.tmpdir(), 'claude-guard-e2e.lock');
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      break;
-    } catch {
-      const owner = Number(readIfExists(path.join(lock, 'pid')));
-      let alive = true;
-      try {
-        if (owner) process.kill(owner, 0);
-      } catch {
-        alive = false;
-      }
-      if (!alive) fs.rmSync(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
 }
 
 function readIfExists(file: string | undefined): string {
