@@ -13,6 +13,7 @@ import { openBackup, restoreCheckoutCredentials, SEALED_BACKUP_FILE } from './is
 import { endTree, isOurCgroup, type ProcessTree } from './agent/process-tree.js';
 import { undoIsolation, type UndoRecord } from './isolation/launcher.js';
 import { realSystem } from './isolation/system.js';
+import { isolationAlreadyUndone } from './isolation/teardown-mark.js';
 
 type Stage = [name: string, action: () => Promise<string | undefined> | string | undefined];
 
@@ -22,7 +23,7 @@ export async function cleanup(env: NodeJS.ProcessEnv = process.env): Promise<voi
     ['stop the agent', () => stopAgent(readText(runDir && path.join(runDir, AGENT_PGID_FILE)))],
     ["stop the agent's process tree", () => stopTree(readState('tree', env))],
     ['stop the key proxy', () => stopProxy(readState('proxyPid', env))],
-    ['undo isolation', () => undoIsolationFromState(readState('undo', env))],
+    ['undo isolation', () => undoIsolationFromState(readState('undo', env), runDir)],
     ['restore checkout credentials', () => restoreCredentials(runDir, readState('credentialsKey', env))],
     ['restore agent-instruction files', () => restoreInstructionFiles(runDir)],
     ['remove generated files', () => removeRunDir(runDir, env.RUNNER_TEMP)],
@@ -79,9 +80,10 @@ function stopProxy(pidText: string): string | undefined {
 }
 
 /** Kill the agent user's processes, remove firewall rules, ACLs, mode changes and agent dirs — from the record alone. */
-async function undoIsolationFromState(recordText: string): Promise<string | undefined> {
+async function undoIsolationFromState(recordText: string, runDir: string): Promise<string | undefined> {
   if (!recordText) return undefined;
   const record = JSON.parse(recordText) as UndoRecord;
+  if (isolationAlreadyUndone(runDir, record)) return `${record.level}: already undone by the main step`;
   const problems = await undoIsolation(record, realSystem);
   if (problems.length) throw new Error(problems.join('; '));
   return `${record.level}: ${record.dirs.length} agent dir(s), ${record.acls.length} ACL(s), ${record.modes.length} mode change(s)${record.egress ? ', firewall chain' : ''} undone`;

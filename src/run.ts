@@ -9,6 +9,7 @@ import path from 'node:path';
 import { InputError, readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
+import { markIsolationUndone } from './isolation/teardown-mark.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
 import { bashHookFor } from './policy/hook-setup.js';
 import {
@@ -132,6 +133,7 @@ export async function run(): Promise<void> {
     sections: [],
   };
   let settings: Settings | undefined;
+  let runDir: string | undefined;
   // Cancelled (SIGINT/SIGTERM): kill the agent's tree at once, undo, report, exit.
   const stopCancel = onCancel(async (signal) => {
     outcome.cancelled = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
@@ -141,14 +143,14 @@ export async function run(): Promise<void> {
   try {
     settings = parseInputs();
     const context = readRunContext();
-    const runDir = createRunDir(context.runnerTemp);
+    runDir = createRunDir(context.runnerTemp);
     outcome.findingsFile = path.join(runDir, 'findings.json');
     await review(settings, context, runDir, teardown, outcome);
   } catch (err) {
     outcome.conclusion = 'failed';
     outcome.error = (err as Error).message;
   } finally {
-    await undo(teardown, outcome);
+    if ((await undo(teardown, outcome)) && runDir) markIsolationUndone(runDir);
   }
   await report(settings, outcome);
   stopCancel();
@@ -244,6 +246,7 @@ async function review(
     teardown,
     outcome,
     fixPaths,
+    git,
   );
 
   // Stage 8: the rules — our generated settings file is the only source of them.
@@ -473,7 +476,8 @@ async function isolate(
   proxyPort: number,
   teardown: Teardown,
   outcome: Outcome,
-  fixPaths?: string[],
+  fixPaths: string[] | undefined,
+  git: string,
 ): Promise<AgentLauncher> {
   const decision = decideLevel(settings.isolation, capabilities);
   if (constraints.requireIsolation && decision.level !== constraints.requireIsolation) {
@@ -501,6 +505,8 @@ async function isolate(
     proxyPort,
     mode: settings.mode,
     fixPaths,
+    git,
+    pinned: teardown.instructions?.files.map((f) => f.path),
   });
   teardown.launcher = launcher;
   saveState('undo', JSON.stringify(launcher.undo));
@@ -631,8 +637,9 @@ function startProxy(settings: Settings): Promise<KeyProxyProcess> {
   return starting;
 }
 
-/** Undo what main set up; each step on its own, failures become warnings (post tries again). */
-async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
+/** Undo what main set up; each step on its own, failures become warnings (post tries again). True when isolation was undone. */
+async function undo(teardown: Teardown, outcome: Outcome): Promise<boolean> {
+  let isolationUndone = false;
   // Each part is taken out of `teardown` before it is undone: a cancellation during the normal undo
   // (or the reverse) never undoes anything twice.
   const { tree, agentPid, launcher } = teardown;
@@ -650,6 +657,7 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
   if (launcher) {
     try {
       await launcher.teardown();
+      isolationUndone = true;
     } catch (err) {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
@@ -685,6 +693,7 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
       );
     }
   }
+  return isolationUndone;
 }
 
 function reportInput(outcome: Outcome): ReportInput {

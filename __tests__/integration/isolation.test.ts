@@ -80,7 +80,9 @@ function fakeRunner(base: string) {
   return { home, runnerTemp, workspace, credential };
 }
 
-maybe('strict isolation (real agent user, ACLs, iptables)', () => {
+// The runner's-world path (ACLs on the live workspace), which custom and fix modes still use at strict;
+// review mode builds the agent's own world instead (world.test.ts).
+maybe("strict isolation in the runner's world (real per-run user, ACLs, iptables)", () => {
   let base: string;
   let runner: ReturnType<typeof fakeRunner>;
   let proxy: net.Server;
@@ -107,6 +109,7 @@ maybe('strict isolation (real agent user, ACLs, iptables)', () => {
       runnerHome: runner.home,
       proxyPort: portOf(proxy),
       mode: 'review',
+      world: false,
     });
   });
 
@@ -174,16 +177,17 @@ maybe('strict isolation (real agent user, ACLs, iptables)', () => {
   test('undo removes the chain, the ACLs and the agent directory, and restores the modes; twice is harmless', async () => {
     const agentDir = launcher.agentDir;
     expect(fs.existsSync(agentDir)).toBe(true);
-    expect(spawnSync('iptables', ['-w', '-S', EGRESS_CHAIN]).status).toBe(0);
+    const chain = launcher.undo.egress?.chain as string;
+    expect(chain.startsWith(EGRESS_CHAIN)).toBe(true);
+    expect(spawnSync('iptables', ['-w', '-S', chain]).status).toBe(0);
     expect(fs.statSync(path.join(runner.home, '.npmrc')).mode & 0o007).toBe(0);
     const record = JSON.parse(JSON.stringify(launcher.undo));
     expect(await undoIsolation(record, realSystem)).toEqual([]);
     expect(await undoIsolation(record, realSystem)).toEqual([]);
-    expect(spawnSync('iptables', ['-w', '-S', EGRESS_CHAIN]).status).not.toBe(0);
-    expect(spawnSync('ip6tables', ['-w', '-S', EGRESS_CHAIN]).status).not.toBe(0);
-    expect(spawnSync('iptables', ['-w', '-S', 'OUTPUT'], { encoding: 'utf8' }).stdout).not.toContain(
-      EGRESS_CHAIN,
-    );
+    expect(spawnSync('iptables', ['-w', '-S', chain]).status).not.toBe(0);
+    expect(spawnSync('ip6tables', ['-w', '-S', chain]).status).not.toBe(0);
+    expect(spawnSync('iptables', ['-w', '-S', 'OUTPUT'], { encoding: 'utf8' }).stdout).not.toContain(chain);
+    expect(spawnSync('id', ['-u', record.agentUser]).status).not.toBe(0);
     expect(
       spawnSync('getfacl', ['-R', '--skip-base', '--absolute-names', base], { encoding: 'utf8' }).stdout,
     ).toBe('');

@@ -193,6 +193,9 @@ describe('prepareIsolation / undoIsolation', () => {
     proxyPort: 41234,
     mode,
     tmpRoot: '/tmp',
+    // The named-user, runner's-world path (custom and fix modes at strict); the world has its own tests.
+    agentUser: 'claude-guard-agent',
+    world: false,
   });
   const snapshot = (system: FakeSystem) =>
     JSON.stringify({
@@ -211,7 +214,7 @@ describe('prepareIsolation / undoIsolation', () => {
     expect(system.files.get(launcher.agentDir)?.mode).toBe(0o711);
     expect(system.files.get(launcher.paths.home)?.uid).toBe(launcher.uid);
     expect(system.files.get(launcher.paths.home)?.mode).toBe(0o700);
-    expect(system.firewall.iptables.chains.has(EGRESS_CHAIN)).toBe(true);
+    expect(system.firewall.iptables.chains.has(`${EGRESS_CHAIN}_${launcher.uid}`)).toBe(true);
     expect(system.files.get('/home/runner/.npmrc')?.mode).toBe(0o640);
     expect(launcher.undo.modes.map((m) => m.path)).toEqual([
       '/home/runner/work/_temp',
@@ -229,7 +232,7 @@ describe('prepareIsolation / undoIsolation', () => {
   test('a failure half-way undoes what was done and rethrows', async () => {
     const system = runnerMachine();
     const before = snapshot(system);
-    system.failing.push('ip6tables -w -A');
+    system.failing.push('ip6tables-restore');
     await expect(prepareIsolation('strict', ctx(system))).rejects.toThrow(/ip6tables/);
     expect(snapshot(system)).toBe(before);
   });
@@ -362,6 +365,7 @@ describe('grantFixScope', () => {
       mode: 'fix',
       fixPaths: ['src/b.ts'],
       tmpRoot: '/tmp',
+      agentUser: 'claude-guard-agent',
     });
     expect(system.files.get(`${ws}/src/b.ts`)?.acl).toEqual(['u:claude-guard-agent:rw']);
     expect(system.files.get(`${ws}/a.ts`)?.acl).toEqual([]);
@@ -386,6 +390,7 @@ describe('grantFixScope', () => {
         mode: 'fix',
         fixPaths: ['src/b.ts'],
         tmpRoot: '/tmp',
+        agentUser: 'claude-guard-agent',
       }),
     ).rejects.toThrow(/symbolic link/);
     expect(JSON.stringify([...system.files.entries()])).toBe(before);

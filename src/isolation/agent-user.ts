@@ -144,6 +144,75 @@ export async function ensureAgentUser(
   return { name, uid, gid };
 }
 
+/** Per-run user names: this prefix and 8 hex digits. Removal refuses any other name. */
+export const RUN_USER_PREFIX = 'claude-guard-';
+const RUN_USER = /^claude-guard-[0-9a-f]{8}$/;
+
+export function isRunUserName(name: string): boolean {
+  return RUN_USER.test(name);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A fresh unprivileged user for this run only (its own uid: two runs on one host never share one, and
+ * nothing a run leaves under its uid is the next run's). Verified like any agent user. `random` gives
+ * the 8 hex digits (injected for tests). useradd is retried while another run holds /etc/passwd's lock.
+ */
+export async function createRunUser(
+  system: SystemPort,
+  random: () => string = () =>
+    Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0'),
+): Promise<AgentUser> {
+  const name = `${RUN_USER_PREFIX}${random()}`;
+  if (!isRunUserName(name)) throw new Error(`Run user: '${name}' is not a valid per-run user name`);
+  for (let attempt = 0; ; attempt++) {
+    const made = await asRoot(system, 'useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      '/nonexistent',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]);
+    if (made.exitCode === 0) break;
+    // 10: cannot lock /etc/passwd (another run is adding or removing its user right now).
+    if (made.exitCode !== 10 || attempt >= 50)
+      throw new Error(`Run user '${name}': useradd failed (exit ${made.exitCode}): ${made.stderr.trim()}`);
+    await sleep(100);
+  }
+  try {
+    return await ensureAgentUser(system, name);
+  } catch (error) {
+    await removeRunUser(system, name);
+    throw error;
+  }
+}
+
+/**
+ * Removes a per-run user and its group (after its processes are killed). Idempotent: a user that is gone
+ * is success. Retried while the kernel is still reaping its processes or another run holds the lock.
+ */
+export async function removeRunUser(system: SystemPort, name: string): Promise<void> {
+  if (!isRunUserName(name)) throw new Error(`Run user: refusing to remove '${name}' (not a per-run user)`);
+  for (let attempt = 0; ; attempt++) {
+    const result = await asRoot(system, 'userdel', [name]);
+    // 6: no such user.
+    if (result.exitCode === 0 || result.exitCode === 6) return;
+    // 8: still has processes; 10: cannot lock /etc/passwd.
+    if (![8, 10].includes(result.exitCode) || attempt >= 50)
+      throw new Error(
+        `Run user '${name}': userdel failed (exit ${result.exitCode}): ${result.stderr.trim()}`,
+      );
+    if (result.exitCode === 8) await asRoot(system, 'pkill', ['-KILL', '-u', name]);
+    await sleep(100);
+  }
+}
+
 /**
  * Creates the per-run agent directory under `tmpRoot` (outside RUNNER_TEMP): the root stays owned by
  * the action (0711, so the agent can reach its subdirectories and read the settings file but not

@@ -1,13 +1,15 @@
 /**
  * Per-uid egress (defence 5, threat row X1): iptables and ip6tables rules, matched on the agent's uid
- * with `-m owner --uid-owner`, that let the agent reach exactly one place — the key proxy on
+ * with `-m owner --uid-owner`, that let the agent reach exactly one place — its own run's key proxy on
  * 127.0.0.1:<proxyPort> over TCP — and reject everything else: other loopback ports, DNS (udp and tcp),
- * every remote address, and all of IPv6. The rules live in a dedicated chain jumped to from OUTPUT, so
- * adding is idempotent and removal deletes exactly what was added. Unix sockets are not IP traffic and
- * are out of reach of these rules (the docker socket is guarded by the agent having no docker group).
+ * every remote address, and all of IPv6. Every run has its own uid and its own chain (named for the uid),
+ * so two runs on one host never touch each other's rules. Adding is one `iptables-restore --noflush`
+ * transaction per family and removing is another: all or nothing, two subprocesses each way instead of a
+ * dozen. Unix sockets are not IP traffic and are out of reach of these rules (the agent's world has none).
  */
-import { asRoot, mustAsRoot, type SystemPort } from './system.js';
+import { asRoot, type SystemPort } from './system.js';
 
+/** Prefix of every chain this action makes; the full name carries the run's uid. */
 export const EGRESS_CHAIN = 'CLAUDE_GUARD';
 
 export type Family = 'ipv4' | 'ipv6';
@@ -20,7 +22,13 @@ export interface EgressRecord {
   families: Family[];
 }
 
+const RESTORE: Record<Family, string> = { ipv4: 'iptables-restore', ipv6: 'ip6tables-restore' };
 const TOOL: Record<Family, string> = { ipv4: 'iptables', ipv6: 'ip6tables' };
+
+/** The run's chain: one per agent uid (iptables chain names are at most 28 characters). */
+export function chainName(uid: number): string {
+  return `${EGRESS_CHAIN}_${uid}`;
+}
 
 /** The jump from OUTPUT into the chain, for the agent's uid only. */
 export function jumpRule(chain: string, uid: number): string[] {
@@ -43,61 +51,76 @@ export function chainRules(family: Family, uid: number, proxyPort: number): stri
   ];
 }
 
-/** Installs (or replaces) the chain and its jump for both families. A failure leaves nothing behind. */
-export async function applyEgressRules(
-  system: SystemPort,
-  uid: number,
-  proxyPort: number,
-  chain = EGRESS_CHAIN,
-): Promise<EgressRecord> {
+/** The `iptables-restore --noflush` input that creates (or refills) the chain and inserts its jump. */
+export function addTransaction(family: Family, chain: string, uid: number, proxyPort: number): string {
+  return [
+    '*filter',
+    `:${chain} - [0:0]`,
+    ...chainRules(family, uid, proxyPort).map((rule) => `-A ${chain} ${rule.join(' ')}`),
+    `-I OUTPUT 1 ${jumpRule(chain, uid).join(' ')}`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+/** The input that removes the jump and the chain (fails as a whole when either is already gone). */
+export function removeTransaction(chain: string, uid: number): string {
+  return [
+    '*filter',
+    `-D OUTPUT ${jumpRule(chain, uid).join(' ')}`,
+    `-F ${chain}`,
+    `-X ${chain}`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+function check(uid: number, proxyPort: number): void {
   if (!Number.isInteger(uid) || uid <= 0)
     throw new Error(`Egress rules: refusing uid ${uid} (the agent must be a dedicated non-root user)`);
   if (!Number.isInteger(proxyPort) || proxyPort < 1 || proxyPort > 65535)
     throw new Error(`Egress rules: invalid proxy port ${proxyPort}`);
+}
+
+/** Installs the run's chain and its jump for both families. A failure leaves nothing behind. */
+export async function applyEgressRules(
+  system: SystemPort,
+  uid: number,
+  proxyPort: number,
+  chain = chainName(uid),
+): Promise<EgressRecord> {
+  check(uid, proxyPort);
   const record: EgressRecord = { chain, uid, proxyPort, families: [] };
-  try {
-    for (const family of ['ipv4', 'ipv6'] as const) {
-      record.families.push(family);
-      const tool = TOOL[family];
-      const step = `Egress rules (${tool})`;
-      if ((await asRoot(system, tool, ['-w', '-N', chain])).exitCode !== 0) {
-        await mustAsRoot(system, step, tool, ['-w', '-F', chain]);
-      }
-      for (const rule of chainRules(family, uid, proxyPort)) {
-        await mustAsRoot(system, step, tool, ['-w', '-A', chain, ...rule]);
-      }
-      if ((await asRoot(system, tool, ['-w', '-C', 'OUTPUT', ...jumpRule(chain, uid)])).exitCode !== 0) {
-        await mustAsRoot(system, step, tool, ['-w', '-I', 'OUTPUT', '1', ...jumpRule(chain, uid)]);
-      }
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const result = await asRoot(system, RESTORE[family], ['-w', '--noflush'], {
+      input: addTransaction(family, chain, uid, proxyPort),
+    });
+    if (result.exitCode !== 0) {
+      await removeEgressRules(system, record);
+      throw new Error(
+        `Egress rules (${TOOL[family]}): ${RESTORE[family]} failed (exit ${result.exitCode}): ${result.stderr.trim() || result.stdout.trim()}`,
+      );
     }
-  } catch (error) {
-    await removeEgressRules(system, record);
-    throw error;
+    record.families.push(family);
   }
   return record;
 }
 
 /**
- * Removes what applyEgressRules added: every jump to the chain for that uid, then the chain itself.
- * Idempotent; returns the problems it could not fix (empty when all is gone).
+ * Removes what applyEgressRules added, one transaction per family. Idempotent: when the transaction
+ * fails, the chain is looked up; a chain that is gone is success. Returns the problems left over.
  */
 export async function removeEgressRules(system: SystemPort, record: EgressRecord): Promise<string[]> {
   const problems: string[] = [];
   for (const family of record.families) {
-    const tool = TOOL[family];
-    const jump = jumpRule(record.chain, record.uid);
-    for (
-      let i = 0;
-      i < 10 && (await asRoot(system, tool, ['-w', '-C', 'OUTPUT', ...jump])).exitCode === 0;
-      i++
-    ) {
-      await asRoot(system, tool, ['-w', '-D', 'OUTPUT', ...jump]);
-    }
-    await asRoot(system, tool, ['-w', '-F', record.chain]);
-    await asRoot(system, tool, ['-w', '-X', record.chain]);
-    if ((await asRoot(system, tool, ['-w', '-S', record.chain])).exitCode === 0) {
-      problems.push(`${tool}: chain ${record.chain} is still present (another rule may still jump to it)`);
-    }
+    const removed = await asRoot(system, RESTORE[family], ['-w', '--noflush'], {
+      input: removeTransaction(record.chain, record.uid),
+    });
+    if (removed.exitCode === 0) continue;
+    if ((await asRoot(system, TOOL[family], ['-w', '-S', record.chain])).exitCode === 0)
+      problems.push(
+        `${TOOL[family]}: chain ${record.chain} is still present (${removed.stderr.trim() || 'removal failed'})`,
+      );
   }
   return problems;
 }

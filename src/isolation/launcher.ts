@@ -1,13 +1,15 @@
 /**
  * Sets up the chosen isolation level and says how to start the agent inside it (defences 4, 5, 6;
- * threat rows S2, S3, S7, S8, S9, X1, X4). For `strict`: the dedicated agent user, its per-run
- * directory, the workspace ACLs, RUNNER_TEMP, the runner HOME and its credential files closed to
- * others, and the per-uid
- * egress rules; commands are wrapped to run as that user (setpriv as root, `sudo -n -E -u` otherwise)
- * and killed by uid. For `sandbox` and `rules-only` the agent keeps the action's uid and only gets its
- * own directory (the sandbox settings block comes from sandbox.ts). Every change is written into a
- * JSON-serialisable UndoRecord before it is made, so the post step can undo it from saved state
- * alone, idempotently — even after a failure half-way through the set-up.
+ * threat rows S2, S3, S7, S8, S9, S12, X1, X4, X9). For `strict`: a fresh user for this run only
+ * (removed at teardown), per-uid egress to this run's proxy port only, and — in review mode — the
+ * agent's own world (world.ts): mount and PID namespaces built by bubblewrap as root from only what is
+ * allowed, with a clean copy of the repository (repo-copy.ts). Nothing of the runner's HOME,
+ * RUNNER_TEMP or live workspace exists there, so nothing needs ACLs, closing or cleaning afterwards:
+ * when the namespace ends, everything the agent made is gone. Custom and fix modes at strict still run
+ * in the runner's world with ACLs (the older path; see the README's known limits). For `sandbox` and
+ * `rules-only` the agent keeps the action's uid and only gets its own directory. Every change is
+ * written into a JSON-serialisable UndoRecord before it is made, so the post step can undo it from
+ * saved state alone, idempotently — even after a failure half-way through the set-up.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,13 +18,16 @@ import {
   chownBack,
   closeToOthers,
   createAgentDir,
+  createRunUser,
   ensureAgentUser,
+  isRunUserName,
+  removeRunUser,
+  AGENT_DIR_PREFIX,
   grantFixScope,
   grantWorkspace,
   removeAgentDir,
   restoreAcl,
   restoreMode,
-  DEFAULT_AGENT_USER,
   type AclChange,
   type AgentPaths,
   type AgentUser,
@@ -32,12 +37,17 @@ import {
 import { HOME_SECRET_PATHS } from './sandbox.js';
 import { applyEgressRules, removeEgressRules, type EgressRecord } from './egress.js';
 import { asRoot, type SystemPort } from './system.js';
+import { realpathSync } from 'node:fs';
+import { makeRepoCopy } from './repo-copy.js';
+import { installRoot, worldArgs, SYSTEM_TOP_LEVEL, WORLD_AGENT_DIRS, type WorldSpec } from './world.js';
 
 export interface UndoRecord {
   version: 1;
   level: IsolationLevel;
-  /** The agent user (kept between runs; its processes are killed). */
+  /** The agent user: its processes are killed; a per-run user (claude-guard-<hex>) is removed too. */
   agentUser?: string;
+  /** The agent ran in its own world: nothing of it outlives the namespace, so nothing is scanned for. */
+  world?: boolean;
   /** Directories to remove (per-run agent directories only). */
   dirs: string[];
   /** ACL changes, in the order made (undone in reverse). */
@@ -65,6 +75,25 @@ export interface IsolationContext {
   agentUser?: string;
   /** Where the per-run agent directory is created (default os.tmpdir(); never RUNNER_TEMP). */
   tmpRoot?: string;
+  /** git, for the clean repository copy of the agent's world (strict, review mode). */
+  git?: string;
+  /** Repository-relative files the action pinned in the workspace (carried into the copy as pinned). */
+  pinned?: string[];
+  /** Build the agent's world at strict in review mode (default true). */
+  world?: boolean;
+  /** Resolves symbolic links (default fs.realpathSync); injected for tests. */
+  realpath?: (file: string) => string;
+}
+
+export interface WorldInfo {
+  /** The action's share directory (settings file, probe), read-only in the world. */
+  share: string;
+  /** The repository copy (host path), bound read-only at the workspace path. */
+  copy: string;
+  /** Files pinned by the action (present in the copy even if untracked). */
+  pinned: string[];
+  /** The read-only install directories bound for `command` (and node). */
+  installs(command: string): string[];
 }
 
 export interface WrappedCommand {
@@ -81,6 +110,8 @@ export interface AgentLauncher {
   uid?: number;
   /** What to undo; save it (JSON) in the action state before starting the agent. */
   undo: UndoRecord;
+  /** Strict in review mode: the world the agent runs in. */
+  world?: WorldInfo;
   /**
    * How to start `command` as the agent. The env is the complete clean environment; HOME,
    * CLAUDE_CONFIG_DIR and TMPDIR are set to the agent's own directories here. Nothing secret goes on argv.
@@ -158,9 +189,11 @@ export async function undoIsolation(record: UndoRecord, system: SystemPort): Pro
   };
   if (record.agentUser) {
     await attempt('Killing the agent user processes', () => killUser(system, record.agentUser as string));
-    await attempt('Removing what the agent left in shared temporary directories', () =>
-      removeAgentTempFiles(system, record.agentUser as string),
-    );
+    // Outside its own world the agent could leave files in the shared temporary directories.
+    if (!record.world)
+      await attempt('Removing what the agent left in shared temporary directories', () =>
+        removeAgentTempFiles(system, record.agentUser as string),
+      );
   }
   if (record.egress)
     await attempt('Removing egress rules', () => removeEgressRules(system, record.egress as EgressRecord));
@@ -171,7 +204,24 @@ export async function undoIsolation(record: UndoRecord, system: SystemPort): Pro
   for (const change of [...record.modes].reverse())
     await attempt(`Restoring mode of ${change.path}`, () => restoreMode(system, change));
   for (const dir of record.dirs) await attempt(`Removing ${dir}`, () => removeAgentDir(system, dir));
+  if (record.agentUser && isRunUserName(record.agentUser))
+    await attempt(`Removing the run's user ${record.agentUser}`, () =>
+      removeRunUser(system, record.agentUser as string),
+    );
   return problems;
+}
+
+/** The run's own agent user: a fresh one, or the named one when `agentUser` is given. */
+async function agentUser(system: SystemPort, ctx: IsolationContext, undo: UndoRecord): Promise<AgentUser> {
+  if (ctx.agentUser === undefined) {
+    const user = await createRunUser(system);
+    undo.agentUser = user.name;
+    return user;
+  }
+  const user = await ensureAgentUser(system, ctx.agentUser);
+  undo.agentUser = user.name;
+  await killUser(system, user.name);
+  return user;
 }
 
 /** Prepares `level`; on any failure undoes what was done and rethrows. */
@@ -179,12 +229,10 @@ export async function prepareIsolation(level: IsolationLevel, ctx: IsolationCont
   const { system } = ctx;
   const undo: UndoRecord = { version: 1, level, dirs: [], acls: [], modes: [] };
   try {
+    if (level === 'strict' && ctx.mode === 'review' && ctx.world !== false)
+      return await prepareWorld(ctx, undo);
     let user: AgentUser | undefined;
-    if (level === 'strict') {
-      user = await ensureAgentUser(system, ctx.agentUser ?? DEFAULT_AGENT_USER);
-      undo.agentUser = user.name;
-      await killUser(system, user.name);
-    }
+    if (level === 'strict') user = await agentUser(system, ctx, undo);
     const paths = await createAgentDir(system, ctx.tmpRoot ?? os.tmpdir(), user, undo.dirs);
     if (user) {
       await closeToOthers(system, ctx.runnerTemp, undo.modes);
@@ -202,6 +250,90 @@ export async function prepareIsolation(level: IsolationLevel, ctx: IsolationCont
     await undoIsolation(undo, system);
     throw error;
   }
+}
+
+/** Absolute paths of the tools the world needs, found in the system directories (one subprocess). */
+async function worldTools(system: SystemPort): Promise<{ bwrap: string; setpriv: string; sh: string }> {
+  const found = await system.run('sh', [
+    '-c',
+    'for t in bwrap setpriv sh; do command -v "$t" || exit 1; done',
+  ]);
+  const [bwrap, setpriv, sh] = found.stdout.trim().split('\n');
+  if (found.exitCode !== 0 || ![bwrap, setpriv, sh].every((p) => p && path.isAbsolute(p)))
+    throw new Error(
+      "The agent's world needs bwrap (apt-get install bubblewrap) and setpriv (util-linux); not found",
+    );
+  for (const inner of [setpriv, sh])
+    if (!/^\/(usr\/)?s?bin\//.test(inner))
+      throw new Error(`The agent's world: ${inner} is not in a system directory the world contains`);
+  return { bwrap, setpriv, sh };
+}
+
+/**
+ * Strict, review mode: the run's user, the agent directory (0700, the action's: a share directory with
+ * the settings file, and the repository copy), the egress rules, and a launcher that starts commands
+ * in a world built for them. No ACL, no mode change on the runner's files.
+ */
+async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<AgentLauncher> {
+  const { system } = ctx;
+  undo.world = true;
+  const tools = await worldTools(system);
+  const user = await agentUser(system, ctx, undo);
+  const root = await system.mkdtemp(path.join(ctx.tmpRoot ?? os.tmpdir(), AGENT_DIR_PREFIX));
+  undo.dirs.push(root);
+  const share = path.join(root, 'share');
+  await system.mkdir(share, 0o755);
+  const copy = await makeRepoCopy(
+    system,
+    ctx.git ?? 'git',
+    ctx.workspace,
+    path.join(root, 'repo'),
+    ctx.pinned,
+  );
+  const topLevel: WorldSpec['topLevel'] = [];
+  for (const entry of SYSTEM_TOP_LEVEL) {
+    const link = await system.readlink(entry);
+    if (link !== undefined) topLevel.push({ path: entry, link });
+    else if ((await system.stat(entry))?.isDirectory) topLevel.push({ path: entry, directory: true });
+  }
+  undo.egress = await applyEgressRules(system, user.uid, ctx.proxyPort);
+  const paths: AgentPaths = { root, ...WORLD_AGENT_DIRS, settingsFile: path.join(share, 'settings.json') };
+  const realpath = ctx.realpath ?? realpathSync;
+  const forbidden = [ctx.runnerHome, ctx.runnerTemp, ctx.workspace];
+  const installs = (command: string) =>
+    [command, process.execPath]
+      .map((file) => installRoot(realpath(file), forbidden))
+      .filter((d): d is string => d !== undefined);
+  const spec = (command: string): WorldSpec => {
+    if (!path.isAbsolute(command))
+      throw new Error(`The agent's world: '${command}' is not an absolute path (set 'claude-path')`);
+    return {
+      uid: user.uid,
+      gid: user.gid,
+      topLevel,
+      readOnly: [...new Set([share, ...installs(command)])],
+      binds: [{ source: copy.dir, target: ctx.workspace }],
+      cwd: ctx.workspace,
+      setpriv: tools.setpriv,
+      sh: tools.sh,
+    };
+  };
+  const launcher = makeLauncher('strict', paths, undo, system, user);
+  return {
+    ...launcher,
+    world: { share, copy: copy.dir, pinned: ctx.pinned ?? [], installs },
+    wrap(command, args, env) {
+      const fullEnv = agentEnv(paths, env, user);
+      const inWorld = worldArgs(spec(command), realpath(command), args);
+      if (system.uid === 0) return { command: tools.bwrap, args: inWorld, env: fullEnv };
+      const assert = [`HOME=${paths.home}`, ...(env.PATH ? [`PATH=${env.PATH}`] : [])];
+      return {
+        command: 'sudo',
+        args: ['-n', '-E', '--', 'env', ...assert, tools.bwrap, ...inWorld],
+        env: fullEnv,
+      };
+    },
+  };
 }
 
 function makeLauncher(

@@ -13,7 +13,9 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { IsolationLevel } from '../inputs.js';
 import type { AgentLauncher } from './launcher.js';
+import { realpathSync } from 'node:fs';
 import { HOME_SECRET_PATHS, probeBubblewrap } from './sandbox.js';
+import { ETC_PUBLIC_FILES, WORLD_TMPFS } from './world.js';
 import { asRoot, type SystemPort } from './system.js';
 
 export interface Capabilities {
@@ -31,6 +33,8 @@ export interface Capabilities {
   /** bwrap starts with all namespaces unshared, and socat is present. */
   bwrapWorks: boolean;
   bwrapReason?: string;
+  /** bwrap and setpriv are present for the agent's world (run as root); false blocks strict. */
+  worldWorks?: boolean;
 }
 
 export interface LevelDecision {
@@ -56,6 +60,8 @@ function strictBlockers(c: Capabilities): string[] {
   if (!c.aclWorks) blockers.push('getfacl/setfacl are missing (apt-get install acl)');
   if (!c.iptablesWorks) blockers.push('iptables with the owner match does not work');
   if (!c.ip6tablesWorks) blockers.push('ip6tables with the owner match does not work');
+  if (c.worldWorks === false)
+    blockers.push("bwrap or setpriv is missing for the agent's world (apt-get install bubblewrap)");
   return blockers;
 }
 
@@ -146,6 +152,7 @@ export async function probeCapabilities(
     ip6tablesWorks: privileged && (await firewallWorks(system, 'ip6tables')),
     bwrapWorks: bwrap.ok,
     ...(bwrap.ok ? {} : { bwrapReason: bwrap.reason }),
+    worldWorks: privileged && (await has(system, 'bwrap', 'setpriv')),
   };
 }
 
@@ -154,6 +161,8 @@ export async function probeCapabilities(
 
 export type ProbeOp =
   | { kind: 'read' | 'list' | 'append' | 'create'; target: string }
+  /** Walk the whole file system (but `skip`): every file it can read, every directory it can write. */
+  | { kind: 'inventory'; skip: string[] }
   | { kind: 'tcp' | 'udp' | 'dns'; host: string; port: number }
   | { kind: 'sudo' | 'whoami' };
 
@@ -174,6 +183,48 @@ export interface ProbeCheck {
   expected: 'allowed' | 'blocked';
   observed: string;
   pass: boolean;
+}
+
+/**
+ * What the agent may see in its world, precisely: the read-only system trees (skipped by the walk:
+ * /usr, the node and CLI install directories), /proc, /sys and /dev of its own namespaces (skipped),
+ * the public /etc files of world.ts, the action's share directory (settings, probe), the repository's
+ * tracked files and its .git directory at the workspace path, and its own fresh tmpfs (/tmp, /var/tmp,
+ * /dev/shm, /run). It may write only on that fresh tmpfs.
+ */
+export interface WorldAllowance {
+  /** Trees the walk skips: read-only binds of public system files, and the kernel's own file systems. */
+  skip: string[];
+  /** Read-only files and trees the agent may read (public /etc files, the share directory). */
+  readable: string[];
+  workspace: string;
+  /** Repository-relative tracked files of the copy. */
+  tracked: string[];
+  /** The world's own writable file systems. */
+  writable: string[];
+}
+
+const under = (file: string, dir: string) =>
+  file === dir || file.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+
+/** The files and directories of an inventory that fall outside the allowance (empty: the world is exact). */
+export function judgeInventory(
+  allowance: WorldAllowance,
+  found: { readable: string[]; writable: string[] },
+): string[] {
+  const tracked = new Set(allowance.tracked);
+  const git = path.join(allowance.workspace, '.git');
+  const readOk = (file: string) =>
+    allowance.readable.some((r) => under(file, r)) ||
+    allowance.writable.some((w) => under(file, w)) ||
+    under(file, git) ||
+    (under(file, allowance.workspace) && tracked.has(path.relative(allowance.workspace, file)));
+  return [
+    ...found.readable.filter((f) => !readOk(f)).map((f) => `readable: ${f}`),
+    ...found.writable
+      .filter((d) => !allowance.writable.some((w) => under(d, w)))
+      .map((d) => `writable: ${d}`),
+  ];
 }
 
 export interface StrictPaths {
@@ -199,6 +250,10 @@ export function strictAttempts(input: {
   runnerTempFiles: string[];
   homeSecrets: string[];
   agentUid: number;
+  /** The agent runs in its own world: the inventory replaces listing the runner HOME (its path may exist there, empty). */
+  world?: WorldAllowance;
+  /** Paths planted by a test (or found by the action) that must not exist for the agent. */
+  canaries?: string[];
 }): ProbeAttempt[] {
   const { paths } = input;
   const blocked = (name: string, op: ProbeOp): ProbeAttempt => ({ name, expected: 'blocked', op });
@@ -215,7 +270,16 @@ export function strictAttempts(input: {
       blocked(`read ${file}`, { kind: 'read', target: file }),
       blocked(`open ${file} for append`, { kind: 'append', target: file }),
     ]),
-    blocked('list the runner HOME', { kind: 'list', target: paths.runnerHome }),
+    ...(input.world
+      ? [
+          {
+            name: 'every readable file is a tracked file or a public system file; every writable place is fresh',
+            expected: 'allowed',
+            op: { kind: 'inventory', skip: input.world.skip },
+          } as const,
+        ]
+      : [blocked('list the runner HOME', { kind: 'list', target: paths.runnerHome })]),
+    ...(input.canaries ?? []).map((file) => blocked(`read canary ${file}`, { kind: 'read', target: file })),
     ...input.homeSecrets.map((file) => blocked(`read ${file}`, { kind: 'read', target: file })),
     ...paths.credentialFiles.map((file) => blocked(`read ${file}`, { kind: 'read', target: file })),
     blocked('sudo -n true', { kind: 'sudo' }),
@@ -273,6 +337,7 @@ export function judgeProbe(
   attempts: ProbeAttempt[],
   outcomes: ProbeOutcome[],
   agentUid: number,
+  world?: WorldAllowance,
 ): ProbeCheck[] {
   return attempts.map((attempt) => {
     const outcome = outcomes.find((o) => o.name === attempt.name);
@@ -283,6 +348,22 @@ export function judgeProbe(
         observed: 'no result from the probe',
         pass: false,
       };
+    if (attempt.op.kind === 'inventory') {
+      let outside: string[];
+      try {
+        const found = JSON.parse(outcome.detail) as { readable: string[]; writable: string[] };
+        outside = world ? judgeInventory(world, found) : ['no allowance to judge the inventory by'];
+        if (!outcome.succeeded) outside.push('the walk failed');
+      } catch {
+        outside = [`unreadable inventory: ${outcome.detail.slice(0, 200)}`];
+      }
+      return {
+        name: attempt.name,
+        expected: attempt.expected,
+        observed: outside.length ? `outside the allowed set: ${outside.slice(0, 20).join(', ')}` : 'exact',
+        pass: outside.length === 0,
+      };
+    }
     const succeeded =
       attempt.op.kind === 'whoami'
         ? outcome.succeeded && outcome.detail === String(agentUid)
@@ -320,9 +401,29 @@ function udp(host, port, payload) {
     s.connect(port, host, () => s.send(payload, (e) => e && done(false, errText(e))));
   });
 }
+function inventory(skip) {
+  const readable = [], writable = [], stack = ['/'];
+  let count = 0;
+  while (stack.length && count < 200000) {
+    const dir = stack.pop();
+    let entries;
+    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { continue; }
+    try { fs.accessSync(dir, fs.constants.W_OK); writable.push(dir); } catch {}
+    for (const e of entries) {
+      count++;
+      const full = (dir === '/' ? '' : dir) + '/' + e.name;
+      if (skip.includes(full)) continue;
+      if (e.isDirectory()) { stack.push(full); continue; }
+      if (e.isSymbolicLink()) continue;
+      try { fs.closeSync(fs.openSync(full, 'r')); readable.push(full); } catch {}
+    }
+  }
+  return [true, JSON.stringify({ readable, writable })];
+}
 async function attempt(op) {
   try {
     switch (op.kind) {
+      case 'inventory': return inventory(op.skip);
       case 'read': return [true, 'read ' + fs.readFileSync(op.target).length + ' bytes'];
       case 'list': return [true, fs.readdirSync(op.target).length + ' entries'];
       case 'append': fs.closeSync(fs.openSync(op.target, 'a')); return [true, 'opened for append'];
@@ -413,6 +514,29 @@ async function existingHomeSecrets(system: SystemPort, runnerHome: string): Prom
   return found;
 }
 
+/** The precise allowed set of the agent's world (see WorldAllowance), from the launcher and the copy. */
+async function worldAllowance(
+  system: SystemPort,
+  launcher: AgentLauncher,
+  workspace: string,
+): Promise<WorldAllowance> {
+  const world = launcher.world as NonNullable<AgentLauncher['world']>;
+  const listed = await system.run('git', [
+    ...['-c', 'safe.directory=*', '-C', world.copy, 'ls-files', '-z', '--cached'],
+  ]);
+  if (listed.exitCode !== 0)
+    throw new IsolationError(
+      `Isolation proof: cannot list the copy's tracked files: ${listed.stderr.trim()}`,
+    );
+  return {
+    skip: ['/usr', '/proc', '/sys', '/dev', ...world.installs(realpathSync(process.execPath))],
+    readable: [...ETC_PUBLIC_FILES, world.share],
+    workspace,
+    tracked: [...listed.stdout.split('\0').filter(Boolean), ...world.pinned],
+    writable: [...WORLD_TMPFS, '/run'],
+  };
+}
+
 /**
  * Runs the probe as the agent and returns the report; throws IsolationProofError (with the report)
  * when any forbidden action succeeded or an allowed one failed.
@@ -423,6 +547,8 @@ export async function proveStrict(options: {
   proxyPort: number;
   paths: StrictPaths;
   mode: 'review' | 'custom';
+  /** Extra paths that must not be readable by the agent (tests plant canaries). */
+  canaries?: string[];
 }): Promise<ProbeCheck[]> {
   const { system, launcher, paths } = options;
   if (launcher.level !== 'strict' || launcher.uid === undefined)
@@ -432,8 +558,11 @@ export async function proveStrict(options: {
     const [tcp4, udp4, tcp6] = listeners;
     if (!tcp4 || !udp4)
       throw new IsolationError('Isolation proof: could not open loopback listeners for the probe');
+    const world = launcher.world && (await worldAllowance(system, launcher, paths.workspace));
     const attempts = strictAttempts({
       paths,
+      world,
+      canaries: options.canaries,
       mode: options.mode,
       proxyPort: options.proxyPort,
       forbiddenTcpPort: tcp4.port,
@@ -444,9 +573,10 @@ export async function proveStrict(options: {
       homeSecrets: await existingHomeSecrets(system, paths.runnerHome),
       agentUid: launcher.uid,
     });
-    const script = path.join(launcher.agentDir, 'isolation-probe.cjs');
+    const script = path.join(path.dirname(launcher.paths.settingsFile), 'isolation-probe.cjs');
     await system.writeFile(script, PROBE_SCRIPT, 0o644);
-    const wrapped = launcher.wrap(process.execPath, [script, JSON.stringify(attempts)], {
+    const node = launcher.world ? realpathSync(process.execPath) : process.execPath;
+    const wrapped = launcher.wrap(node, [script, JSON.stringify(attempts)], {
       PATH: '/usr/bin:/bin',
     });
     const result = await system.run(wrapped.command, wrapped.args, { env: wrapped.env, cwd: '/' });
@@ -458,7 +588,7 @@ export async function proveStrict(options: {
         `Isolation proof: the probe did not run as the agent user (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 500)}`,
       );
     }
-    const checks = judgeProbe(attempts, outcomes, launcher.uid);
+    const checks = judgeProbe(attempts, outcomes, launcher.uid, world);
     if (checks.some((c) => !c.pass)) throw new IsolationProofError(checks);
     return checks;
   } finally {

@@ -33,6 +33,7 @@ export class FakeSystem implements SystemPort {
   /** Every command line run, as run (with any sudo prefix), e.g. 'iptables -w -N CLAUDE_GUARD'. */
   readonly log: string[] = [];
   readonly killed: string[] = [];
+  readonly deletedUsers: string[] = [];
   /** Command lines without the sudo prefix (prefix match) that fail with exit 1. */
   readonly failing: string[] = [];
   private nextUid = 990;
@@ -81,6 +82,13 @@ export class FakeSystem implements SystemPort {
     return [...this.files.keys()]
       .filter((p) => p.startsWith(`${path}/`) && !p.slice(path.length + 1).includes('/'))
       .map((p) => p.slice(path.length + 1));
+  }
+
+  /** Symbolic links: path → target. */
+  readonly links = new Map<string, string>();
+
+  async readlink(path: string): Promise<string | undefined> {
+    return this.links.get(path);
   }
 
   /** Files under (and including) `root`. */
@@ -151,6 +159,19 @@ export class FakeSystem implements SystemPort {
         return this.getfacl(args);
       case 'setfacl':
         return this.setfacl(args, options.input ?? '');
+      case 'iptables-restore':
+      case 'ip6tables-restore':
+        return this.restore(
+          this.firewall[command === 'iptables-restore' ? 'iptables' : 'ip6tables'],
+          options,
+        );
+      case 'userdel': {
+        const name = args[args.length - 1];
+        if (!this.users.delete(name))
+          return { exitCode: 6, stdout: '', stderr: `userdel: user '${name}' does not exist` };
+        this.deletedUsers.push(name);
+        return ok();
+      }
       case 'iptables':
       case 'ip6tables':
         return this.iptables(
@@ -214,6 +235,23 @@ export class FakeSystem implements SystemPort {
         file.acl = [...file.acl.filter((e) => !e.startsWith(`${key}:`)), entry];
       }
     }
+    return { exitCode: 0, stdout: '', stderr: '' };
+  }
+
+  /** `iptables-restore --noflush`: every line applied to a copy, committed only when all succeed. */
+  private restore(fw: Firewall, options: RunOptions): RunResult {
+    const copy: Firewall = { chains: new Map([...fw.chains].map(([k, v]) => [k, v.map((r) => [...r])])) };
+    for (const line of (options.input ?? '').split('\n')) {
+      if (line === '' || line === '*filter' || line === 'COMMIT') continue;
+      if (line.startsWith(':')) {
+        const name = line.slice(1).split(' ')[0];
+        copy.chains.set(name, []);
+        continue;
+      }
+      const result = this.iptables(copy, line.split(' '));
+      if (result.exitCode !== 0) return { exitCode: 2, stdout: '', stderr: `restore failed at: ${line}` };
+    }
+    fw.chains = copy.chains;
     return { exitCode: 0, stdout: '', stderr: '' };
   }
 

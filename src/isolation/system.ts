@@ -46,6 +46,8 @@ export interface SystemPort {
   writeFile(path: string, contents: string, mode: number): Promise<void>;
   /** Names in a directory the action can list; [] when it cannot. */
   readdir(path: string): Promise<string[]>;
+  /** The target of a symbolic link; undefined when `path` is not a link (or does not exist). */
+  readlink(path: string): Promise<string | undefined>;
 }
 
 /** Runs a command as root: directly when the action is root, else through passwordless sudo. */
@@ -122,6 +124,13 @@ export const realSystem: SystemPort = {
       return await fs.readdir(dir);
     } catch {
       return [];
+    }
+  },
+  async readlink(file) {
+    try {
+      return await fs.readlink(file);
+    } catch {
+      return undefined;
     }
   },
 };
