@@ -71,7 +71,7 @@ export async function deliverToPullRequest(
   commitId: string,
   gate: GateResult,
   fingerprintOf: (f: Finding) => string,
-  summaryBody: (notes: string[]) => string,
+  summaryBody: (notes: string[], commentIds: ReadonlyMap<Finding, number>) => string,
 ): Promise<string[]> {
   const notes: string[] = [];
   const attempt = async (what: string, work: () => Promise<unknown>) => {
@@ -95,7 +95,11 @@ export async function deliverToPullRequest(
     const toPost = new Set(plan.post.map((p) => p.finding));
     const kept = plan.keep.length;
     if (kept)
-      notes.push(`${kept} finding(s) were already posted on this pull request and were not posted again.`);
+      notes.push(
+        kept === 1
+          ? '1 finding was already posted on this pull request and was not posted again.'
+          : `${kept} findings were already posted on this pull request and were not posted again.`,
+      );
     await postReview(
       github,
       pr,
@@ -110,6 +114,34 @@ export async function deliverToPullRequest(
     const note = syncNote(synced);
     if (note) notes.push(note);
   }
-  await attempt('summary comment', () => upsertSummaryComment(github, pr, summaryBody(notes)));
+  const linkable = gate.inline.length > 0 || (plan?.keep.length ?? 0) > 0 ? current : [];
+  const commentIds = await inlineCommentIds(github, pr, linkable);
+  await attempt('summary comment', () => upsertSummaryComment(github, pr, summaryBody(notes, commentIds)));
   return notes;
+}
+
+/**
+ * The inline comment of each finding (posted now or by an earlier run), found by the fingerprint
+ * marker on comments our identity wrote, so the summary comment can link to it. Best effort: when the
+ * comments cannot be read the summary simply has no links.
+ */
+async function inlineCommentIds(
+  github: GitHubPort,
+  pr: PullRef,
+  current: { finding: Finding; fingerprint: string }[],
+): Promise<Map<Finding, number>> {
+  const ids = new Map<Finding, number>();
+  if (current.length === 0) return ids;
+  try {
+    const byFingerprint = new Map(
+      (await loadPostedFindings(github, pr)).map((p) => [p.fingerprint, p.commentId] as const),
+    );
+    for (const c of current) {
+      const id = byFingerprint.get(c.fingerprint);
+      if (id !== undefined) ids.set(c.finding, id);
+    }
+  } catch (err) {
+    core.info(`claude-guard: inline comments not linked from the summary (${(err as Error).message}).`);
+  }
+  return ids;
 }

@@ -57,7 +57,7 @@ export async function guardTrigger(
     actorPermission,
     isolationAvailable: strongestLevel,
   });
-  if (!decision.allowed) throw new TriggerRefused(decision.message);
+  if (!decision.allowed) throw new TriggerRefused(decision.message, true);
   if (decision.constraints.readOnly && settings.mode === 'fix') {
     throw new TriggerRefused(
       `Input 'mode': fix writes to the pull request, and this run is on an untrusted trigger (${trigger.reasons.join(' ')}); untrusted runs are read-only. Use mode: review.`,

@@ -64,6 +64,12 @@ export interface Settings {
   policy: string;
   /** How `mode: fix` delivers the checked change. */
   fixDelivery: 'suggestions' | 'patch' | 'push';
+  /** A trigger or actor that is not allowed: end as `skipped` with a notice (default) or fail the step. */
+  onRefused: 'skip' | 'fail';
+  /** Globs of changed files the agent is not given and findings on which are dropped. */
+  excludePaths: string[];
+  /** Repository-relative files read from the BASE commit and given to the agent as review guidance. */
+  guidanceFiles: string[];
 }
 
 /** Defaults of the inputs an organisation policy can cap, as action.yml declares them. */
@@ -134,6 +140,9 @@ export const INPUT_NAMES = [
   'policy',
   'fix-delivery',
   'fail-on-denial',
+  'on-refused',
+  'exclude-paths',
+  'guidance-files',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -284,6 +293,48 @@ function optionalRequiredLevel(raw: string, isolation: Settings['isolation']): I
   return level;
 }
 
+/** Globs, one per line: repository-relative, no negation (a second list would only confuse what is reviewed). */
+function excludeGlobs(raw: string): string[] {
+  return lines(raw).map((glob) => {
+    if (
+      /[\u0000-\u001f\u007f]/.test(glob) ||
+      glob.startsWith('!') ||
+      glob.startsWith('/') ||
+      glob.length > 500
+    ) {
+      throw new InputError(
+        'exclude-paths',
+        `'${glob}' is not accepted; write one repository-relative glob per line (e.g. dist/** or **/*.generated.ts), without '!' or a leading '/'.`,
+      );
+    }
+    return glob;
+  });
+}
+
+/** Repository-relative paths of guidance files, one per line or comma-separated; no '..', no absolute path. */
+function guidancePaths(raw: string): string[] {
+  const paths = raw
+    .split(/[\n,]/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  for (const p of paths) {
+    if (
+      /[\u0000-\u001f\u007f*?[\]]/.test(p) ||
+      p.startsWith('/') ||
+      p.startsWith('-') ||
+      p.split('/').some((seg) => seg === '..' || seg === '.' || seg === '') ||
+      p.length > 300
+    ) {
+      throw new InputError(
+        'guidance-files',
+        `'${p}' is not accepted; name repository-relative files such as CLAUDE.md or docs/REVIEW.md (no globs, no '..').`,
+      );
+    }
+  }
+  if (paths.length > 20) throw new InputError('guidance-files', 'names more than 20 files.');
+  return [...new Set(paths)];
+}
+
 /** Parse and validate every input. Throws InputError naming the first bad input. */
 export function readSettings(getInput: GetInput): Settings {
   const get = (name: InputName): string => getInput(name).trim();
@@ -324,5 +375,8 @@ export function readSettings(getInput: GetInput): Settings {
     failOnDenial: boolean('fail-on-denial', get('fail-on-denial'), false),
     policy: get('policy'),
     fixDelivery: choice('fix-delivery', get('fix-delivery'), ['suggestions', 'patch', 'push'], 'suggestions'),
+    onRefused: choice('on-refused', get('on-refused'), ['skip', 'fail'], 'skip'),
+    excludePaths: excludeGlobs(get('exclude-paths')),
+    guidanceFiles: guidancePaths(get('guidance-files')),
   };
 }

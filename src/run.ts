@@ -26,6 +26,7 @@ import {
   severityRank,
   type Severity,
   type RejectedFinding,
+  type Finding,
 } from './findings/schema.js';
 import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.js';
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
@@ -56,6 +57,8 @@ import { prepareIsolation, type AgentLauncher } from './isolation/launcher.js';
 import { sandboxSettings } from './isolation/sandbox.js';
 import type { Capabilities } from './isolation/preflight.js';
 import { guardTrigger, auditCallingWorkflow, type RunConstraints } from './guard.js';
+import { TriggerRefused } from './policy/trigger-guard.js';
+import { explainFailure, type FailureExplanation } from './report/failure.js';
 import { deliverToPullRequest, deliverToRun, fingerprintIn } from './deliver.js';
 import {
   instructionChanges,
@@ -100,6 +103,9 @@ interface Outcome {
   /** Extra markdown sections for the job summary (e.g. the workflow audit). */
   sections: string[];
   redactor?: Redactor;
+  failure?: FailureExplanation;
+  onPullRequest?: boolean;
+  skipReason?: string;
 }
 
 export async function run(): Promise<void> {
@@ -121,8 +127,21 @@ export async function run(): Promise<void> {
     outcome.findingsFile = path.join(runDir, 'findings.json');
     await review(settings, context, runDir, teardown, outcome);
   } catch (err) {
-    outcome.conclusion = 'failed';
-    outcome.error = (err as Error).message;
+    if (err instanceof TriggerRefused && err.notAllowed && settings?.onRefused !== 'fail') {
+      outcome.conclusion = 'skipped';
+      outcome.skipReason = err.message;
+      outcome.notes.push(
+        `${err.message} The step ends successfully with conclusion 'skipped' (set on-refused: fail to fail it instead).`,
+      );
+    } else {
+      outcome.conclusion = 'failed';
+      outcome.error = (err as Error).message;
+      outcome.failure = explainFailure({
+        errorName: (err as Error).name,
+        message: outcome.error,
+        budgetExceeded: outcome.notes.some((n) => n.includes('budget-exceeded')),
+      });
+    }
   } finally {
     await undo(teardown, outcome);
   }
@@ -341,8 +360,16 @@ async function review(
       ctx.pull.headSha,
       gate,
       fingerprintIn(ctx.workspace),
-      (extra) => renderSummaryComment({ ...reportInput(outcome), prNotes: extra }),
+      (extra, ids) =>
+        renderSummaryComment({
+          ...reportInput(outcome),
+          prNotes: extra,
+          onPullRequest: true,
+          inlineLinks: commentLinks(ids, `${ctx.serverUrl}/${ctx.repository}/pull/${pr.number}`),
+          runUrl: runUrl(ctx),
+        }),
     );
+    outcome.onPullRequest = true;
     outcome.notes.push(...notes);
   }
 }
@@ -577,7 +604,19 @@ function reportInput(outcome: Outcome): ReportInput {
     run: outcome.run,
     withheldEnv: outcome.withheldEnv,
     notes: outcome.notes,
+    failure: outcome.failure,
+    onPullRequest: outcome.onPullRequest,
   };
+}
+
+/** Links to inline review comments: the pull request's page anchored at each comment. */
+function commentLinks(ids: ReadonlyMap<Finding, number>, prUrl: string): Map<Finding, string> {
+  return new Map([...ids].map(([f, id]) => [f, `${prUrl}#discussion_r${id}`]));
+}
+
+function runUrl(ctx: RunContext): string | undefined {
+  const id = process.env.GITHUB_RUN_ID;
+  return id && /^\d+$/.test(id) ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${id}` : undefined;
 }
 
 /** Stage 13: the job summary, the findings file and the outputs — written only after the agent ended. */
@@ -616,8 +655,15 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   core.setOutput('isolation', outcome.isolation);
   if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
 
+  if (outcome.conclusion === 'skipped') {
+    core.notice(
+      `${outcome.skipReason ?? 'claude-guard did not run'} — skipped (on-refused: skip; set on-refused: fail to fail the step instead).`,
+    );
+    return;
+  }
   if (outcome.conclusion === 'failed') {
-    core.setFailed(`claude-guard: ${outcome.error ?? 'the run failed'}`);
+    const why = outcome.failure ? ` [${outcome.failure.reason}: ${outcome.failure.advice}]` : '';
+    core.setFailed(`claude-guard: ${outcome.error ?? 'the run failed'}${why}`);
     return;
   }
   const denied = outcome.run?.deniedCount ?? 0;

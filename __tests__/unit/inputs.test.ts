@@ -78,6 +78,9 @@ describe('defaults', () => {
       failOnDenial: false,
       policy: '',
       fixDelivery: 'suggestions',
+      onRefused: 'skip',
+      excludePaths: [],
+      guidanceFiles: [],
     });
   });
 });
@@ -86,6 +89,12 @@ describe('accepted values', () => {
   test.each<[Record<string, string>, Partial<Settings>]>([
     [{ 'anthropic-api-key': '  sk-ant-x  ' }, { anthropicApiKey: 'sk-ant-x' }],
     [{ 'claude-version': '2.0.1' }, { claudeVersion: '2.0.1' }],
+    [{ 'on-refused': 'fail' }, { onRefused: 'fail' }],
+    [{ 'exclude-paths': 'dist/**\n  **/*.gen.ts \n' }, { excludePaths: ['dist/**', '**/*.gen.ts'] }],
+    [
+      { 'guidance-files': 'CLAUDE.md, REVIEW.md\ndocs/review.md' },
+      { guidanceFiles: ['CLAUDE.md', 'REVIEW.md', 'docs/review.md'] },
+    ],
     [{ 'claude-version': 'v2.0.1-beta.1' }, { claudeVersion: '2.0.1-beta.1' }],
     [{ 'include-pr-description': 'false' }, { includePrDescription: false }],
     [{ 'max-comments': '0' }, { maxComments: 0 }],
@@ -168,6 +177,12 @@ describe('refused values', () => {
   test.each<[Record<string, string>, string, RegExp]>([
     [{ 'anthropic-api-key': '' }, 'anthropic-api-key', /required/],
     [{ 'claude-version': 'latest' }, 'claude-version', /not an exact version/],
+    [{ 'on-refused': 'ignore' }, 'on-refused', /skip, fail/],
+    [{ 'exclude-paths': '!src/**' }, 'exclude-paths', /without '!'/],
+    [{ 'exclude-paths': '/etc/**' }, 'exclude-paths', /repository-relative/],
+    [{ 'guidance-files': '../secrets.md' }, 'guidance-files', /no '\.\.'/],
+    [{ 'guidance-files': 'docs/*.md' }, 'guidance-files', /no globs/],
+    [{ 'guidance-files': '/etc/passwd' }, 'guidance-files', /repository-relative/],
     [{ 'claude-version': '^2.1.0' }, 'claude-version', /not an exact version/],
     [{ 'include-pr-description': 'yes' }, 'include-pr-description', /true or false|'yes'/],
     [{ 'max-comments': '101' }, 'max-comments', /100/],
