@@ -10,7 +10,7 @@
  */
 import type { Severity } from './findings/schema.js';
 import { SEVERITIES } from './findings/schema.js';
-import { validateClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
+import { mapClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
 import { validateUserRule } from './policy/permissions.js';
 import { PINNED_CLAUDE_VERSION } from './install/pinned.js';
 
@@ -336,10 +336,38 @@ function guidancePaths(raw: string): string[] {
 }
 
 /** Parse and validate every input. Throws InputError naming the first bad input. */
+/** Run a check on a value that came from a claude-args flag; its error names the flag and the input. */
+function viaFlag<T>(input: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError('claude-args', `a flag mapped to '${input}' is refused: ${err.message}`);
+  }
+}
+
 export function readSettings(getInput: GetInput): Settings {
   const get = (name: InputName): string => getInput(name).trim();
   const mode = choice('mode', get('mode'), MODES, 'review');
-  const prompt = get('prompt');
+  // claude-code-action's flags in claude-args become our inputs, through the same validation.
+  const cli = mapClaudeArgs(tokenizeArgs(get('claude-args')));
+  const fromCli = <T>(name: 'model' | 'max-turns', parse: (raw: string) => T): T => {
+    const flag = cli.inputs[name];
+    if (!flag) return parse(get(name));
+    const value = flag[flag.length - 1];
+    if (get(name) !== '' && get(name) !== INPUT_DEFAULTS[name] && get(name) !== value) {
+      throw new InputError(
+        'claude-args',
+        `--${name} ${value} conflicts with the ${name} input (${get(name)}); set one.`,
+      );
+    }
+    return viaFlag(name, () => parse(value));
+  };
+  const rules = (name: 'allowed-tools' | 'denied-tools', kind: 'allow' | 'deny'): string[] => [
+    ...lines(get(name)).map((rule) => validateUserRule(rule, kind, mode)),
+    ...viaFlag(name, () => (cli.inputs[name] ?? []).map((rule) => validateUserRule(rule, kind, mode))),
+  ];
+  const prompt = [get('prompt'), ...(cli.inputs.prompt ?? [])].filter((p) => p.trim() !== '').join('\n\n');
   if (mode === 'custom' && prompt === '') {
     throw new InputError('prompt', 'is required in custom mode: it is the task for the agent.');
   }
@@ -349,16 +377,18 @@ export function readSettings(getInput: GetInput): Settings {
     githubToken: secret('github-token', get('github-token'), 'leave it unset for the job token'),
     mode,
     prompt,
-    model: optionalModel(get('model')),
-    maxTurns: number('max-turns', get('max-turns'), 30, { integer: true, min: 1, max: 500 }),
+    model: fromCli('model', optionalModel),
+    maxTurns: fromCli('max-turns', (raw) =>
+      number('max-turns', raw, 30, { integer: true, min: 1, max: 500 }),
+    ),
     timeoutMinutes: number('timeout-minutes', get('timeout-minutes'), 15, {
       integer: false,
       min: 0,
       max: 360,
     }),
-    allowedTools: lines(get('allowed-tools')).map((rule) => validateUserRule(rule, 'allow', mode)),
-    deniedTools: lines(get('denied-tools')).map((rule) => validateUserRule(rule, 'deny', mode)),
-    claudeArgs: validateClaudeArgs(tokenizeArgs(get('claude-args'))),
+    allowedTools: rules('allowed-tools', 'allow'),
+    deniedTools: rules('denied-tools', 'deny'),
+    claudeArgs: cli.passthrough,
     claudePath: optionalClaudePath(get('claude-path')),
     anthropicBaseUrl: baseUrl(get('anthropic-base-url')),
     comment: boolean('comment', get('comment'), true),

@@ -68,6 +68,8 @@ import {
   type PinRecord,
 } from './isolation/agent-instructions.js';
 import { buildUntrustedContext } from './agent/untrusted-block.js';
+import { guidanceBlock, readGuidance } from './agent/guidance.js';
+import { excludedBy, splitExcluded } from './policy/exclude-paths.js';
 import { installClaude } from './install/claude-install.js';
 import { registryUrl } from './install/npm-registry.js';
 import { actionsToolCache } from './install/tool-cache.js';
@@ -106,6 +108,7 @@ interface Outcome {
   failure?: FailureExplanation;
   onPullRequest?: boolean;
   skipReason?: string;
+  excluded?: { files: string[]; findings: number };
 }
 
 export async function run(): Promise<void> {
@@ -192,11 +195,15 @@ async function review(
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
-  const diff = await loadDiff(github, ctx);
+  const allChanges = await loadDiff(github, ctx);
+  const isExcluded = excludedBy(settings.excludePaths);
+  const { kept: diff, excluded } = splitExcluded(allChanges, (f) => f.path, isExcluded);
+  if (settings.excludePaths.length) outcome.excluded = { files: excluded.map((f) => f.path), findings: 0 };
   const git = await resolveTool('git');
   const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome.notes) : undefined;
-  await pinInstructions(diff, ctx, runDir, git, teardown, outcome);
+  await pinInstructions(allChanges, ctx, runDir, git, teardown, outcome);
   const untrusted = await untrustedText(settings, ctx, git, outcome);
+  const guidance = await loadGuidance(settings, ctx, git, outcome);
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
@@ -289,6 +296,7 @@ async function review(
       range: ctx.pull ? `${ctx.pull.baseSha}...${ctx.pull.headSha}` : diff.length ? 'HEAD~1...HEAD' : '',
       untrusted,
       fixPaths,
+      guidance,
     }),
     timeoutMs: settings.timeoutMinutes * 60_000,
     onLine: (line) => audit.push(line),
@@ -338,6 +346,11 @@ async function review(
       ...(await deliverFix(fix, baseline.head, settings, ctx, diff, runDir, outcome.notes)),
     );
   outcome.rejected = rejected;
+  const onExcluded = result.findings.filter((f) => isExcluded(f.path));
+  if (onExcluded.length && outcome.excluded) {
+    outcome.excluded.findings = onExcluded.length;
+    result.findings = result.findings.filter((f) => !isExcluded(f.path));
+  }
   const gate = gateFindings({
     review: result,
     diff,
@@ -429,6 +442,24 @@ async function pinInstructions(
   outcome.notes.push(
     `PR changes agent instructions (${changed.map((p) => `\`${p.replace(/`/g, '')}\``).join(', ')}): the agent ran with the base branch's versions.`,
   );
+}
+
+/** The maintainers' review guidance (guidance-files), read from the base commit with git, never the PR's. */
+async function loadGuidance(settings: Settings, ctx: RunContext, git: string, outcome: Outcome) {
+  if (settings.guidanceFiles.length === 0) return undefined;
+  const base = ctx.pull?.baseSha ?? 'HEAD~1';
+  try {
+    const files = await readGuidance(execGit(ctx.workspace, git), base, settings.guidanceFiles);
+    if (files.length) {
+      outcome.notes.push(
+        `Review guidance from the base commit: ${files.map((f) => `\`${f.path.replace(/`/g, '')}\`${f.truncated ? ' (cut)' : ''}`).join(', ')}.`,
+      );
+    }
+    return guidanceBlock(files, base) || undefined;
+  } catch (err) {
+    outcome.notes.push(`Review guidance not read: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
@@ -606,6 +637,7 @@ function reportInput(outcome: Outcome): ReportInput {
     notes: outcome.notes,
     failure: outcome.failure,
     onPullRequest: outcome.onPullRequest,
+    excluded: outcome.excluded,
   };
 }
 
