@@ -13,9 +13,9 @@ import { SEVERITIES } from './findings/schema.js';
 import { mapClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
 import { validateUserRule } from './policy/permissions.js';
 import { PINNED_CLAUDE_VERSION } from './install/pinned.js';
+import { checkHttpUrl, InputError, ISOLATION_LEVELS, MODES, type IsolationLevel, type Mode } from './core.js';
 
-export type Mode = 'review' | 'custom' | 'fix';
-export type IsolationLevel = 'strict' | 'sandbox' | 'rules-only';
+export { InputError, type IsolationLevel, type Mode } from './core.js';
 
 export interface Settings {
   /** The real model API key. Masked at once; only the key proxy ever holds it after parsing. */
@@ -103,16 +103,6 @@ export function explicitInputs(getInput: GetInput): Set<string> {
 /** Reads one raw input (core.getInput semantics: trimmed, '' when unset). */
 export type GetInput = (name: string) => string;
 
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
-    super(`Input '${input}': ${message}`);
-    this.name = 'InputError';
-  }
-}
-
 export const INPUT_NAMES = [
   'anthropic-api-key',
   'github-token',
@@ -147,8 +137,6 @@ export const INPUT_NAMES = [
 
 export type InputName = (typeof INPUT_NAMES)[number];
 
-const MODES = ['review', 'custom', 'fix'] as const;
-const ISOLATION_LEVELS = ['strict', 'sandbox', 'rules-only'] as const;
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 function choice<T extends string>(name: InputName, raw: string, choices: readonly T[], fallback: T): T {
@@ -225,23 +213,14 @@ function lines(raw: string): string[] {
 function baseUrl(raw: string): string {
   const name = 'anthropic-base-url';
   if (raw === '') return DEFAULT_BASE_URL;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InputError(name, 'is not a valid URL; use e.g. https://api.anthropic.com.');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(name, `scheme '${url.protocol}' is not accepted; use an http:// or https:// URL.`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new InputError(
-      name,
-      'must not contain credentials (user:password@); the key goes in anthropic-api-key.',
-    );
-  }
-  if (raw.includes('?') || raw.includes('#')) {
-    throw new InputError(name, 'must not contain a query (?) or fragment (#).');
+  const { url, problem } = checkHttpUrl(raw);
+  if (problem !== undefined) {
+    const hint = problem.startsWith('must not contain credentials')
+      ? '; the key goes in anthropic-api-key'
+      : problem === 'is not a valid URL'
+        ? '; use e.g. https://api.anthropic.com'
+        : '';
+    throw new InputError(name, `${problem}${hint}.`);
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }

@@ -4,19 +4,20 @@
  * on a doubtful configuration, and any failure ends as `conclusion: failed` with a clear message.
  */
 import * as core from '@actions/core';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
+import { bashHookFor } from './policy/hook-setup.js';
 import {
   buildSettingsDocument,
   serializeSettings,
   settingsCliArgs,
   toolsForMode,
 } from './policy/settings-file.js';
-import { buildChildEnv, looksLikeCredential } from './policy/child-env.js';
+import { buildChildEnv, isRedactionTarget } from './policy/child-env.js';
 import { buildPrompt } from './agent/prompt.js';
 import { buildClaudeArgs, runClaude, type ClaudeExit } from './agent/claude-cli.js';
 import { StreamAudit } from './agent/stream.js';
@@ -31,25 +32,31 @@ import {
 import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.js';
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
 import { gateFindings } from './findings/gate.js';
+import { createBackstopRedactor, randomCandidates, stringsOf } from './findings/backstop.js';
+import { knownInRepository } from './findings/repo-strings.js';
 import { createGitHub, type GitHubPort } from './github/client.js';
 import { renderSummaryComment } from './report/summary-comment.js';
 import { renderJobSummary, writeJobSummary } from './report/job-summary.js';
 import type { AgentRun, Conclusion, GateResult, ReportInput } from './report/types.js';
 import { startKeyProxyProcess, type KeyProxyProcess } from './isolation/key-proxy-process.js';
+import { auditNote } from './isolation/proxy/audit.js';
 import { snapshotFileCommands, verifyUnchanged, discardTampering } from './isolation/file-commands.js';
 import {
   removeCheckoutCredentials,
   restoreCheckoutCredentials,
   execGitConfig,
-  serializeBackup,
+  sealBackup,
+  SEALED_BACKUP_FILE,
   type CredentialsBackup,
 } from './isolation/credentials.js';
-import { execText, resolveTool } from './system-tools.js';
+import { createGit, systemGit } from './git-runner.js';
+import { resolveTool } from './system-tools.js';
 import { realSystem } from './isolation/system.js';
 import {
   decideLevel,
   meetsRequirement,
   probeCapabilities,
+  levelsToProbe,
   proveStrict,
   IsolationError,
 } from './isolation/preflight.js';
@@ -85,8 +92,10 @@ const MAX_BODY_CHARS = 8000;
 /** Everything main has set up that must be undone, whatever happens. */
 interface Teardown {
   proxy?: KeyProxyProcess;
+  /** The key proxy while it starts (beside the GitHub and git work); undo waits for it and stops it. */
+  proxyStarting?: Promise<KeyProxyProcess>;
   launcher?: AgentLauncher;
-  credentials?: { backup: CredentialsBackup };
+  credentials?: { backup: CredentialsBackup; key: string; sealedFile: string };
   instructions?: PinRecord;
 }
 
@@ -187,11 +196,21 @@ async function review(
   const settings = await applyOrganisationPolicy(inputSettings, ctx, github, outcome);
 
   // Stage 3: may this run go ahead? (trigger, actor, the calling workflow)
-  const capabilities = await probeCapabilities(realSystem);
-  const constraints = await guardTrigger(settings, ctx, github, decideLevel('auto', capabilities).level);
+  // Only the requested level's prerequisites are probed; every level's only when needed (auto, or a run
+  // on an untrusted trigger, which must use the strongest level the machine can reach).
+  const capabilities = await probeCapabilities(realSystem, levelsToProbe(settings.isolation));
+  const strongest = async () => {
+    const known = decideLevel('auto', capabilities).level; // strict here means strict was probed and works
+    return known === 'strict' || settings.isolation === 'auto'
+      ? known
+      : decideLevel('auto', await probeCapabilities(realSystem)).level;
+  };
+  const constraints = await guardTrigger(settings, ctx, github, strongest);
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
+  // The key proxy (stage 6) starts now, once the run is allowed, and comes up beside stages 4–5.
+  teardown.proxyStarting = startProxy(settings);
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
@@ -207,8 +226,11 @@ async function review(
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
-  teardown.credentials = { backup };
-  writeFileSync(path.join(runDir, 'credentials.json'), serializeBackup(backup), { mode: 0o600 });
+  // Sealed for the post step; the key stays in memory until the agent has ended (isolation/credentials.ts).
+  const { sealed, key } = sealBackup(backup);
+  core.setSecret(key);
+  teardown.credentials = { backup, key, sealedFile: path.join(runDir, SEALED_BACKUP_FILE) };
+  writeFileSync(teardown.credentials.sealedFile, sealed, { mode: 0o600 });
   if (backup.files.some((f) => f.removed.length > 0)) {
     outcome.notes.push(
       'Checkout credentials were removed from .git/config for the run and restored afterwards.',
@@ -216,15 +238,8 @@ async function review(
   }
 
   // Stage 6: the key proxy — the agent gets a per-run token, never the key.
-  teardown.proxy = await startKeyProxyProcess({
-    nodePath: process.execPath,
-    entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
-    config: {
-      upstream: settings.anthropicBaseUrl,
-      apiKey: settings.anthropicApiKey,
-      budgetUsd: settings.budgetUsd,
-    },
-  });
+  teardown.proxy = await teardown.proxyStarting;
+  teardown.proxyStarting = undefined;
   saveState('proxyPid', String(teardown.proxy.pid));
   core.setSecret(teardown.proxy.token);
   const proxyPort = Number(new URL(teardown.proxy.url).port);
@@ -252,7 +267,8 @@ async function review(
     launcher.level === 'sandbox'
       ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
       : undefined;
-  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox })));
+  const bashHook = bashHookFor(rules.allow, launcher.level);
+  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook })));
 
   // Stage 9: the agent's environment, from an allow-list.
   const { env, withheld } = buildChildEnv(process.env, {
@@ -264,7 +280,8 @@ async function review(
     workspace: ctx.workspace,
   });
   outcome.withheldEnv = withheld;
-  const redactor = createRedactor(secretValues(settings, teardown.proxy.token, withheld));
+  const secrets = secretValues(settings, teardown.proxy.token, withheld);
+  const redactor = createRedactor(secrets);
   outcome.redactor = redactor;
 
   // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
@@ -307,12 +324,8 @@ async function review(
   teardown.proxy = undefined;
   outcome.costUsd = proxySummary.usage.costUsd;
   for (const entry of proxySummary.audit) {
-    if (entry.event !== 'forwarded')
-      outcome.notes.push(
-        `Key proxy refused a request: ${entry.event} ${entry.method ?? ''} ${entry.path ?? ''} ${entry.detail ?? ''}`
-          .replace(/\s+/g, ' ')
-          .trim(),
-      );
+    const note = auditNote(entry);
+    if (note) outcome.notes.push(note);
   }
 
   // Stage 11: nothing the agent did may reach later steps through the runner's file commands.
@@ -351,11 +364,15 @@ async function review(
     outcome.excluded.findings = onExcluded.length;
     result.findings = result.findings.filter((f) => !isExcluded(f.path));
   }
+  // The backstop: obfuscated secrets, and random-looking strings the PR's own files do not hold.
+  const candidates = randomCandidates(stringsOf(result), ctx.githubHost);
+  const revs = ctx.pull ? [ctx.pull.headSha, ctx.pull.baseSha] : ['HEAD', 'HEAD~1'];
+  const known = await knownInRepository(createGit(git, { workspace: ctx.workspace }), revs, candidates);
   const gate = gateFindings({
     review: result,
     diff,
     repoRoot: ctx.workspace,
-    redactor,
+    redactor: createBackstopRedactor(redactor, { secrets, known, githubHost: ctx.githubHost }),
     maxComments: settings.maxComments,
     maxBodyChars: MAX_BODY_CHARS,
     githubHost: ctx.githubHost,
@@ -465,11 +482,9 @@ async function loadGuidance(settings: Settings, ctx: RunContext, git: string, ou
 /** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
 async function untrustedText(settings: Settings, ctx: RunContext, git: string, outcome: Outcome) {
   if (!settings.includePrDescription || !ctx.pull) return undefined;
-  const log = await execText(
-    git,
-    ['log', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`],
-    ctx.workspace,
-  ).catch(() => '');
+  const log = await createGit(git, { workspace: ctx.workspace })
+    .text(['log', '--no-show-signature', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`])
+    .catch(() => '');
   const context = buildUntrustedContext(
     { title: ctx.pull.title, body: ctx.pull.body, commits: log.split('\n').filter(Boolean) },
     { maxChars: 8000 },
@@ -553,20 +568,21 @@ async function loadDiff(github: GitHubPort | undefined, ctx: RunContext): Promis
     );
   }
   // No pull request (a local run, a push): review the last commit.
-  const text = await execText(
-    await resolveTool('git'),
-    ['diff', '--no-color', '--no-ext-diff', 'HEAD~1', 'HEAD'],
-    ctx.workspace,
-  ).catch(() => '');
+  const text = await (
+    await systemGit({ workspace: ctx.workspace })
+  )
+    .text(['diff', '--no-color', '--no-ext-diff', '--no-textconv', 'HEAD~1', 'HEAD'])
+    .catch(() => '');
   return parseUnifiedDiff(text);
 }
 
-/** Every value that must never appear in anything we emit. */
+/** Every value that must never appear in anything we emit: secret inputs, the proxy token and withheld
+ * variables that look like credentials — never ordinary input values (policy/child-env.ts). */
 function secretValues(settings: Settings, proxyToken: string, withheld: string[]): string[] {
   const values = [settings.anthropicApiKey, settings.githubToken, proxyToken];
   for (const name of withheld) {
     const value = process.env[name];
-    if (value && looksLikeCredential(name, value)) values.push(value);
+    if (value && isRedactionTarget(name, value)) values.push(value);
   }
   return values.filter((v) => v.length > 0);
 }
@@ -592,6 +608,21 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   return undefined;
 }
 
+function startProxy(settings: Settings): Promise<KeyProxyProcess> {
+  const starting = startKeyProxyProcess({
+    nodePath: process.execPath,
+    entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
+    config: {
+      upstream: settings.anthropicBaseUrl,
+      apiKey: settings.anthropicApiKey,
+      budgetUsd: settings.budgetUsd,
+    },
+  });
+  // Awaited at stage 6; a failure before then must not surface as an unhandled rejection.
+  starting.catch(() => undefined);
+  return starting;
+}
+
 /** Undo what main set up; each step on its own, failures become warnings (post tries again). */
 async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
   if (teardown.launcher) {
@@ -601,6 +632,7 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
   }
+  teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
   if (teardown.proxy) {
     const summary = await teardown.proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
@@ -617,7 +649,10 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
   if (teardown.credentials) {
     try {
       await restoreCheckoutCredentials(teardown.credentials.backup);
+      rmSync(teardown.credentials.sealedFile, { force: true });
     } catch (err) {
+      // Only now, with the agent gone, does the key leave memory: the post step needs it to retry.
+      saveState('credentialsKey', teardown.credentials.key);
       core.warning(
         `Restoring checkout credentials failed (the post step will retry): ${(err as Error).message}`,
       );

@@ -18,11 +18,11 @@
  */
 import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
+import parseDiff from 'parse-diff';
 import type { FileDiff } from '../findings/diff.js';
 import { unquoteGitPath } from '../findings/diff.js';
 import type { Finding } from '../findings/schema.js';
-import { SYSTEM_PATH } from '../system-tools.js';
-import { GIT_BASE_ENV, runGit } from './change-check.js';
+import { createGit } from '../git-runner.js';
 import type { ScopeRefusal } from './fix-scope.js';
 
 export const FIX_DELIVERIES = ['suggestions', 'patch', 'push'] as const;
@@ -45,7 +45,10 @@ interface PatchFile {
   hunks: { rows: Row[]; newlineChange: boolean }[];
 }
 
-/** Our own `git diff --binary` output, per file (no renames or copies: the change check refuses them). */
+/**
+ * Our own `git diff --binary` output, per file (no renames or copies: the change check refuses them).
+ * Paths are read here (C-quoted as git writes them); the hunks by parse-diff, as in findings/diff.ts.
+ */
 export function parsePatch(patch: string): PatchFile[] {
   const files: PatchFile[] = [];
   for (const section of patch.split(/^(?=diff --git )/m).filter((s) => s.startsWith('diff --git '))) {
@@ -64,21 +67,20 @@ export function parsePatch(patch: string): PatchFile[] {
       const m = /^diff --git a\/(.*) b\/\1$/.exec(lines[0]);
       file.path = m?.[1] ?? lines[0];
     }
-    let oldLine = 0;
-    let hunk: PatchFile['hunks'][number] | undefined;
-    for (const line of lines) {
-      const header = /^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@/.exec(line);
-      if (header) {
-        oldLine = Number(header[1]);
-        hunk = { rows: [], newlineChange: false };
-        file.hunks.push(hunk);
-      } else if (hunk && (line[0] === ' ' || line[0] === '-' || line[0] === '+')) {
-        const type = line[0];
-        hunk.rows.push({ type, text: line.slice(1), ...(type !== '+' ? { oldLine: oldLine++ } : {}) });
-      } else if (hunk && line.startsWith('\\')) {
-        // "\ No newline at end of file" after a - or + row: the sides differ in their last newline.
-        if (hunk.rows[hunk.rows.length - 1]?.type !== ' ') hunk.newlineChange = true;
+    for (const chunk of parseDiff(section)[0]?.chunks ?? []) {
+      const hunk: PatchFile['hunks'][number] = { rows: [], newlineChange: false };
+      for (const change of chunk.changes) {
+        if (change.content.startsWith('\\')) {
+          // "\ No newline at end of file" after a - or + row: the sides differ in their last newline.
+          if (hunk.rows[hunk.rows.length - 1]?.type !== ' ') hunk.newlineChange = true;
+          continue;
+        }
+        const text = change.content.slice(1);
+        if (change.type === 'add') hunk.rows.push({ type: '+', text });
+        else if (change.type === 'del') hunk.rows.push({ type: '-', text, oldLine: change.ln });
+        else hunk.rows.push({ type: ' ', text, oldLine: change.ln1 });
       }
+      file.hunks.push(hunk);
     }
     files.push(file);
   }
@@ -183,7 +185,7 @@ export async function writePatchFile(runDir: string, patch: Buffer): Promise<str
   return file;
 }
 
-/** Runs git with exactly `env` in `cwd`; resolves with stdout. */
+/** Runs git in `cwd` with `env` over the git runner's base environment; resolves with stdout. */
 export type GitRunner = (
   args: string[],
   options: { cwd: string; env: Record<string, string>; input?: Buffer },
@@ -191,7 +193,8 @@ export type GitRunner = (
 
 /** The real runner: the git binary at `gitPath`. */
 export function gitRunner(gitPath: string): GitRunner {
-  return async (args, options) => (await runGit(gitPath, args, options)).toString('utf8');
+  const git = createGit(gitPath);
+  return (args, options) => git.text(args, options);
 }
 
 export interface PushTarget {
@@ -257,8 +260,6 @@ export async function pushFix(options: PushOptions): Promise<{ commit: string; r
   const ref = `refs/heads/${target.headRef}`;
   const cwd = await mkdtemp(path.join(options.workDir, 'fix-push-'));
   const env = {
-    ...GIT_BASE_ENV,
-    PATH: SYSTEM_PATH,
     HOME: cwd,
     GIT_CONFIG_COUNT: '1',
     GIT_CONFIG_KEY_0: `http.${server}/.extraheader`,
