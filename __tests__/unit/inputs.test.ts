@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
 import { INPUT_NAMES, InputError, readSettings } from '../../src/inputs.js';
-import { ALLOWED_FLAGS } from '../../src/policy/claude-args.js';
+import { ALLOWED_FLAGS, MAPPED_FLAGS } from '../../src/policy/claude-args.js';
 import type { Settings } from '../../src/inputs.js';
 
 const REQUIRED = { 'anthropic-api-key': 'sk-ant-api03-test', 'github-token': 'ghs_test' };
@@ -31,12 +31,13 @@ describe('INPUT_NAMES', () => {
     expect(Object.keys(action.inputs)).toEqual([...INPUT_NAMES]);
   });
 
-  test('the claude-args description lists exactly the accepted flags', () => {
+  test('the claude-args description lists exactly the accepted and the mapped flags', () => {
     const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
       inputs: Record<string, { description: string }>;
     };
     const listed = action.inputs['claude-args'].description.match(/`--[a-z-]+`/g)?.map((f) => f.slice(1, -1));
-    expect(listed?.sort()).toEqual(Object.keys(ALLOWED_FLAGS).sort());
+    const mapped = Object.keys(MAPPED_FLAGS).filter((f) => /^--[a-z-]+$/.test(f));
+    expect([...new Set(listed)].sort()).toEqual([...Object.keys(ALLOWED_FLAGS), ...mapped].sort());
   });
 
   test('readSettings reads only declared names', () => {
