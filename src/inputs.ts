@@ -8,6 +8,7 @@
  * run), X6 (turn, time and budget limits are bounded numbers) and the key proxy's upstream (an
  * anthropic-base-url with credentials, a query or a non-HTTP scheme is refused).
  */
+import { parseRange } from './diff-source.js';
 import type { Severity } from './findings/schema.js';
 import { SEVERITIES } from './findings/schema.js';
 import { mapClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
@@ -70,6 +71,8 @@ export interface Settings {
   excludePaths: string[];
   /** Repository-relative files read from the BASE commit and given to the agent as review guidance. */
   guidanceFiles: string[];
+  /** Runs without a pull request: the git range to review ('' = refuse; push uses before..after). */
+  diffRange: string;
 }
 
 /** Defaults of the inputs an organisation policy can cap, as action.yml declares them. */
@@ -133,6 +136,7 @@ export const INPUT_NAMES = [
   'on-refused',
   'exclude-paths',
   'guidance-files',
+  'diff-range',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -387,5 +391,16 @@ export function readSettings(getInput: GetInput): Settings {
     onRefused: choice('on-refused', get('on-refused'), ['skip', 'fail'], 'skip'),
     excludePaths: excludeGlobs(get('exclude-paths')),
     guidanceFiles: guidancePaths(get('guidance-files')),
+    diffRange: diffRange(get('diff-range')),
   };
+}
+
+function diffRange(raw: string): string {
+  const value = raw.trim();
+  if (value && !parseRange(value))
+    throw new InputError(
+      'diff-range',
+      `'${value}' is not a range of two git revisions (BASE...HEAD or BASE..HEAD, e.g. origin/main...HEAD).`,
+    );
+  return value;
 }

@@ -19,7 +19,9 @@ import {
 } from './policy/settings-file.js';
 import { buildChildEnv, isRedactionTarget } from './policy/child-env.js';
 import { buildPrompt } from './agent/prompt.js';
-import { buildClaudeArgs, runClaude, type ClaudeExit } from './agent/claude-cli.js';
+import { buildClaudeArgs, killGroup, runClaude, type ClaudeExit } from './agent/claude-cli.js';
+import { createProcessTree, endTree, type ProcessTree } from './agent/process-tree.js';
+import { onCancel } from './cancel.js';
 import { StreamAudit } from './agent/stream.js';
 import {
   REVIEW_OUTPUT_SCHEMA,
@@ -29,7 +31,8 @@ import {
   type RejectedFinding,
   type Finding,
 } from './findings/schema.js';
-import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.js';
+import type { FileDiff } from './findings/diff.js';
+import { loadDiffFor, planDiff } from './diff-source.js';
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
 import { gateFindings } from './findings/gate.js';
 import { createBackstopRedactor, randomCandidates, stringsOf } from './findings/backstop.js';
@@ -91,6 +94,9 @@ const MAX_BODY_CHARS = 8000;
 
 /** Everything main has set up that must be undone, whatever happens. */
 interface Teardown {
+  /** The agent's process tree and its process group: killed first, whatever happens. */
+  tree?: ProcessTree;
+  agentPid?: number;
   proxy?: KeyProxyProcess;
   /** The key proxy while it starts (beside the GitHub and git work); undo waits for it and stops it. */
   proxyStarting?: Promise<KeyProxyProcess>;
@@ -118,6 +124,7 @@ interface Outcome {
   onPullRequest?: boolean;
   skipReason?: string;
   excluded?: { files: string[]; findings: number };
+  reported?: boolean;
 }
 
 export async function run(): Promise<void> {
@@ -132,6 +139,13 @@ export async function run(): Promise<void> {
     sections: [],
   };
   let settings: Settings | undefined;
+  // Cancelled (SIGINT/SIGTERM): kill the agent's tree at once, undo, report, exit.
+  const stopCancel = onCancel(async (signal) => {
+    outcome.conclusion = 'failed';
+    outcome.error = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
+    await undo(teardown, outcome);
+    await report(settings, outcome);
+  });
   try {
     settings = parseInputs();
     const context = readRunContext();
@@ -158,6 +172,7 @@ export async function run(): Promise<void> {
     await undo(teardown, outcome);
   }
   await report(settings, outcome);
+  stopCancel();
 }
 
 /** Stage 1: inputs. The key is masked before anything can print it. */
@@ -214,7 +229,7 @@ async function review(
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
-  const allChanges = await loadDiff(github, ctx);
+  const { files: allChanges, range } = await loadDiff(github, ctx, settings, outcome);
   const isExcluded = excludedBy(settings.excludePaths);
   const { kept: diff, excluded } = splitExcluded(allChanges, (f) => f.path, isExcluded);
   if (settings.excludePaths.length) outcome.excluded = { files: excluded.map((f) => f.path), findings: 0 };
@@ -222,7 +237,7 @@ async function review(
   const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome.notes) : undefined;
   await pinInstructions(allChanges, ctx, runDir, git, teardown, outcome);
   const untrusted = await untrustedText(settings, ctx, git, outcome);
-  const guidance = await loadGuidance(settings, ctx, git, outcome);
+  const guidance = await loadGuidance(settings, ctx, git, outcome, range);
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
@@ -286,6 +301,8 @@ async function review(
 
   // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
   // file commands (state included), so any change to them is the agent's.
+  teardown.tree = createProcessTree();
+  saveState('tree', JSON.stringify(teardown.tree));
   const wsGit = workspaceGit(git, ctx.workspace);
   const baseline = fixPaths ? await takeBaseline(ctx.workspace, wsGit) : undefined;
   const fileCommands = snapshotFileCommands(process.env);
@@ -310,15 +327,19 @@ async function review(
       mode: settings.mode,
       instructions: settings.prompt,
       files: diff.map((f) => ({ path: f.path, status: f.status })),
-      range: ctx.pull ? `${ctx.pull.baseSha}...${ctx.pull.headSha}` : diff.length ? 'HEAD~1...HEAD' : '',
+      range,
       untrusted,
       fixPaths,
       guidance,
     }),
     timeoutMs: settings.timeoutMinutes * 60_000,
     onLine: (line) => audit.push(line),
-    onSpawn: (pid) => writeFileSync(path.join(runDir, AGENT_PGID_FILE), String(pid), { mode: 0o600 }),
+    onSpawn: (pid) => {
+      teardown.agentPid = pid;
+      writeFileSync(path.join(runDir, AGENT_PGID_FILE), String(pid), { mode: 0o600 });
+    },
     killAll: () => launcher.killAll(),
+    tree: teardown.tree,
   });
   const proxySummary = await teardown.proxy.stop();
   teardown.proxy = undefined;
@@ -384,15 +405,16 @@ async function review(
   outcome.sarifFile = deliverToRun(gate, ctx, runDir);
   if (github && ctx.pull && settings.comment) {
     const pr = { owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number };
-    const notes = await deliverToPullRequest(
+    const delivery = await deliverToPullRequest(
       github,
       pr,
       ctx.pull.headSha,
       gate,
       fingerprintIn(ctx.workspace),
-      (extra, ids) =>
+      (extra, delivered, ids) =>
         renderSummaryComment({
           ...reportInput(outcome),
+          gate: delivered,
           prNotes: extra,
           onPullRequest: true,
           inlineLinks: commentLinks(ids, `${ctx.serverUrl}/${ctx.repository}/pull/${pr.number}`),
@@ -400,7 +422,8 @@ async function review(
         }),
     );
     outcome.onPullRequest = true;
-    outcome.notes.push(...notes);
+    outcome.notes.push(...delivery.notes);
+    outcome.gate = delivery.gate;
   }
 }
 
@@ -462,9 +485,17 @@ async function pinInstructions(
 }
 
 /** The maintainers' review guidance (guidance-files), read from the base commit with git, never the PR's. */
-async function loadGuidance(settings: Settings, ctx: RunContext, git: string, outcome: Outcome) {
+async function loadGuidance(
+  settings: Settings,
+  ctx: RunContext,
+  git: string,
+  outcome: Outcome,
+  range: string,
+) {
   if (settings.guidanceFiles.length === 0) return undefined;
-  const base = ctx.pull?.baseSha ?? 'HEAD~1';
+  // The base of the reviewed range: the PR's base commit, or BASE of BASE..HEAD / BASE...HEAD.
+  const base = ctx.pull?.baseSha ?? range.split(/\.{2,3}/)[0];
+  if (!base) return undefined;
   try {
     const files = await readGuidance(execGit(ctx.workspace, git), base, settings.guidanceFiles);
     if (files.length) {
@@ -561,19 +592,31 @@ async function isolate(
   return launcher;
 }
 
-async function loadDiff(github: GitHubPort | undefined, ctx: RunContext): Promise<FileDiff[]> {
-  if (github && ctx.pull) {
-    return fromPullFiles(
-      await github.listPullFiles({ owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number }),
-    );
+/** What this event reviews (diff-source.ts): a refusal is an error naming the event or the input. */
+async function loadDiff(
+  github: GitHubPort | undefined,
+  ctx: RunContext,
+  settings: Settings,
+  outcome: Outcome,
+): Promise<{ files: FileDiff[]; range: string }> {
+  const plan = planDiff({ ...ctx, diffRange: settings.diffRange });
+  if (plan.kind === 'refuse') throw new Error(plan.reason);
+  if (plan.kind === 'range') {
+    core.notice(plan.notice);
+    outcome.notes.push(plan.notice);
   }
-  // No pull request (a local run, a push): review the last commit.
-  const text = await (
-    await systemGit({ workspace: ctx.workspace })
-  )
-    .text(['diff', '--no-color', '--no-ext-diff', '--no-textconv', 'HEAD~1', 'HEAD'])
-    .catch(() => '');
-  return parseUnifiedDiff(text);
+  const git = await systemGit({ workspace: ctx.workspace });
+  const pull = ctx.pull;
+  const source = await loadDiffFor(plan, {
+    git: (args) => git.text(args),
+    listPullFiles:
+      github && pull
+        ? () => github.listPullFiles({ owner: pull.owner, repo: pull.repo, number: pull.number })
+        : undefined,
+    changedFiles: pull?.changedFiles,
+  });
+  outcome.notes.push(...source.notes);
+  return { files: source.files, range: plan.range };
 }
 
 /** Every value that must never appear in anything we emit: secret inputs, the proxy token and withheld
@@ -596,16 +639,35 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   if (!result) {
     return `Claude Code ended (exit code ${exit.code ?? 'none'}, signal ${exit.signal ?? 'none'}) without a result. Last output: ${exit.stderrTail.trim().slice(-500) || '(nothing)'}`;
   }
+  // Limits first: the CLI marks them is_error too, and the user needs to know which limit to raise.
+  if (result.subtype === 'error_max_turns')
+    return `The agent hit max-turns (${settings.maxTurns}) before answering; raise input 'max-turns' or narrow the review.`;
+  if (result.subtype === 'error_max_budget_usd')
+    return `The agent hit the budget (input 'budget-usd': ${settings.budgetUsd}) before answering.`;
+  if (result.subtype === 'error_max_structured_output_retries')
+    return 'The agent never produced a structured review the CLI accepted (error_max_structured_output_retries).';
+  if (result.api_error_status === 402)
+    return `The run reached its budget (input 'budget-usd': $${settings.budgetUsd}): the key proxy refused further model calls.`;
   if (result.is_error) {
-    const status = result.api_error_status ? ` (model API status ${result.api_error_status})` : '';
+    const status = result.api_error_status
+      ? ` (model API status ${result.api_error_status}${modelStatusHint(result.api_error_status)})`
+      : '';
     return `Claude Code reported an error${status}: ${result.subtype}${result.result ? ` — ${String(result.result).slice(0, 500)}` : ''}`;
   }
-  if (result.subtype === 'error_max_turns')
-    return `The agent hit max-turns (${settings.maxTurns}) before answering.`;
   if (result.subtype !== 'success') return `Claude Code ended with '${result.subtype}'.`;
   if (result.structured_output === undefined)
     return 'The agent ended without calling StructuredOutput: there is no review to report.';
   return undefined;
+}
+
+/** What a model API status means for the user. */
+function modelStatusHint(status: number): string {
+  if (status === 401) return ": the key was refused, check input 'anthropic-api-key'";
+  if (status === 403) return ': the key may not use this model or endpoint';
+  if (status === 429) return ': rate limited, retried until the CLI gave up';
+  if (status === 529) return ': the model API is overloaded, retried until the CLI gave up';
+  if (status >= 500) return ': the model API failed, retried until the CLI gave up';
+  return '';
 }
 
 function startProxy(settings: Settings): Promise<KeyProxyProcess> {
@@ -625,34 +687,53 @@ function startProxy(settings: Settings): Promise<KeyProxyProcess> {
 
 /** Undo what main set up; each step on its own, failures become warnings (post tries again). */
 async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
-  if (teardown.launcher) {
+  // Each part is taken out of `teardown` before it is undone: a cancellation during the normal undo
+  // (or the reverse) never undoes anything twice.
+  const { tree, agentPid, launcher } = teardown;
+  teardown.tree = teardown.agentPid = teardown.launcher = undefined;
+  if (agentPid) killGroup(agentPid);
+  if (tree) {
     try {
-      await teardown.launcher.teardown();
+      await endTree(tree);
+    } catch (err) {
+      core.warning(
+        `Stopping the agent's processes failed (the post step will retry): ${(err as Error).message}`,
+      );
+    }
+  }
+  if (launcher) {
+    try {
+      await launcher.teardown();
     } catch (err) {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
   }
   teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
-  if (teardown.proxy) {
-    const summary = await teardown.proxy.stop().catch(() => undefined);
+  const proxy = teardown.proxy;
+  teardown.proxy = undefined;
+  teardown.proxyStarting = undefined;
+  if (proxy) {
+    const summary = await proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
   }
-  if (teardown.instructions) {
+  const { instructions, credentials } = teardown;
+  teardown.instructions = teardown.credentials = undefined;
+  if (instructions) {
     try {
-      await restoreInstructions(teardown.instructions);
+      await restoreInstructions(instructions);
     } catch (err) {
       core.warning(
         `Restoring the PR's agent-instruction files failed (the post step will retry): ${(err as Error).message}`,
       );
     }
   }
-  if (teardown.credentials) {
+  if (credentials) {
     try {
-      await restoreCheckoutCredentials(teardown.credentials.backup);
-      rmSync(teardown.credentials.sealedFile, { force: true });
+      await restoreCheckoutCredentials(credentials.backup);
+      rmSync(credentials.sealedFile, { force: true });
     } catch (err) {
       // Only now, with the agent gone, does the key leave memory: the post step needs it to retry.
-      saveState('credentialsKey', teardown.credentials.key);
+      saveState('credentialsKey', credentials.key);
       core.warning(
         `Restoring checkout credentials failed (the post step will retry): ${(err as Error).message}`,
       );
@@ -688,6 +769,8 @@ function runUrl(ctx: RunContext): string | undefined {
 
 /** Stage 13: the job summary, the findings file and the outputs — written only after the agent ended. */
 async function report(settings: Settings | undefined, outcome: Outcome) {
+  if (outcome.reported) return;
+  outcome.reported = true;
   const redact = (t: string) => (outcome.redactor ? outcome.redactor.redact(t).text : t);
   if (outcome.error) outcome.error = redact(outcome.error);
   const findings = [...(outcome.gate?.inline ?? []), ...(outcome.gate?.summaryOnly ?? [])];

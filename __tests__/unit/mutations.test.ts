@@ -112,9 +112,9 @@ describe('guardTrigger: a pull request’s actor must have write access (the per
     async (event) => {
       const github = new FakeGitHub();
       github.permissions.reader = 'read';
-      await expect(guardTrigger(settings(), context(event), github, 'rules-only')).rejects.toThrow(
-        /'read' permission/,
-      );
+      await expect(
+        guardTrigger(settings(), context(event), github, async () => 'rules-only' as const),
+      ).rejects.toThrow(/'read' permission/);
       expect(github.calls).toContain('getCollaboratorPermission');
     },
   );
@@ -123,7 +123,7 @@ describe('guardTrigger: a pull request’s actor must have write access (the per
     const github = new FakeGitHub();
     github.permissions.writer = 'write';
     await expect(
-      guardTrigger(settings(), context('pull_request', 'writer'), github, 'rules-only'),
+      guardTrigger(settings(), context('pull_request', 'writer'), github, async () => 'rules-only' as const),
     ).resolves.toEqual({
       readOnly: false,
     });
@@ -132,7 +132,9 @@ describe('guardTrigger: a pull request’s actor must have write access (the per
 
   test('push needed write access to happen: no lookup', async () => {
     const github = new FakeGitHub();
-    await expect(guardTrigger(settings(), context('push'), github, 'rules-only')).resolves.toEqual({
+    await expect(
+      guardTrigger(settings(), context('push'), github, async () => 'rules-only' as const),
+    ).resolves.toEqual({
       readOnly: false,
     });
     expect(github.calls).toEqual([]);

@@ -66,6 +66,7 @@ function overview(input: ReportInput): string {
 function whereShown(f: GatedFinding, inline: boolean, onPullRequest: boolean): string {
   if (!onPullRequest) return 'job summary only (no pull request comment)';
   if (inline) return 'inline comment';
+  if (f.undelivered) return `summary comment (${f.undelivered})`;
   return f.placement === null
     ? 'summary comment (not on a changed line)'
     : 'summary comment (over the limit)';
