@@ -12,6 +12,7 @@ import { killGroup } from './agent/claude-cli.js';
 import { parseBackup, restoreCheckoutCredentials } from './isolation/credentials.js';
 import { undoIsolation, type UndoRecord } from './isolation/launcher.js';
 import { realSystem } from './isolation/system.js';
+import { restoreHiddenFiles } from './providers/credential-files.js';
 
 type Stage = [name: string, action: () => Promise<string | undefined> | string | undefined];
 
@@ -22,6 +23,7 @@ export async function cleanup(env: NodeJS.ProcessEnv = process.env): Promise<voi
     ['stop the key proxy', () => stopProxy(readState('proxyPid', env))],
     ['undo isolation', () => undoIsolationFromState(readState('undo', env))],
     ['restore checkout credentials', () => restoreCredentials(runDir)],
+    ['move provider credential files back', () => (runDir ? restoreHiddenFiles(runDir) : undefined)],
     ['restore agent-instruction files', () => restoreInstructionFiles(runDir)],
     ['remove generated files', () => removeRunDir(runDir, env.RUNNER_TEMP)],
   ];

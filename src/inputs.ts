@@ -13,13 +13,19 @@ import { SEVERITIES } from './findings/schema.js';
 import { validateClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
 import { validateUserRule } from './policy/permissions.js';
 import { PINNED_CLAUDE_VERSION } from './install/pinned.js';
+import { InputError, type GetInput } from './input-error.js';
+import { checkModel, readProviderSettings, type Env, type ProviderSettings } from './providers/provider.js';
 
 export type Mode = 'review' | 'custom' | 'fix';
 export type IsolationLevel = 'strict' | 'sandbox' | 'rules-only';
 
 export interface Settings {
-  /** The real model API key. Masked at once; only the key proxy ever holds it after parsing. */
+  /** The real model API key ('' when another credential is used). Masked at once; only the key proxy holds it. */
   anthropicApiKey: string;
+  /** Claude subscription token ('' when unset). Masked at once; only the key proxy holds it. */
+  claudeCodeOauthToken: string;
+  /** Who the model calls are paid through, and its endpoint, region and project. */
+  provider: ProviderSettings;
   /** Used by the action itself only (posting the review); never given to the agent. */
   githubToken: string;
   mode: Mode;
@@ -94,18 +100,7 @@ export function explicitInputs(getInput: GetInput): Set<string> {
   );
 }
 
-/** Reads one raw input (core.getInput semantics: trimmed, '' when unset). */
-export type GetInput = (name: string) => string;
-
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
-    super(`Input '${input}': ${message}`);
-    this.name = 'InputError';
-  }
-}
+export { InputError, type GetInput } from './input-error.js';
 
 export const INPUT_NAMES = [
   'anthropic-api-key',
@@ -120,6 +115,12 @@ export const INPUT_NAMES = [
   'claude-args',
   'claude-path',
   'anthropic-base-url',
+  'provider',
+  'claude-code-oauth-token',
+  'aws-region',
+  'vertex-region',
+  'vertex-project-id',
+  'foundry-resource',
   'comment',
   'fail-on-severity',
   'budget-usd',
@@ -284,8 +285,16 @@ function optionalRequiredLevel(raw: string, isolation: Settings['isolation']): I
   return level;
 }
 
-/** Parse and validate every input. Throws InputError naming the first bad input. */
-export function readSettings(getInput: GetInput): Settings {
+/** An optional token: '' or one line without spaces (it goes into an HTTP header). */
+function optionalSecret(name: InputName, raw: string): string {
+  return raw === '' ? '' : secret(name, raw, '');
+}
+
+/**
+ * Parse and validate every input. Throws InputError naming the first bad input. `env` is the job's
+ * environment, read only for provider defaults (AWS_REGION, CLOUD_ML_REGION, GOOGLE_CLOUD_PROJECT).
+ */
+export function readSettings(getInput: GetInput, env: Env = {}): Settings {
   const get = (name: InputName): string => getInput(name).trim();
   const mode = choice('mode', get('mode'), MODES, 'review');
   const prompt = get('prompt');
@@ -293,12 +302,18 @@ export function readSettings(getInput: GetInput): Settings {
     throw new InputError('prompt', 'is required in custom mode: it is the task for the agent.');
   }
   const isolation = choice('isolation', get('isolation'), ['auto', ...ISOLATION_LEVELS], 'auto');
+  const anthropicApiKey = optionalSecret('anthropic-api-key', get('anthropic-api-key'));
+  const claudeCodeOauthToken = optionalSecret('claude-code-oauth-token', get('claude-code-oauth-token'));
+  const anthropicBaseUrl = baseUrl(get('anthropic-base-url'));
+  const provider = readProviderSettings(getInput, env, anthropicBaseUrl, anthropicApiKey !== '');
   return {
-    anthropicApiKey: secret('anthropic-api-key', get('anthropic-api-key'), 'pass it from a secret'),
+    anthropicApiKey,
+    claudeCodeOauthToken,
+    provider,
     githubToken: secret('github-token', get('github-token'), 'leave it unset for the job token'),
     mode,
     prompt,
-    model: optionalModel(get('model')),
+    model: checkModel(provider.provider, optionalModel(get('model'))),
     maxTurns: number('max-turns', get('max-turns'), 30, { integer: true, min: 1, max: 500 }),
     timeoutMinutes: number('timeout-minutes', get('timeout-minutes'), 15, {
       integer: false,
@@ -309,7 +324,7 @@ export function readSettings(getInput: GetInput): Settings {
     deniedTools: lines(get('denied-tools')).map((rule) => validateUserRule(rule, 'deny', mode)),
     claudeArgs: validateClaudeArgs(tokenizeArgs(get('claude-args'))),
     claudePath: optionalClaudePath(get('claude-path')),
-    anthropicBaseUrl: baseUrl(get('anthropic-base-url')),
+    anthropicBaseUrl,
     comment: boolean('comment', get('comment'), true),
     failOnSeverity: choice('fail-on-severity', get('fail-on-severity'), ['none', ...SEVERITIES], 'none'),
     budgetUsd: number('budget-usd', get('budget-usd'), 5, { integer: false, min: 0, max: 10000 }),

@@ -72,6 +72,8 @@ import { loadPolicy } from './policy-source.js';
 import { applyPolicy } from './policy/central-policy.js';
 import { explicitInputs } from './inputs.js';
 import { fixRules } from './fix/fix-scope.js';
+import { applyAgentProviderEnv, prepareProvider } from './providers/setup.js';
+import { restoreHiddenFiles } from './providers/credential-files.js';
 import { takeBaseline, workspaceGit } from './fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
 
@@ -83,6 +85,8 @@ interface Teardown {
   launcher?: AgentLauncher;
   credentials?: { backup: CredentialsBackup };
   instructions?: PinRecord;
+  /** The run dir, when provider credential files were moved into it. */
+  hiddenFilesIn?: string;
 }
 
 interface Outcome {
@@ -131,10 +135,12 @@ export async function run(): Promise<void> {
 
 /** Stage 1: inputs. The key is masked before anything can print it. */
 function parseInputs(): Settings {
-  const rawKey = core.getInput('anthropic-api-key');
-  if (rawKey) core.setSecret(rawKey);
-  const settings = readSettings((name) => core.getInput(name));
-  for (const secret of [settings.anthropicApiKey, settings.githubToken]) {
+  for (const name of ['anthropic-api-key', 'claude-code-oauth-token']) {
+    const raw = core.getInput(name);
+    if (raw) core.setSecret(raw);
+  }
+  const settings = readSettings((name) => core.getInput(name), process.env);
+  for (const secret of [settings.anthropicApiKey, settings.claudeCodeOauthToken, settings.githubToken]) {
     if (!secret) continue;
     for (const form of [secret, ...derivedForms(secret)]) core.setSecret(form);
   }
@@ -189,15 +195,15 @@ async function review(
     );
   }
 
-  // Stage 6: the key proxy — the agent gets a per-run token, never the key.
+  // Stage 6: the key proxy — the agent gets a per-run token, never the key or cloud credential.
+  teardown.hiddenFilesIn = runDir;
+  const provider = await prepareProvider(settings, process.env, ctx.workspace, runDir, (secret) => {
+    for (const form of [secret, ...derivedForms(secret)]) core.setSecret(form);
+  });
   teardown.proxy = await startKeyProxyProcess({
     nodePath: process.execPath,
     entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
-    config: {
-      upstream: settings.anthropicBaseUrl,
-      apiKey: settings.anthropicApiKey,
-      budgetUsd: settings.budgetUsd,
-    },
+    config: { ...provider.proxy, budgetUsd: settings.budgetUsd },
   });
   saveState('proxyPid', String(teardown.proxy.pid));
   core.setSecret(teardown.proxy.token);
@@ -237,8 +243,12 @@ async function review(
     apiKey: teardown.proxy.token,
     workspace: ctx.workspace,
   });
+  applyAgentProviderEnv(env, settings, teardown.proxy.url, teardown.proxy.token);
   outcome.withheldEnv = withheld;
-  const redactor = createRedactor(secretValues(settings, teardown.proxy.token, withheld));
+  const redactor = createRedactor([
+    ...secretValues(settings, teardown.proxy.token, withheld),
+    ...provider.secrets,
+  ]);
   outcome.redactor = redactor;
 
   // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
@@ -505,7 +515,7 @@ async function loadDiff(github: GitHubPort | undefined, ctx: RunContext): Promis
 
 /** Every value that must never appear in anything we emit. */
 function secretValues(settings: Settings, proxyToken: string, withheld: string[]): string[] {
-  const values = [settings.anthropicApiKey, settings.githubToken, proxyToken];
+  const values = [settings.anthropicApiKey, settings.claudeCodeOauthToken, settings.githubToken, proxyToken];
   for (const name of withheld) {
     const value = process.env[name];
     if (value && looksLikeCredential(name, value)) values.push(value);
@@ -546,6 +556,15 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
   if (teardown.proxy) {
     const summary = await teardown.proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
+  }
+  if (teardown.hiddenFilesIn) {
+    try {
+      restoreHiddenFiles(teardown.hiddenFilesIn);
+    } catch (err) {
+      core.warning(
+        `Moving credential files back failed (the post step will retry): ${(err as Error).message}`,
+      );
+    }
   }
   if (teardown.instructions) {
     try {

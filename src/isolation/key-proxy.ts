@@ -23,6 +23,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { EventStreamReader, EVENTSTREAM_TYPE } from '../providers/eventstream.js';
+import { TOKEN_HEADER } from '../providers/provider.js';
+import { createProviderUpstream, type ProviderRoute, type ProviderUpstream } from '../providers/upstream.js';
+import { parseUpstreamAuthConfig, type UpstreamAuthConfig } from '../providers/upstream-auth.js';
 
 /** USD per million tokens. */
 export interface Prices {
@@ -49,8 +53,11 @@ export const DEFAULT_PRICES: PriceTable = {
 export interface KeyProxySettings {
   /** Model API origin (plus an optional base path), e.g. https://api.anthropic.com. */
   upstream: string;
-  /** The real key; sent upstream only. */
+  /** The real key; sent upstream only. '' when `upstreamAuth` carries the credential instead. */
   apiKey: string;
+  /** Another provider's credential (src/providers): then `route` says which targets it accepts. */
+  upstreamAuth?: UpstreamAuthConfig;
+  route?: ProviderRoute;
   /** The per-run token the agent presents (see newProxyToken). */
   token: string;
   budgetUsd: number;
@@ -138,6 +145,7 @@ export function parseKeyProxySettings(value: unknown): KeyProxySettings {
   };
   if (!isRecord(value)) return fail('(root)', 'must be a JSON object');
   const { upstream, apiKey, token, budgetUsd, prices, maxRequestBytes, upstreamIdleTimeoutMs } = value;
+  if (value.upstreamAuth !== undefined) parseUpstreamAuthConfig(value.upstreamAuth);
   let url: URL | undefined;
   try {
     url = new URL(String(upstream));
@@ -147,7 +155,8 @@ export function parseKeyProxySettings(value: unknown): KeyProxySettings {
   if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
     fail('upstream', 'must be an http(s) URL without credentials, query or fragment');
   }
-  if (typeof apiKey !== 'string' || apiKey === '') fail('apiKey', 'must be a non-empty string');
+  if (typeof apiKey !== 'string' || (apiKey === '' && value.upstreamAuth === undefined))
+    fail('apiKey', 'must be a non-empty string');
   if (typeof token !== 'string' || token.length < 32)
     fail('token', 'must be a string of at least 32 characters');
   if (!isPositive(budgetUsd)) fail('budgetUsd', 'must be a number > 0');
@@ -165,11 +174,14 @@ export function isModelApiTarget(method: string | undefined, target: string | un
   return method === 'POST' && /^\/v1\/messages(?:\/count_tokens)?(?:\?[^#]*)?$/.test(target ?? '');
 }
 
-/** True when `x-api-key` or `Authorization: Bearer` carries the token (constant-time comparison). */
+/**
+ * True when `x-api-key`, `Authorization: Bearer` or (Bedrock and Vertex mode, through
+ * ANTHROPIC_CUSTOM_HEADERS) `x-claude-guard-token` carries the token (constant-time comparison).
+ */
 export function presentsToken(headers: IncomingHttpHeaders, token: string): boolean {
   const wanted = sha256(token);
   const bearer = /^Bearer (.+)$/i.exec(headers.authorization ?? '')?.[1];
-  return [headers['x-api-key'], bearer].some(
+  return [headers['x-api-key'], bearer, headers[TOKEN_HEADER]].some(
     (offered) => typeof offered === 'string' && offered !== '' && timingSafeEqual(sha256(offered), wanted),
   );
 }
@@ -255,6 +267,13 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
   const maxRequestBytes = settings.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const idleTimeoutMs = settings.upstreamIdleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const upstream = new URL(settings.upstream);
+  const provider: ProviderUpstream | undefined = settings.upstreamAuth
+    ? createProviderUpstream(
+        settings.upstream,
+        settings.route ?? { provider: 'anthropic' },
+        settings.upstreamAuth,
+      )
+    : undefined;
   const basePath = upstream.pathname.replace(/\/+$/, '');
   const client = upstream.protocol === 'https:' ? https : http;
   const agent = new client.Agent({ keepAlive: true });
@@ -265,9 +284,9 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
     config.onAudit?.({ time: new Date().toISOString(), ...entry });
 
   const scrub = (target: string): string =>
-    target
-      .split(apiKey)
-      .join('[key]')
+    [apiKey, ...(provider?.secrets() ?? [])]
+      .filter((secret) => secret !== '')
+      .reduce((text, secret) => text.split(secret).join('[key]'), target)
       .split(token)
       .join('[token]')
       .replace(/[\u0000-\u001f\u007f]/g, '')
@@ -324,8 +343,10 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
       });
       return;
     }
-    if (!isModelApiTarget(method, target)) {
-      const message = 'claude-guard proxy forwards only POST /v1/messages and POST /v1/messages/count_tokens';
+    if (provider ? !provider.allows(method, target) : !isModelApiTarget(method, target)) {
+      const message = provider
+        ? "claude-guard proxy forwards only the provider's model invocations"
+        : 'claude-guard proxy forwards only POST /v1/messages and POST /v1/messages/count_tokens';
       refuse(res, 403, 'permission_error', message, { event: 'refused-path', ...where });
       return;
     }
@@ -338,10 +359,58 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
       tooLarge(res, where);
       return;
     }
-    forward(req, res, target, where);
+    if (provider) forwardToProvider(provider, req, res, target, where);
+    else forward(req, res, target, where);
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, target: string, where: AuditWhere): void => {
+  /** Reads the whole body (bounded), lets the provider sign it, then forwards like `forward`. */
+  const forwardToProvider = (
+    provider: ProviderUpstream,
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    where: AuditWhere,
+  ): void => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxRequestBytes) over = true;
+      else parts.push(chunk);
+    });
+    req.on('end', () => {
+      if (over) {
+        tooLarge(res, where);
+        return;
+      }
+      const body = Buffer.concat(parts);
+      provider.prepare({ method: 'POST', target, headers: req.headers, body }).then(
+        ({ url, headers }) => send(req, res, target, where, { url, headers, body }),
+        (err: Error) => {
+          usage.refused++;
+          audit({ event: 'upstream-error', ...where, status: 502, detail: 'signing failed' });
+          sendError(
+            res,
+            502,
+            'api_error',
+            `claude-guard proxy could not sign the request: ${scrub(err.message)}`,
+          );
+        },
+      );
+    });
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse, target: string, where: AuditWhere): void =>
+    send(req, res, target, where);
+
+  const send = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    where: AuditWhere,
+    prepared?: { url: URL; headers: OutgoingHttpHeaders; body: Buffer },
+  ): void => {
     const started = performance.now();
     const ms = (): number => Math.round(performance.now() - started);
     let settled = false;
@@ -356,9 +425,9 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
       protocol: upstream.protocol,
       hostname: upstream.hostname,
       port: upstream.port,
-      path: basePath + target,
+      path: prepared ? prepared.url.pathname + prepared.url.search : basePath + target,
       method: 'POST',
-      headers: upstreamRequestHeaders(req.headers, apiKey),
+      headers: prepared ? prepared.headers : upstreamRequestHeaders(req.headers, apiKey),
       agent,
     });
     upstreamReq.setTimeout(idleTimeoutMs, () =>
@@ -376,21 +445,25 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
     });
 
     let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received <= maxRequestBytes || settled) return;
-      req.unpipe(upstreamReq);
-      settled = true;
-      upstreamReq.destroy();
-      tooLarge(res, where);
-    });
-    req.pipe(upstreamReq);
+    if (prepared) upstreamReq.end(prepared.body);
+    else
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received <= maxRequestBytes || settled) return;
+        req.unpipe(upstreamReq);
+        settled = true;
+        upstreamReq.destroy();
+        tooLarge(res, where);
+      });
+    if (!prepared) req.pipe(upstreamReq);
 
     upstreamReq.on('response', (up) => {
       const status = up.statusCode ?? 502;
       res.writeHead(status, up.statusMessage, downstreamResponseHeaders(up.headers));
-      const meter =
-        status < 300 && !target.startsWith('/v1/messages/count_tokens') ? new ResponseMeter(up) : null;
+      const counting = provider
+        ? provider.isCountTokens(target)
+        : target.startsWith('/v1/messages/count_tokens');
+      const meter = status < 300 && !counting ? new ResponseMeter(up) : null;
       pipeline(up, res, (err) => {
         if (meter?.finish(charge) === false) {
           usage.unmetered++;
@@ -458,16 +531,24 @@ class ResponseMeter {
   private metered = false;
   private readonly encoded: boolean;
   private readonly sse: boolean;
+  private readonly eventstream: boolean;
   private parts: Buffer[] = [];
   private bytes = 0;
 
   constructor(up: IncomingMessage) {
     this.encoded = !/^(identity)?$/i.test(String(up.headers['content-encoding'] ?? '').trim());
     this.sse = String(up.headers['content-type'] ?? '').includes('text/event-stream');
+    this.eventstream = String(up.headers['content-type'] ?? '').includes(EVENTSTREAM_TYPE);
   }
 
   watch(up: IncomingMessage, charge: (model: string, delta: TokenCounts) => number): void {
     if (this.encoded) return;
+    if (this.eventstream) {
+      // Bedrock: each chunk event carries one Anthropic streaming event (src/providers/eventstream.ts).
+      const reader = new EventStreamReader((event) => this.recordEvent(event, charge));
+      up.on('data', (chunk: Buffer) => reader.push(chunk));
+      return;
+    }
     up.on('data', (chunk: Buffer) => (this.sse ? this.scanSse(chunk, charge) : this.collect(chunk)));
   }
 
@@ -476,6 +557,7 @@ class ResponseMeter {
     const rest = Buffer.concat(this.parts);
     this.parts = [];
     if (this.sse) this.scanLines(rest, charge);
+    else if (this.eventstream) return this.metered;
     else if (!this.encoded && this.bytes <= MAX_JSON_RESPONSE_BYTES) {
       const body = parseJson(rest.toString('utf8'));
       if (isRecord(body)) this.record(body.model, body.usage, charge);
@@ -504,13 +586,16 @@ class ResponseMeter {
   private scanLines(text: Buffer, charge: (model: string, delta: TokenCounts) => number): void {
     for (const line of text.toString('utf8').split('\n')) {
       if (!line.startsWith('data:') || !line.includes('"usage"')) continue;
-      const event = parseJson(line.slice(5));
-      if (!isRecord(event)) continue;
-      if (event.type === 'message_start' && isRecord(event.message)) {
-        this.record(event.message.model, event.message.usage, charge);
-      } else if (event.type === 'message_delta') {
-        this.record(undefined, event.usage, charge);
-      }
+      this.recordEvent(parseJson(line.slice(5)), charge);
+    }
+  }
+
+  private recordEvent(event: unknown, charge: (model: string, delta: TokenCounts) => number): void {
+    if (!isRecord(event)) return;
+    if (event.type === 'message_start' && isRecord(event.message)) {
+      this.record(event.message.model, event.message.usage, charge);
+    } else if (event.type === 'message_delta') {
+      this.record(undefined, event.usage, charge);
     }
   }
 
