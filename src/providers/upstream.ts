@@ -39,6 +39,7 @@ export function createProviderUpstream(
   const origin = new URL(endpoint);
   const basePath = origin.pathname.replace(/\/+$/, '');
   const auth = createUpstreamAuth(authConfig);
+  const sigv4 = authConfig.kind === 'sigv4';
   const settings = { ...route, auth: authConfig.kind === 'sigv4' ? 'sigv4' : 'api-key', endpoint } as const;
   return {
     origin,
@@ -46,8 +47,19 @@ export function createProviderUpstream(
     allows: (method, target) => allowedTarget(settings, method, target),
     isCountTokens: (target) => /count[_-]tokens/.test(target),
     async prepare({ method, target, headers, body }) {
-      const url = new URL(`${basePath}${target}`, origin);
+      const url = new URL(`${basePath}${sigv4 ? awsPath(target) : target}`, origin);
       return { url, headers: await auth.headers({ method, url, headers, body }) };
     },
   };
+}
+
+/**
+ * A Bedrock path as the AWS SDKs send it: every segment URI-encoded once. Claude Code 2.1.332 sends a
+ * model id's `:` raw (`…-v1:0`); the AWS SDKs send `%3A`, and the signature is computed over that form.
+ */
+export function awsPath(target: string): string {
+  return target
+    .split('/')
+    .map((segment) => encodeURIComponent(decodeURIComponent(segment)))
+    .join('/');
 }
