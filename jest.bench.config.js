@@ -1,4 +1,6 @@
 /** Benchmarks: the unit-test setup, run on the bench/ files named *.bench.ts (one test each, printing a table). */
-import base from './jest.config.js';
+import { projects } from './jest.config.js';
 
-export default { ...base, testMatch: ['<rootDir>/bench/**/*.bench.ts'], testTimeout: 300000 };
+const { displayName: _unit, testPathIgnorePatterns: _ignore, ...unit } = projects.unit;
+
+export default { ...unit, testMatch: ['<rootDir>/bench/**/*.bench.ts'], testTimeout: 300000 };

@@ -1,13 +1,106 @@
-// Bundles the three entry points with @vercel/ncc into dist/ (committed; the runner executes it as is):
-// dist/main (the main step), dist/post (the post step), dist/proxy (the key proxy process). Type checking is
-// `npm run build` (tsc over src and tests); ncc checks src only (src/tsconfig.json).
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+// Bundles the three entry points with esbuild into dist/ (committed; the runner executes it as is):
+// dist/main (the main step), dist/post (the post step), dist/proxy (the key proxy process), each a minified
+// ESM index.js (Node 24; @actions/* 3.x are ESM-only), a licenses.txt naming every package bundled into it
+// with its licence text, and a package.json that marks the folder as ESM. Type checking is `npm run build`.
+//
+// Reproducible: the same source and lockfile give the same bytes (no timestamps, no absolute paths, sorted
+// licence list), so comparing a fresh build with the committed dist/ is a meaningful check.
+//
+// One HTTP client: @actions/github sends Octokit's requests through the npm copy of undici (to attach a proxy
+// dispatcher) and @actions/http-client builds undici's ProxyAgent when a proxy is configured. Node 24's own
+// fetch is undici, so the bundle routes 'undici' to scripts/bundle/undici-on-demand.mjs: Node's fetch without
+// a proxy, and the npm undici, split into a chunk of its own, loaded only when HTTPS_PROXY/HTTP_PROXY is set.
+//
+// Usage: node scripts/bundle.mjs [--out DIR] [--entry main|post|proxy]...   (default: all three into dist/)
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const entries = { main: 'src/main.ts', post: 'src/post.ts', proxy: 'src/proxy.ts' };
-for (const [name, entry] of Object.entries(entries)) {
-  rmSync(`dist/${name}`, { recursive: true, force: true });
-  execFileSync('npx', ['ncc', 'build', entry, '-o', `dist/${name}`, '--license', 'licenses.txt', '--quiet'], {
-    stdio: 'inherit',
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ENTRIES = { main: 'src/main.ts', post: 'src/post.ts', proxy: 'src/proxy.ts' };
+const UNDICI_ON_DEMAND = path.join(ROOT, 'scripts/bundle/undici-on-demand.mjs');
+
+/** 'undici' from any package but the on-demand module itself resolves to the on-demand module. */
+const undiciOnDemand = {
+  name: 'undici-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, (args) =>
+      args.importer === UNDICI_ON_DEMAND ? undefined : { path: UNDICI_ON_DEMAND },
+    );
+  },
+};
+
+/** The package a bundled file belongs to: its innermost node_modules/<name> or node_modules/@scope/<name>. */
+function packageDirOf(file) {
+  const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file);
+  return m ? m[1] : undefined;
+}
+
+function licenceText(dir) {
+  const file = fs
+    .readdirSync(path.join(ROOT, dir))
+    .filter((f) => /^(licen[sc]e|copying)/i.test(f))
+    .sort()[0];
+  return file
+    ? fs.readFileSync(path.join(ROOT, dir, file), 'utf8').trim()
+    : '(the package ships no licence file)';
+}
+
+/** ncc's licenses.txt format: per package its name, its licence identifier and the licence text. */
+function licences(inputs) {
+  const dirs = [...new Set(Object.keys(inputs).map(packageDirOf).filter(Boolean))];
+  const packages = dirs.map((dir) => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, dir, 'package.json'), 'utf8'));
+    const licence = typeof pkg.license === 'string' ? pkg.license : (pkg.license?.type ?? 'UNKNOWN');
+    return { id: `${pkg.name}@${pkg.version}`, text: `${pkg.name}\n${licence}\n${licenceText(dir)}\n` };
   });
+  packages.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (packages.length === 0)
+    return 'No third-party package is bundled into this entry: only claude-guard (MIT).\n';
+  return [...new Map(packages.map((p) => [p.id, p.text])).values()].join('\n');
+}
+
+/** Builds one entry into `outdir` (emptied first); returns the files written, relative to it. */
+export async function bundleEntry(name, outdir) {
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { index: ENTRIES[name] },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    minify: true,
+    // Error classes and Octokit plugins are told apart by name in places; keep names through minifying.
+    keepNames: true,
+    legalComments: 'none',
+    chunkNames: 'chunk-[hash]',
+    // CommonJS dependencies require() Node's built-in modules: give the ESM bundle a require.
+    banner: {
+      js: "import{createRequire as __cgRequire}from'node:module';const require=__cgRequire(import.meta.url);",
+    },
+    plugins: [undiciOnDemand],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  fs.writeFileSync(path.join(outdir, 'licenses.txt'), licences(result.metafile.inputs));
+  fs.writeFileSync(path.join(outdir, 'package.json'), '{\n  "type": "module"\n}\n');
+  return fs.readdirSync(outdir).sort();
+}
+
+/** Builds `names` into <outRoot>/<name>/. */
+export async function bundle(outRoot = path.join(ROOT, 'dist'), names = Object.keys(ENTRIES)) {
+  for (const name of names) await bundleEntry(name, path.join(outRoot, name));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const value = (flag) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+  const [out] = value('--out');
+  const names = value('--entry');
+  for (const n of names) if (!(n in ENTRIES)) throw new Error(`unknown entry ${n}: ${Object.keys(ENTRIES)}`);
+  await bundle(out ? path.resolve(out) : undefined, names.length ? names : undefined);
 }

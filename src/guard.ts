@@ -36,7 +36,7 @@ export async function guardTrigger(
   settings: Settings,
   ctx: RunContext,
   github: GitHubPort | undefined,
-  strongestLevel: IsolationLevel,
+  strongestLevel: () => Promise<IsolationLevel>,
 ): Promise<RunConstraints> {
   const trigger = classifyTrigger({
     eventName: ctx.eventName,
@@ -50,13 +50,18 @@ export async function guardTrigger(
   const actorPermission = lookUp
     ? await checkActorPermission(github, { owner: ctx.owner, repo: ctx.repo }, ctx.actor)
     : undefined;
-  const decision = decideTrigger({
+  const input = {
     trigger,
     allowUntrustedPr: settings.allowUntrustedPr,
     allowedBots: settings.allowedBots,
     actorPermission,
-    isolationAvailable: strongestLevel,
-  });
+  };
+  let decision = decideTrigger(input);
+  // The strongest level the machine can reach matters only to an untrusted run (it must use it): only
+  // then are every level's prerequisites probed.
+  if (decision.allowed && decision.constraints.readOnly) {
+    decision = decideTrigger({ ...input, isolationAvailable: await strongestLevel() });
+  }
   if (!decision.allowed) throw new TriggerRefused(decision.message);
   if (decision.constraints.readOnly && settings.mode === 'fix') {
     throw new TriggerRefused(

@@ -43,12 +43,14 @@ import {
   serializeBackup,
   type CredentialsBackup,
 } from './isolation/credentials.js';
-import { execText, resolveTool } from './system-tools.js';
+import { createGit, systemGit } from './git-runner.js';
+import { resolveTool } from './system-tools.js';
 import { realSystem } from './isolation/system.js';
 import {
   decideLevel,
   meetsRequirement,
   probeCapabilities,
+  levelsToProbe,
   proveStrict,
   IsolationError,
 } from './isolation/preflight.js';
@@ -72,7 +74,7 @@ import { loadPolicy } from './policy-source.js';
 import { applyPolicy } from './policy/central-policy.js';
 import { explicitInputs } from './inputs.js';
 import { fixRules } from './fix/fix-scope.js';
-import { applyAgentProviderEnv, prepareProvider } from './providers/setup.js';
+import { applyAgentProviderEnv, prepareProvider, type ProviderProxyConfig } from './providers/setup.js';
 import { restoreHiddenFiles } from './providers/credential-files.js';
 import { takeBaseline, workspaceGit } from './fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
@@ -82,6 +84,8 @@ const MAX_BODY_CHARS = 8000;
 /** Everything main has set up that must be undone, whatever happens. */
 interface Teardown {
   proxy?: KeyProxyProcess;
+  /** The key proxy while it starts (beside the GitHub and git work); undo waits for it and stops it. */
+  proxyStarting?: Promise<KeyProxyProcess>;
   launcher?: AgentLauncher;
   credentials?: { backup: CredentialsBackup };
   instructions?: PinRecord;
@@ -171,11 +175,26 @@ async function review(
   const settings = await applyOrganisationPolicy(inputSettings, ctx, github, outcome);
 
   // Stage 3: may this run go ahead? (trigger, actor, the calling workflow)
-  const capabilities = await probeCapabilities(realSystem);
-  const constraints = await guardTrigger(settings, ctx, github, decideLevel('auto', capabilities).level);
+  // Only the requested level's prerequisites are probed; every level's only when needed (auto, or a run
+  // on an untrusted trigger, which must use the strongest level the machine can reach).
+  const capabilities = await probeCapabilities(realSystem, levelsToProbe(settings.isolation));
+  const strongest = async () => {
+    const known = decideLevel('auto', capabilities).level; // strict here means strict was probed and works
+    return known === 'strict' || settings.isolation === 'auto'
+      ? known
+      : decideLevel('auto', await probeCapabilities(realSystem)).level;
+  };
+  const constraints = await guardTrigger(settings, ctx, github, strongest);
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
+  // The provider's credential, found and masked now; it goes to the key proxy only (src/providers).
+  teardown.hiddenFilesIn = runDir;
+  const provider = await prepareProvider(settings, process.env, ctx.workspace, runDir, (secret) => {
+    for (const form of [secret, ...derivedForms(secret)]) core.setSecret(form);
+  });
+  // The key proxy (stage 6) starts now, once the run is allowed, and comes up beside stages 4–5.
+  teardown.proxyStarting = startProxy(settings, provider.proxy);
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
@@ -196,15 +215,8 @@ async function review(
   }
 
   // Stage 6: the key proxy — the agent gets a per-run token, never the key or cloud credential.
-  teardown.hiddenFilesIn = runDir;
-  const provider = await prepareProvider(settings, process.env, ctx.workspace, runDir, (secret) => {
-    for (const form of [secret, ...derivedForms(secret)]) core.setSecret(form);
-  });
-  teardown.proxy = await startKeyProxyProcess({
-    nodePath: process.execPath,
-    entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
-    config: { ...provider.proxy, budgetUsd: settings.budgetUsd },
-  });
+  teardown.proxy = await teardown.proxyStarting;
+  teardown.proxyStarting = undefined;
   saveState('proxyPid', String(teardown.proxy.pid));
   core.setSecret(teardown.proxy.token);
   const proxyPort = Number(new URL(teardown.proxy.url).port);
@@ -417,11 +429,9 @@ async function pinInstructions(
 /** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
 async function untrustedText(settings: Settings, ctx: RunContext, git: string, outcome: Outcome) {
   if (!settings.includePrDescription || !ctx.pull) return undefined;
-  const log = await execText(
-    git,
-    ['log', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`],
-    ctx.workspace,
-  ).catch(() => '');
+  const log = await createGit(git, { workspace: ctx.workspace })
+    .text(['log', '--no-show-signature', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`])
+    .catch(() => '');
   const context = buildUntrustedContext(
     { title: ctx.pull.title, body: ctx.pull.body, commits: log.split('\n').filter(Boolean) },
     { maxChars: 8000 },
@@ -505,11 +515,11 @@ async function loadDiff(github: GitHubPort | undefined, ctx: RunContext): Promis
     );
   }
   // No pull request (a local run, a push): review the last commit.
-  const text = await execText(
-    await resolveTool('git'),
-    ['diff', '--no-color', '--no-ext-diff', 'HEAD~1', 'HEAD'],
-    ctx.workspace,
-  ).catch(() => '');
+  const text = await (
+    await systemGit({ workspace: ctx.workspace })
+  )
+    .text(['diff', '--no-color', '--no-ext-diff', '--no-textconv', 'HEAD~1', 'HEAD'])
+    .catch(() => '');
   return parseUnifiedDiff(text);
 }
 
@@ -544,6 +554,17 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   return undefined;
 }
 
+function startProxy(settings: Settings, provider: ProviderProxyConfig): Promise<KeyProxyProcess> {
+  const starting = startKeyProxyProcess({
+    nodePath: process.execPath,
+    entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
+    config: { ...provider, budgetUsd: settings.budgetUsd },
+  });
+  // Awaited at stage 6; a failure before then must not surface as an unhandled rejection.
+  starting.catch(() => undefined);
+  return starting;
+}
+
 /** Undo what main set up; each step on its own, failures become warnings (post tries again). */
 async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
   if (teardown.launcher) {
@@ -553,6 +574,7 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
   }
+  teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
   if (teardown.proxy) {
     const summary = await teardown.proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);

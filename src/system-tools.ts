@@ -10,17 +10,6 @@ import path from 'node:path';
 export const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 export const SYSTEM_PATH = SYSTEM_DIRS.join(':');
 
-/** The environment every git run of the action starts from: no system or global config, literal pathspecs, no prompts. */
-export const GIT_BASE_ENV: Readonly<Record<string, string>> = {
-  PATH: SYSTEM_PATH,
-  LC_ALL: 'C',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_LITERAL_PATHSPECS: '1',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_OPTIONAL_LOCKS: '0',
-};
-
 /** The absolute path of an executable: in `searchPath` (colon list) if given, else the system dirs. */
 export async function resolveTool(name: string, searchPath?: string): Promise<string> {
   const dirs = searchPath ? searchPath.split(':').filter((d) => path.isAbsolute(d)) : SYSTEM_DIRS;
@@ -36,7 +25,10 @@ export async function resolveTool(name: string, searchPath?: string): Promise<st
   throw new Error(`'${name}' was not found in ${searchPath ? 'PATH' : SYSTEM_PATH}`);
 }
 
-/** Run a tool with a minimal environment and return its stdout; rejects with stderr on failure. */
+/**
+ * Run a tool with a minimal environment and return its stdout; rejects with stderr on failure. Not for
+ * git: git runs only through src/git-runner.ts (its own base environment and hardening flags).
+ */
 export function execText(file: string, args: string[], cwd?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(

@@ -5,6 +5,8 @@ import {
   createGitHub,
   GitHubApiError,
   GitHubPermissionError,
+  RATE_LIMIT_MAX_WAIT_S,
+  RATE_LIMIT_RETRIES,
   SERVER_ERROR_RETRIES,
   type GitHubPort,
 } from '../../src/github/client.js';
@@ -58,12 +60,20 @@ const comment = (id: number) => ({
   author_association: 'NONE',
 });
 
+/** Every rate-limit wait the client asked for, in ms; the injected sleep returns at once. */
+let slept: number[] = [];
+const NOW_MS = Date.UTC(2026, 0, 1);
 function client(baseUrl: string, warnings: string[] = []): GitHubPort {
+  slept = [];
   return createGitHub({
     token: 'test-token',
     baseUrl,
     retryBaseMs: 5,
     log: { warn: (m) => warnings.push(m) },
+    sleep: async (ms) => {
+      slept.push(ms);
+    },
+    now: () => NOW_MS,
   });
 }
 
@@ -133,12 +143,12 @@ describe('createGitHub', () => {
     expect(seen).toHaveLength(1 + SERVER_ERROR_RETRIES);
   });
 
-  test('retries a secondary rate limit after the time GitHub asks for', async () => {
+  test('retries a secondary rate limit (403) after the time retry-after names, and only then', async () => {
     const { origin, seen } = await serve((_req, n) =>
       n === 1
         ? {
             status: 403,
-            headers: { 'retry-after': '1' },
+            headers: { 'retry-after': '7' },
             body: { message: 'You have exceeded a secondary rate limit' },
           }
         : { status: 200, body: [] },
@@ -146,7 +156,86 @@ describe('createGitHub', () => {
     const warnings: string[] = [];
     expect(await client(origin, warnings).listIssueComments(pr)).toEqual([]);
     expect(seen).toHaveLength(2);
-    expect(warnings.join('\n')).toMatch(/secondary rate limit .* retrying in 1s/);
+    expect(slept).toEqual([7000]);
+    expect(warnings.join('\n')).toMatch(/secondary rate limit on GET .* retrying in 7s/);
+  });
+
+  test('a 429 without headers waits the minute GitHub asks for; a primary limit waits until the reset', async () => {
+    const resetS = NOW_MS / 1000 + 30;
+    const { origin, seen } = await serve((_req, n) =>
+      n === 1
+        ? { status: 429, body: { message: 'Too many requests' } }
+        : n === 2
+          ? {
+              status: 403,
+              headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(resetS) },
+              body: { message: 'API rate limit exceeded for installation' },
+            }
+          : { status: 200, body: [] },
+    );
+    const warnings: string[] = [];
+    expect(await client(origin, warnings).listPullFiles(pr)).toEqual([]);
+    expect(seen).toHaveLength(3);
+    expect(slept).toEqual([60_000, 31_000]);
+    expect(warnings.join('\n')).toMatch(/primary rate limit .* retrying in 31s/);
+  });
+
+  test('gives up, without waiting, on a limit longer than it accepts or after its retries', async () => {
+    const { origin, seen } = await serve(() => ({
+      status: 403,
+      headers: { 'retry-after': String(RATE_LIMIT_MAX_WAIT_S + 1) },
+      body: { message: 'You have exceeded a secondary rate limit' },
+    }));
+    const warnings: string[] = [];
+    await expect(client(origin, warnings).listIssueComments(pr)).rejects.toThrow(GitHubApiError);
+    expect(seen).toHaveLength(1);
+    expect(slept).toEqual([]);
+    expect(warnings.join('\n')).toContain('giving up');
+
+    const again = await serve(() => ({
+      status: 403,
+      headers: { 'retry-after': '2' },
+      body: { message: 'You have exceeded a secondary rate limit' },
+    }));
+    await expect(client(again.origin).listIssueComments(pr)).rejects.toThrow('(HTTP 403)');
+    expect(again.seen).toHaveLength(1 + RATE_LIMIT_RETRIES);
+    expect(slept).toEqual(Array(RATE_LIMIT_RETRIES).fill(2000));
+  });
+
+  test('a GraphQL answer with a RATE_LIMITED error is retried after the reset', async () => {
+    const { origin, seen } = await serve((_req, n) =>
+      n === 1
+        ? {
+            status: 200,
+            headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW_MS / 1000 + 4) },
+            body: { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded' }] },
+          }
+        : { status: 200, body: { data: { resolveReviewThread: { thread: { id: 'T', isResolved: true } } } } },
+    );
+    await client(origin).resolveReviewThread('T');
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /graphql', 'POST /graphql']);
+    expect(slept).toEqual([5000]);
+  });
+
+  test('writes, notification POSTs and GraphQL mutations go out back to back, with no spacing', async () => {
+    const arrivals: number[] = [];
+    const { origin, seen } = await serve((req) => {
+      arrivals.push(performance.now());
+      return req.path === '/graphql'
+        ? { status: 200, body: { data: { resolveReviewThread: { thread: { id: 'T', isResolved: true } } } } }
+        : { status: 201, body: { id: 1, html_url: 'https://github.test/1' } };
+    });
+    const gh = client(origin);
+    await gh.createIssueComment(pr, 'one');
+    await gh.createReview(pr, { body: 'b', event: 'COMMENT', commit_id: 'abc', comments: [] });
+    await gh.resolveReviewThread('T');
+    await gh.updateIssueComment(pr, 1, 'two');
+    expect(seen.map((s) => s.method)).toEqual(['POST', 'POST', 'POST', 'PATCH']);
+    expect(slept).toEqual([]);
+    // plugin-throttling held writes (GraphQL included) ≥ 1 s apart and notification POSTs (comment, review)
+    // ≥ 3 s apart: 5 s for these four. Without spacing each gap is one loopback round trip.
+    const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]);
+    expect(Math.max(...gaps)).toBeLessThan(1000);
   });
 
   test.each([404, 422])('does not retry a %i and names the operation in the error', async (status) => {

@@ -8,20 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
+  apiKeyUpstream,
+  checkRequest,
+  checkTarget,
   costUsd,
   createKeyProxy,
   downstreamResponseHeaders,
-  isModelApiTarget,
   newProxyToken,
   parseKeyProxySettings,
   presentsToken,
   priceFor,
-  upstreamRequestHeaders,
   type AuditEntry,
   type KeyProxy,
   type KeyProxyConfig,
   type PriceTable,
-} from '../../src/isolation/key-proxy.js';
+} from '../../src/isolation/proxy/index.js';
 import { startKeyProxyProcess } from '../../src/isolation/key-proxy-process.js';
 
 const KEY = 'sk-ant-api03-REAL-KEY-never-leaves-the-proxy-0123456789';
@@ -35,6 +36,8 @@ describe('request decisions', () => {
   test.each([
     ['POST', '/v1/messages', true],
     ['POST', '/v1/messages?beta=true', true],
+    ['POST', '/v1/messages?beta=false', false],
+    ['POST', '/v1/messages?beta=true&x=1', false],
     ['POST', '/v1/messages/count_tokens', true],
     ['POST', '/v1/messages/count_tokens?beta=true', true],
     ['GET', '/v1/messages', false],
@@ -54,7 +57,7 @@ describe('request decisions', () => {
     ['POST', '/v1/messages#frag', false],
     [undefined, '/v1/messages', false],
   ])('%s %s → forwarded: %s', (method, target, expected) => {
-    expect(isModelApiTarget(method, target)).toBe(expected);
+    expect(typeof checkTarget(method, target) === 'string').toBe(expected);
   });
 
   test.each<[string, IncomingHttpHeaders, boolean]>([
@@ -71,9 +74,11 @@ describe('request decisions', () => {
     expect(presentsToken(headers, TOKEN)).toBe(expected);
   });
 
-  test('upstream headers: allow-list, the real key, identity encoding', () => {
-    const headers = upstreamRequestHeaders(
-      {
+  test('forwarded headers: an allow-list, never a credential or a header the CLI does not send', () => {
+    const decision = checkRequest({
+      method: 'POST',
+      target: '/v1/messages?beta=true',
+      headers: {
         'x-api-key': TOKEN,
         authorization: `Bearer ${TOKEN}`,
         'anthropic-version': '2023-06-01',
@@ -91,22 +96,42 @@ describe('request decisions', () => {
         cookie: 'a=b',
         'proxy-authorization': 'Basic eA==',
         'x-forwarded-for': '1.2.3.4',
+        'anthropic-custom-thing': '1',
       },
-      KEY,
-    );
-    expect(headers).toEqual({
-      'x-api-key': KEY,
-      'anthropic-version': '2023-06-01',
-      'anthropic-beta': 'claude-code-20250219',
-      'x-stainless-os': 'Linux',
-      'x-claude-code-session-id': 's1',
-      'x-app': 'cli',
-      'user-agent': 'claude-cli/2.1.332',
-      'content-type': 'application/json',
-      'content-length': '12',
-      accept: 'application/json',
-      'accept-encoding': 'identity',
+      body: Buffer.from('{}'),
     });
+    expect(decision).toEqual({
+      allowed: true,
+      kind: 'messages',
+      headers: {
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'claude-code-20250219',
+        'x-stainless-os': 'Linux',
+        'x-claude-code-session-id': 's1',
+        'x-app': 'cli',
+        'user-agent': 'claude-cli/2.1.332',
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
+      dropped: ['anthropic-custom-thing', 'cookie', 'proxy-authorization', 'x-forwarded-for'],
+    });
+  });
+
+  test('upstream (API key): base path kept, the real key, identity encoding, headers only from the checked set', async () => {
+    const upstream = apiKeyUpstream('https://gw.example/anthropic/', KEY);
+    const prepared = await upstream.prepare({
+      path: '/v1/messages',
+      query: '?beta=true',
+      headers: { 'anthropic-version': '2023-06-01' },
+      body: Buffer.from('{}'),
+    });
+    expect(prepared.url.href).toBe('https://gw.example/anthropic/v1/messages?beta=true');
+    expect(prepared.headers).toEqual({
+      'anthropic-version': '2023-06-01',
+      'accept-encoding': 'identity',
+      'x-api-key': KEY,
+    });
+    expect(upstream.secrets).toEqual([KEY]);
   });
 
   test('response headers: hop-by-hop and Connection-named headers dropped', () => {
@@ -340,7 +365,40 @@ describe('key proxy server', () => {
     const res = await send(port, { method, path, body: method === 'POST' ? '{}' : '' });
     expect(res.status).toBe(403);
     expect(seen).toHaveLength(0);
-    expect(audit).toEqual([expect.objectContaining({ event: 'refused-path', method, path, status: 403 })]);
+    // The audit names a path only from the proxy's own vocabulary (the agent chose the rest).
+    const shown = /^\/(v1\/(models|messages|complete|messages\/batches)|api\/hello)$/.test(path)
+      ? path
+      : '(unlisted path)';
+    expect(audit).toEqual([
+      expect.objectContaining({ event: 'refused-path', method, path: shown, status: 403 }),
+    ]);
+    expect(proxy.usage()).toMatchObject({ requests: 0, refused: 1 });
+  });
+
+  test.each<[string, Record<string, string>, string]>([
+    [
+      'mcp_servers',
+      {},
+      '{"model":"m","messages":[],"mcp_servers":[{"type":"url","url":"http://127.0.0.1:9/"}]}',
+    ],
+    [
+      'a web_fetch server tool',
+      {},
+      '{"model":"m","tools":[{"type":"web_fetch_20250910","name":"web_fetch"}]}',
+    ],
+    ['an mcp-client beta', { 'anthropic-beta': 'mcp-client-2025-04-04' }, '{"model":"m"}'],
+  ])('a request with %s → 400 naming it, audited, nothing forwarded', async (_name, headers, body) => {
+    const { port, proxy, audit } = await startProxy();
+    const res = await send(port, { headers: { 'x-api-key': TOKEN, ...headers }, body });
+    expect(res.status).toBe(400);
+    expect(res.headers['x-should-retry']).toBe('false');
+    const error = JSON.parse(res.body) as { type: string; error: { type: string; message: string } };
+    expect(error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect(error.error.message).toMatch(/mcp_servers|web_fetch_\*|mcp-client-\*/);
+    expect(seen).toHaveLength(0);
+    expect(audit).toEqual([
+      expect.objectContaining({ event: 'refused-request', status: 400, detail: error.error.message }),
+    ]);
     expect(proxy.usage()).toMatchObject({ requests: 0, refused: 1 });
   });
 
@@ -585,15 +643,19 @@ describe('key proxy server', () => {
     expect(audit.at(-1)).toMatchObject({ event: 'too-large', status: 413 });
   });
 
-  test('the audit scrubs the token and key from request targets', async () => {
+  test('the audit never shows a target the agent chose: refused targets are named from a fixed list', async () => {
     const { port, audit } = await startProxy();
     await send(port, { path: `/v1/messages?t=${TOKEN}`, headers: { 'x-api-key': 'wrong' } });
     await send(port, { method: 'GET', path: `/v1/models?k=${KEY}&t=${TOKEN}` });
     await send(port, { path: `/v1/messages?t=${TOKEN}` });
-    expect(audit.map((e) => e.path)).toEqual([
-      '/v1/messages?t=[token]',
-      '/v1/models?k=[key]&t=[token]',
-      '/v1/messages?t=[token]',
+    await send(port, { path: '/v1/canary-secret-value' });
+    await send(port, { path: '/v1/messages?beta=true' });
+    expect(audit.map((e) => [e.event, e.path])).toEqual([
+      ['bad-token', '/v1/messages'],
+      ['refused-path', '/v1/models'],
+      ['refused-path', '/v1/messages'],
+      ['refused-path', '(unlisted path)'],
+      ['forwarded', '/v1/messages?beta=true'],
     ]);
   });
 

@@ -189,7 +189,7 @@ describe('allowedTarget: only model invocations of Anthropic models, in the conf
       true,
     ],
     [bedrock, 'POST', '/model/eu.anthropic.claude-opus-5-5/invoke', true],
-    [bedrock, 'POST', '/model/anthropic.claude-3-5-haiku-20241022-v1:0/count-tokens', true],
+    [bedrock, 'POST', '/model/anthropic.claude-3-5-haiku-20241022-v1:0/count-tokens', false],
     [
       bedrock,
       'POST',
@@ -218,7 +218,7 @@ describe('allowedTarget: only model invocations of Anthropic models, in the conf
       vertex,
       'POST',
       '/projects/proj-x1/locations/us-east5/publishers/anthropic/models/count-tokens:rawPredict',
-      true,
+      false,
     ],
     [
       vertex,

@@ -462,7 +462,7 @@ describe('two pushes over HTTP: the Octokit client against the GitHub fake (REST
         line: (i % 9) + 1,
         body: withFingerprintMarker('old', fp),
         user: 'github-actions[bot]',
-        // GraphQL calls are throttled to one a second (plugin-throttling): keep the mutations few.
+        // Two threads open, one on each page of the GraphQL listing.
         resolved: i !== 1 && i !== 148,
       })),
     });

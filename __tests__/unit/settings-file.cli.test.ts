@@ -158,7 +158,7 @@ async function runClaude(name: string, settingsText: (repo: string) => string): 
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
   };
   const stdout = await new Promise<string>((resolve, reject) => {
-    const child = execFile(CLAUDE, args, { cwd: repo, env, timeout: 45_000 }, (err, out, errOut) =>
+    const child = execFile(CLAUDE, args, { cwd: repo, env, timeout: 240_000 }, (err, out, errOut) =>
       err ? reject(new Error(`claude failed: ${err.message}\n${errOut}`)) : resolve(out),
     );
     child.stdin?.end(); // with an open stdin pipe, --print waits 3 s for input

@@ -2,7 +2,7 @@
  * The findings schema: the one source for the CLI's `--json-schema` (structured output) and for
  * validating what the agent returns. Everything the agent says is data; this is its shape.
  */
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -74,7 +74,10 @@ export interface ValidatedReview {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true });
-const validateFinding = ajv.compile<Finding>(findingSchema);
+// Compiled on first use, not at import: compiling (meta-schema included) is most of the bundle's load time.
+let compiledFinding: ValidateFunction<Finding> | undefined;
+const findingValidator = (): ValidateFunction<Finding> =>
+  (compiledFinding ??= ajv.compile<Finding>(findingSchema));
 
 /**
  * Validate the agent's structured output. The envelope must be right (else throw); each finding is
@@ -90,6 +93,7 @@ export function validateReview(output: unknown): ValidatedReview {
   if (!Array.isArray(o.findings)) throw new Error('the agent\'s structured review has no "findings" array');
   const findings: Finding[] = [];
   const rejected: RejectedFinding[] = [];
+  const validateFinding = findingValidator();
   o.findings.forEach((f, index) => {
     if (!validateFinding(f)) {
       rejected.push({

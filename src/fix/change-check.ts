@@ -25,7 +25,6 @@
  * Git runs hardened: no system or global config, literal pathspecs, no fsmonitor, no hooks, no
  * external diff or textconv, file modes and links honoured whatever the repository config says.
  */
-import { spawn } from 'node:child_process';
 import type { BigIntStats } from 'node:fs';
 import { constants } from 'node:fs';
 import {
@@ -43,7 +42,7 @@ import {
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GIT_BASE_ENV } from '../system-tools.js';
+import { createGit, splitNul } from '../git-runner.js';
 import { protectedReason, type ScopeRefusal } from './fix-scope.js';
 
 /**
@@ -101,53 +100,21 @@ export interface Baseline {
 const GUARDED_GIT_DIRS = ['hooks', 'info'];
 const MAX_SAVED_BYTES = 1024 * 1024;
 
-/**
- * Runs git (`file`) with exactly `env`; resolves with stdout, rejects naming the subcommand and stderr
- * (stderr never carries a secret here: tokens travel in the environment, and git does not print it).
- */
-export { GIT_BASE_ENV };
-
-export function runGit(
-  file: string,
-  args: string[],
-  options: { env: Record<string, string>; cwd?: string; input?: Buffer },
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c' && args[i - 1] !== '-C');
-      if (code === 0) resolve(Buffer.concat(out));
-      else reject(new Error(`git ${sub ?? ''} failed (exit ${code}): ${err.trim()}`));
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input);
-  });
-}
-
-/** The real port: `gitPath` with a fixed environment and config overrides that keep git from running anything. */
+/** The real port: the git runner, in the workspace, with file modes and links honoured whatever the repository config says. */
 export function workspaceGit(gitPath: string, workspace: string): WorkspaceGit {
-  const base = [
-    ...['-c', `safe.directory=${workspace}`, '-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'],
-    ...['-c', 'core.fileMode=true', '-c', 'core.symlinks=true', '-c', 'core.untrackedCache=false'],
-    ...['-c', 'diff.suppressBlankEmpty=false', '-C', workspace],
-  ];
+  const git = createGit(gitPath, {
+    workspace,
+    config: [
+      ...['-c', 'core.fileMode=true', '-c', 'core.symlinks=true', '-c', 'core.untrackedCache=false'],
+      ...['-c', 'diff.suppressBlankEmpty=false'],
+    ],
+  });
   return (args, options = {}) =>
-    runGit(gitPath, [...base, ...args], {
-      env: { ...GIT_BASE_ENV, ...(options.indexFile ? { GIT_INDEX_FILE: options.indexFile } : {}) },
+    git.run(args, {
+      env: options.indexFile ? { GIT_INDEX_FILE: options.indexFile } : {},
       input: options.input,
     });
 }
-
-const nulList = (out: Buffer): string[] =>
-  out
-    .toString('utf8')
-    .split('\0')
-    .filter((s) => s !== '');
 
 function gitMode(stat: BigIntStats): string {
   if (stat.isSymbolicLink()) return '120000';
@@ -222,7 +189,7 @@ async function guardedGitEntries(workspace: string): Promise<Record<string, Save
 
 async function untrackedEntries(workspace: string, git: WorkspaceGit): Promise<Record<string, string>> {
   const entries: Record<string, string> = {};
-  for (const rel of nulList(await git(['ls-files', '-z', '--others']))) {
+  for (const rel of splitNul(await git(['ls-files', '-z', '--others']))) {
     const stat = await lstatOrNull(path.join(workspace, rel));
     if (stat !== null) entries[rel] = signature(stat);
   }
@@ -250,7 +217,7 @@ export async function takeBaseline(workspace: string, git: WorkspaceGit): Promis
   return withOwnIndex(git, head, async (g) => ({
     head,
     untracked: await untrackedEntries(workspace, g),
-    untrackedDirs: nulList(await g(['ls-files', '-z', '--others', '--directory'])).filter((p) =>
+    untrackedDirs: splitNul(await g(['ls-files', '-z', '--others', '--directory'])).filter((p) =>
       p.endsWith('/'),
     ),
     gitDir: await guardedGitEntries(workspace),
@@ -333,7 +300,7 @@ export async function collectChanges(
     });
   const { tracked, untracked, patch } = await withOwnIndex(git, baseline.head, async (g) => {
     const status = await g(['status', '--porcelain=v2', '-z', '--untracked-files=no', '--no-renames']);
-    const tracked = parseStatus(nulList(status));
+    const tracked = parseStatus(splitNul(status));
     const diff = [
       ...['diff', '--binary', '--full-index', '--no-color', '--no-ext-diff', '--no-textconv', '--no-renames'],
       ...['-U3', '--src-prefix=a/', '--dst-prefix=b/', baseline.head],

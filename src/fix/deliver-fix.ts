@@ -21,8 +21,7 @@ import path from 'node:path';
 import type { FileDiff } from '../findings/diff.js';
 import { unquoteGitPath } from '../findings/diff.js';
 import type { Finding } from '../findings/schema.js';
-import { SYSTEM_PATH } from '../system-tools.js';
-import { GIT_BASE_ENV, runGit } from './change-check.js';
+import { createGit } from '../git-runner.js';
 import type { ScopeRefusal } from './fix-scope.js';
 
 export const FIX_DELIVERIES = ['suggestions', 'patch', 'push'] as const;
@@ -183,7 +182,7 @@ export async function writePatchFile(runDir: string, patch: Buffer): Promise<str
   return file;
 }
 
-/** Runs git with exactly `env` in `cwd`; resolves with stdout. */
+/** Runs git in `cwd` with `env` over the git runner's base environment; resolves with stdout. */
 export type GitRunner = (
   args: string[],
   options: { cwd: string; env: Record<string, string>; input?: Buffer },
@@ -191,7 +190,8 @@ export type GitRunner = (
 
 /** The real runner: the git binary at `gitPath`. */
 export function gitRunner(gitPath: string): GitRunner {
-  return async (args, options) => (await runGit(gitPath, args, options)).toString('utf8');
+  const git = createGit(gitPath);
+  return (args, options) => git.text(args, options);
 }
 
 export interface PushTarget {
@@ -257,8 +257,6 @@ export async function pushFix(options: PushOptions): Promise<{ commit: string; r
   const ref = `refs/heads/${target.headRef}`;
   const cwd = await mkdtemp(path.join(options.workDir, 'fix-push-'));
   const env = {
-    ...GIT_BASE_ENV,
-    PATH: SYSTEM_PATH,
     HOME: cwd,
     GIT_CONFIG_COUNT: '1',
     GIT_CONFIG_KEY_0: `http.${server}/.extraheader`,

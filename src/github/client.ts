@@ -1,15 +1,16 @@
 /**
  * The only place that talks to GitHub. `GitHubPort` is the small interface the rest of the action
  * uses (plain typed objects in and out); `createGitHub` implements it on Octokit with bounded retries
- * on 5xx and rate limits, and turns GitHub's 403 "Resource not accessible by integration" (GraphQL: an
+ * on 5xx and on rate limits (after the wait GitHub names, with no fixed spacing between requests: see
+ * rate-limit.ts), and turns GitHub's 403 "Resource not accessible by integration" (GraphQL: an
  * error of type FORBIDDEN) into a GitHubPermissionError that names the missing workflow permission. The token lives only inside the
  * Octokit instance; it is never given to the agent (threat model S1) nor put in an error message (X3).
  */
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
 import type { Octokit } from '@octokit/core';
+import { rateLimitPlugin, type RateLimitKind } from './rate-limit.js';
 
 export interface RepoRef {
   owner: string;
@@ -114,8 +115,11 @@ export interface GitHubOptions {
   baseUrl: string;
   userAgent?: string;
   log?: Logger;
-  /** Unit of the retry back-off in ms (attempt n waits n² units). Default 1000; tests use less. */
+  /** Unit of the 5xx retry back-off in ms (attempt n waits n² units). Default 1000; tests use less. */
   retryBaseMs?: number;
+  /** How a rate-limit wait is spent, and the clock it is measured on (tests inject both). */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 /** How many times a 5xx answer is retried. */
@@ -123,8 +127,11 @@ export const SERVER_ERROR_RETRIES = 3;
 /** How many times a rate-limited request is retried, and the longest wait accepted for one. */
 export const RATE_LIMIT_RETRIES = 2;
 export const RATE_LIMIT_MAX_WAIT_S = 60;
-/** Every 4xx except 429 is final: retrying a refused request only repeats the refusal. */
-const DO_NOT_RETRY = Array.from({ length: 100 }, (_, i) => 400 + i).filter((s) => s !== 429);
+/**
+ * The 5xx retry (plugin-retry) leaves every 4xx alone: a refused request only repeats the refusal, and a
+ * rate limit (403/429) is retried by the rate-limit plugin after the time GitHub asks for.
+ */
+const DO_NOT_RETRY = Array.from({ length: 100 }, (_, i) => 400 + i);
 
 type Operation =
   | 'list the pull request files'
@@ -259,16 +266,19 @@ const RESOLVE_THREAD_MUTATION = `mutation ($threadId: ID!) {
 
 export function createGitHub(opts: GitHubOptions): GitHubPort {
   const log = opts.log ?? { warn: (m: string) => core.warning(m) };
-  const onLimit =
-    (kind: string) =>
-    (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
-      const again = retryCount < RATE_LIMIT_RETRIES && retryAfter <= RATE_LIMIT_MAX_WAIT_S;
-      log.warn(
-        `GitHub API ${kind} rate limit on ${options.method} ${options.url}: ` +
-          (again ? `retrying in ${retryAfter}s` : 'giving up'),
-      );
-      return again;
-    };
+  const onLimit = (
+    kind: RateLimitKind,
+    seconds: number,
+    request: { method: string; url: string },
+    retryCount: number,
+  ): boolean => {
+    const again = retryCount < RATE_LIMIT_RETRIES && seconds <= RATE_LIMIT_MAX_WAIT_S;
+    log.warn(
+      `GitHub API ${kind} rate limit on ${request.method} ${request.url}: ` +
+        (again ? `retrying in ${seconds}s` : 'giving up'),
+    );
+    return again;
+  };
   const octokit = getOctokit(
     opts.token,
     {
@@ -285,15 +295,14 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
         doNotRetry: DO_NOT_RETRY,
         retryAfterBaseValue: opts.retryBaseMs ?? 1000,
       },
-      throttle: {
-        onRateLimit: onLimit('primary'),
-        onSecondaryRateLimit: onLimit('secondary'),
-        retryAfterBaseValue: opts.retryBaseMs ?? 1000,
-      },
     },
     attemptLogger(log),
     retry,
-    throttling,
+    rateLimitPlugin({
+      onLimit,
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    }),
   );
 
   return {

@@ -24,8 +24,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exec, getExecOutput } from '@actions/exec';
-import { GIT_BASE_ENV } from '../system-tools.js';
+import { createGit, splitNul } from '../git-runner.js';
 
 /**
  * What the CLI reads as instructions, as globs: a leading `**` plus slash is any number of
@@ -295,10 +294,10 @@ export async function restoreInstructions(record: PinRecord): Promise<void> {
 
 /**
  * The real GitPort: `git ls-tree` for the entry's type, `git cat-file blob` for its raw bytes (no
- * filters, so no smudge driver runs), with a minimal environment and an absolute git path.
+ * filters, so no smudge driver runs), through the git runner (fixed environment, hardening flags).
  */
 export function execGit(workspace: string, gitPath = '/usr/bin/git'): GitPort {
-  const base = ['-c', `safe.directory=${workspace}`, '-C', workspace];
+  const git = createGit(gitPath, { workspace });
   const fail = (what: string, code: number, stderr: string) =>
     new Error(
       `git ${what} failed (exit ${code}): ${stderr.trim()}. The pull request's base commit must be in the ` +
@@ -306,29 +305,14 @@ export function execGit(workspace: string, gitPath = '/usr/bin/git'): GitPort {
     );
   return {
     async show(sha, path) {
-      const listed = await getExecOutput(
-        gitPath,
-        [...base, 'ls-tree', '-z', '--full-tree', sha, '--', path],
-        {
-          env: GIT_BASE_ENV,
-          silent: true,
-          ignoreReturnCode: true,
-        },
-      );
+      const listed = await git.exec(['ls-tree', '-z', '--full-tree', sha, '--', path]);
       if (listed.exitCode !== 0) throw fail('ls-tree', listed.exitCode, listed.stderr);
-      const line = listed.stdout.split('\0').find((l) => l.endsWith(`\t${path}`));
+      const line = splitNul(listed.stdout).find((l) => l.endsWith(`\t${path}`));
       const [mode, type, oid] = line?.split('\t')[0].split(' ') ?? [];
       if (type !== 'blob' || !['100644', '100755', '120000'].includes(mode)) return { kind: 'absent' };
-      const chunks: Buffer[] = [];
-      let stderr = '';
-      const code = await exec(gitPath, [...base, 'cat-file', 'blob', oid], {
-        env: GIT_BASE_ENV,
-        silent: true,
-        ignoreReturnCode: true,
-        listeners: { stdout: (d) => chunks.push(d), stderr: (d) => (stderr += d.toString()) },
-      });
-      if (code !== 0) throw fail('cat-file', code, stderr);
-      const content = Buffer.concat(chunks);
+      const blob = await git.exec(['cat-file', 'blob', oid]);
+      if (blob.exitCode !== 0) throw fail('cat-file', blob.exitCode, blob.stderr);
+      const content = blob.stdout;
       if (mode === '120000') return { kind: 'symlink', target: content };
       return { kind: 'file', executable: mode === '100755', content };
     },

@@ -26,7 +26,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { chmod, lstat, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as core from '@actions/core';
-import { getExecOutput } from '@actions/exec';
+import { createGit } from '../git-runner.js';
 
 /** One entry of a git config file as `git config --list` names it (section and name lower-cased). */
 export interface ConfigEntry {
@@ -257,19 +257,20 @@ function sha256(content: Buffer): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
-/** The real port: `git config --file` run with @actions/exec, silently (values never reach the log). */
+/**
+ * The real port: `git config --file` through the git runner (its base environment, never the job's
+ * GIT_* variables), silently: values never reach the log.
+ */
 export function execGitConfig(gitPath: string): GitConfigPort {
+  const git = createGit(gitPath);
   const run = async (args: string[], okCodes: number[]): Promise<string> => {
-    const result = await getExecOutput(gitPath, ['config', ...args], {
-      silent: true,
-      ignoreReturnCode: true,
-    });
+    const result = await git.exec(['config', ...args]);
     if (!okCodes.includes(result.exitCode)) {
       throw new Error(
         `git config ${args.slice(0, 3).join(' ')} failed (exit ${result.exitCode}): ${result.stderr.trim()}`,
       );
     }
-    return result.stdout;
+    return result.stdout.toString('utf8');
   };
   return {
     async list(file) {

@@ -13,7 +13,7 @@ import {
   type AuditEntry,
   type KeyProxySettings,
   type Usage,
-} from './key-proxy.js';
+} from './proxy/index.js';
 
 export interface KeyProxyProcessOptions {
   /** The node binary to run the entry with (the action's own: process.execPath). */

@@ -110,19 +110,38 @@ async function firewallWorks(system: SystemPort, tool: string): Promise<boolean>
   return created && ruled && removed;
 }
 
-export async function probeCapabilities(system: SystemPort): Promise<Capabilities> {
+/**
+ * The levels whose prerequisites a run must probe: every level for 'auto' (it picks the strongest), only
+ * the named one otherwise (decideLevel looks at nothing else), none for rules-only.
+ */
+export function levelsToProbe(requested: 'auto' | IsolationLevel): IsolationLevel[] {
+  if (requested === 'auto') return ['strict', 'sandbox'];
+  return requested === 'rules-only' ? [] : [requested];
+}
+
+/**
+ * Asks the machine for the prerequisites of `levels` (default: every level). A level left out reads as
+ * unavailable, so a decision can never rest on a prerequisite nobody checked.
+ */
+export async function probeCapabilities(
+  system: SystemPort,
+  levels: readonly IsolationLevel[] = ['strict', 'sandbox'],
+): Promise<Capabilities> {
   const isLinux = system.platform === 'linux';
   const isRoot = system.uid === 0;
-  const sudoWorks = isRoot || (isLinux && (await system.run('sudo', ['-n', 'true'])).exitCode === 0);
-  const privileged = isLinux && (isRoot || sudoWorks);
-  const bwrap = await probeBubblewrap(system);
+  const strict = levels.includes('strict');
+  const sandbox = levels.includes('sandbox');
+  const sudoWorks =
+    isRoot || (strict && isLinux && (await system.run('sudo', ['-n', 'true'])).exitCode === 0);
+  const privileged = strict && isLinux && (isRoot || sudoWorks);
+  const bwrap = sandbox ? await probeBubblewrap(system) : { ok: false, reason: 'not probed' };
   return {
     isLinux,
     isRoot,
     sudoWorks,
     useraddWorks:
-      isLinux && (await has(system, 'useradd', 'gpasswd', 'pkill', ...(isRoot ? ['setpriv'] : []))),
-    aclWorks: isLinux && (await has(system, 'getfacl', 'setfacl')),
+      strict && isLinux && (await has(system, 'useradd', 'gpasswd', 'pkill', ...(isRoot ? ['setpriv'] : []))),
+    aclWorks: strict && isLinux && (await has(system, 'getfacl', 'setfacl')),
     iptablesWorks: privileged && (await firewallWorks(system, 'iptables')),
     ip6tablesWorks: privileged && (await firewallWorks(system, 'ip6tables')),
     bwrapWorks: bwrap.ok,

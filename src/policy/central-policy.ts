@@ -15,7 +15,7 @@
  * flags, modes or models beyond what the organisation allows) and keeps the isolation floor of the
  * threat model (require-isolation) from being lowered per repository.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import policySchema from '../../policy.schema.json' with { type: 'json' };
 import { severityRank, type Severity } from '../findings/schema.js';
@@ -64,7 +64,10 @@ interface PolicyDocument {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
-const validateDocument = ajv.compile<PolicyDocument>(policySchema);
+// Compiled on first use (a run with a policy file), not at import: compiling is most of the load time.
+let compiledDocument: ValidateFunction<PolicyDocument> | undefined;
+const documentValidator = (): ValidateFunction<PolicyDocument> =>
+  (compiledDocument ??= ajv.compile<PolicyDocument>(policySchema));
 
 const pointer = (segments: readonly (string | number)[]): string =>
   segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
@@ -198,6 +201,7 @@ export function parsePolicy(text: string, source: string): Policy {
     throw invalid(source, [{ line: 1, text: 'the file is empty; start with version: 1' }]);
   const lines = lineIndex(doc.contents, counter);
   const data: unknown = doc.toJS();
+  const validateDocument = documentValidator();
   if (!validateDocument(data)) {
     throw invalid(
       source,

@@ -224,14 +224,12 @@ export function allowedTarget(
     case 'foundry':
       return /^\/v1\/messages(?:\/count_tokens)?(?:\?[^#]*)?$/.test(target);
     case 'bedrock':
-      return new RegExp(
-        `^/model/(?:${BEDROCK_MODEL_SEGMENT})/(?:invoke|invoke-with-response-stream|count-tokens)$`,
-      ).test(target);
+      return new RegExp(`^/model/(?:${BEDROCK_MODEL_SEGMENT})/(?:invoke|invoke-with-response-stream)$`).test(
+        target,
+      );
     case 'vertex': {
       const base = `/projects/${escape(settings.project ?? '')}/locations/${escape(settings.region ?? '')}/publishers/anthropic/models/`;
-      return new RegExp(
-        `^${base}(?:${VERTEX_MODEL_SEGMENT}:(?:rawPredict|streamRawPredict)|count-tokens:rawPredict)$`,
-      ).test(target);
+      return new RegExp(`^${base}${VERTEX_MODEL_SEGMENT}:(?:rawPredict|streamRawPredict)$`).test(target);
     }
   }
 }

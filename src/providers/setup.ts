@@ -61,7 +61,7 @@ export async function prepareProvider(
   const hidden = hideFiles(filesInside(found.files, workspace), runDir);
   const route: ProviderRoute = { provider: p.provider, region: p.region, project: p.project };
   const proxy: ProviderProxyConfig =
-    found.auth.kind === 'api-key'
+    p.provider === 'anthropic' && found.auth.kind === 'api-key'
       ? { upstream: p.endpoint, apiKey: found.auth.apiKey }
       : { upstream: p.endpoint, apiKey: '', upstreamAuth: found.auth, route };
   return { proxy, secrets: found.secrets, hidden };

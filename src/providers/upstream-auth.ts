@@ -31,8 +31,8 @@ export type UpstreamAuthConfig =
 export interface UpstreamRequest {
   method: string;
   url: URL;
-  /** Headers the agent sent. */
-  headers: IncomingHttpHeaders;
+  /** Headers the agent sent (already allow-listed by the proxy's request shape). */
+  headers: IncomingHttpHeaders | OutgoingHttpHeaders;
   /** The whole request body (signing covers it). */
   body: Buffer;
 }
@@ -48,7 +48,7 @@ const FORWARDED = new Set(['accept', 'content-type', 'user-agent', 'x-app']);
 const FORWARDED_PREFIXES = ['anthropic-', 'x-stainless-', 'x-claude-code-'];
 
 /** The agent's headers that may go to the Anthropic-shaped APIs (never authorization, never x-api-key). */
-export function forwardedHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+export function forwardedHeaders(incoming: IncomingHttpHeaders | OutgoingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value !== undefined && (FORWARDED.has(name) || FORWARDED_PREFIXES.some((p) => name.startsWith(p)))) {

@@ -1,10 +1,11 @@
 /**
- * The key proxy's upstream for one provider: where an allowed request goes and with which credential
- * (threat-model S1, X5). The proxy hands it a request it has already checked (token, target allow-list,
- * budget, size) with its whole body; this returns the URL and the complete header set to send.
+ * The key proxy's upstream for a cloud provider or a subscription token (the proxy's providers seam,
+ * src/isolation/proxy/upstream.ts): where an allowed request goes and with which credential (threat
+ * model S1). The server has already checked the token, the target, the budget, the size and the request
+ * shape (./shape.ts) and read the whole body; this returns the URL and the complete header set.
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { allowedTarget, type ProviderName } from './provider.js';
+import type { Upstream } from '../isolation/proxy/upstream.js';
+import { PROVIDERS, type ProviderName } from './provider.js';
 import { createUpstreamAuth, type UpstreamAuthConfig } from './upstream-auth.js';
 
 /** What the proxy process needs to know of the provider (it travels over the proxy's stdin). */
@@ -14,41 +15,35 @@ export interface ProviderRoute {
   project?: string;
 }
 
-export interface ProviderUpstream {
-  /** Origin (and base path) of the provider's API. */
-  readonly origin: URL;
-  /** Secret values this upstream holds or minted, to scrub from audit entries. */
-  secrets(): string[];
-  /** The provider's model-invocation targets; everything else is refused. */
-  allows(method: string | undefined, target: string): boolean;
-  /** Token counting: forwarded, not metered. */
-  isCountTokens(target: string): boolean;
-  prepare(request: {
-    method: string;
-    target: string;
-    headers: IncomingHttpHeaders;
-    body: Buffer;
-  }): Promise<{ url: URL; headers: OutgoingHttpHeaders }>;
+/** Validates an untyped route. Errors name the field, never a value. */
+export function parseProviderRoute(value: unknown): ProviderRoute {
+  const fail = (what: string): never => {
+    throw new Error(`key proxy config: 'route' ${what}`);
+  };
+  if (typeof value !== 'object' || value === null) return fail('must be an object');
+  const v = value as Record<string, unknown>;
+  if (!(PROVIDERS as readonly unknown[]).includes(v.provider)) fail('provider is unknown');
+  for (const k of ['region', 'project']) {
+    if (v[k] !== undefined && (typeof v[k] !== 'string' || !/^[a-z0-9-]+$/.test(v[k])))
+      fail(`${k} is invalid`);
+  }
+  if (v.provider === 'bedrock' && !v.region) fail('region is required for bedrock');
+  if (v.provider === 'vertex' && (!v.region || !v.project))
+    fail('region and project are required for vertex');
+  return value as ProviderRoute;
 }
 
-export function createProviderUpstream(
-  endpoint: string,
-  route: ProviderRoute,
-  authConfig: UpstreamAuthConfig,
-): ProviderUpstream {
+export function providerUpstream(endpoint: string, authConfig: UpstreamAuthConfig): Upstream {
   const origin = new URL(endpoint);
   const basePath = origin.pathname.replace(/\/+$/, '');
   const auth = createUpstreamAuth(authConfig);
   const sigv4 = authConfig.kind === 'sigv4';
-  const settings = { ...route, auth: authConfig.kind === 'sigv4' ? 'sigv4' : 'api-key', endpoint } as const;
   return {
     origin,
-    secrets: () => auth.secrets(),
-    allows: (method, target) => allowedTarget(settings, method, target),
-    isCountTokens: (target) => /count[_-]tokens/.test(target),
-    async prepare({ method, target, headers, body }) {
-      const url = new URL(`${basePath}${sigv4 ? awsPath(target) : target}`, origin);
-      return { url, headers: await auth.headers({ method, url, headers, body }) };
+    secrets: auth.secrets(),
+    async prepare({ path, query, headers, body }) {
+      const url = new URL(`${basePath}${sigv4 ? awsPath(path) : path}${query}`, origin);
+      return { url, headers: await auth.headers({ method: 'POST', url, headers, body }), body };
     },
   };
 }

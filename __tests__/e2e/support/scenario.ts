@@ -22,6 +22,7 @@ import {
   type Script,
   type Turn,
 } from './index.mjs';
+import { withMachineLock } from '../../support/machine-lock.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLAUDE = fs.realpathSync(path.join(ROOT, 'node_modules', '.bin', 'claude'));
@@ -48,6 +49,8 @@ export interface ScenarioOptions {
   /** A script built from the run's secrets (to simulate a model that quotes them). */
   scriptWithSecrets?: (secrets: { apiKey: string; canaries: Record<string, string> }) => Script;
   inputs?: Record<string, string>;
+  /** Inputs computed once the scripted model runs (e.g. a provider fake started in front of it). */
+  inputsFor?: (model: ModelServer, canaries: Record<string, string>) => Promise<Record<string, string>>;
   env?: Record<string, string>;
   githubPermissions?: { 'pull-requests'?: 'write' | 'read' };
   /** login → repository permission, merged over octocat: write. */
@@ -112,6 +115,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
   const model = await startModelServer({
     script: o.scriptWithSecrets?.({ apiKey, canaries: planted }) ?? o.script ?? [],
   });
+  const lateInputs = (await o.inputsFor?.(model, planted)) ?? {};
   const github =
     o.github ??
     (await startGitHubFake({
@@ -136,7 +140,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
   const onDisk = `canary-on-disk-${Math.random().toString(36).slice(2)}`;
   const checkout = o.checkoutCredentials ? checkoutCanaries() : undefined;
   const plantedPaths: string[] = [];
-  const run = await machineLock(() =>
+  const run = await withMachineLock(() =>
     runAction({
       actionDir: ROOT,
       cwd: repo.dir,
@@ -168,6 +172,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
         'anthropic-base-url': model.url,
         'claude-path': CLAUDE,
         ...o.inputs,
+        ...lateInputs,
       },
       env: { ...planted, GITHUB_REPOSITORY: `${OWNER}/${REPO}`, ...o.env },
       timeoutMs: o.timeoutMs ?? 120_000,
@@ -243,36 +248,6 @@ function plantCheckoutCredentials(workspace: string, runnerTemp: string, headers
       `[includeIf "gitdir:${workspace}/.git/"]\n\tpath = ${file}\n`,
   );
   return file;
-}
-
-/**
- * One action run at a time on this machine: the strict level uses one agent user and one firewall chain,
- * and jest runs test files in parallel workers. (A real runner runs one job at a time.)
- */
-async function machineLock<T>(work: () => Promise<T>): Promise<T> {
-  const lock = path.join(os.tmpdir(), 'claude-guard-e2e.lock');
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      break;
-    } catch {
-      const owner = Number(readIfExists(path.join(lock, 'pid')));
-      let alive = true;
-      try {
-        if (owner) process.kill(owner, 0);
-      } catch {
-        alive = false;
-      }
-      if (!alive) fs.rmSync(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
 }
 
 function readIfExists(file: string | undefined): string {
