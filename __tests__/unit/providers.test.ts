@@ -19,6 +19,7 @@ import {
 } from '../../src/providers/credential-files.js';
 import { EventStreamReader, encodeBedrockChunk } from '../../src/providers/eventstream.js';
 import { createUpstreamAuth, parseUpstreamAuthConfig } from '../../src/providers/upstream-auth.js';
+import { providerShape } from '../../src/providers/shape.js';
 
 const ANTHROPIC = 'https://api.anthropic.com';
 
@@ -480,5 +481,128 @@ describe('upstream auth', () => {
       parseUpstreamAuthConfig({ kind: 'sigv4', region: 'r', credentials: { accessKeyId: 'AKIAVALUE' } }),
     ).toThrow(/credentials must hold AWS keys/);
     expect(() => parseUpstreamAuthConfig({ kind: 'nope' })).toThrow(/kind must be/);
+  });
+});
+
+describe('providerShape: the proxy allow-list applies whatever the provider', () => {
+  const body = (o: Record<string, unknown>) =>
+    Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 10, ...o }));
+  const bedrock = providerShape({ provider: 'bedrock', region: 'us-east-1' }, false);
+  const vertex = providerShape({ provider: 'vertex', region: 'us-east5', project: 'proj-x1' }, false);
+  const oauth = providerShape({ provider: 'anthropic' }, true);
+  const bTarget = '/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke-with-response-stream';
+  const vTarget =
+    '/projects/proj-x1/locations/us-east5/publishers/anthropic/models/claude-x:streamRawPredict';
+  const check = (shape: ReturnType<typeof providerShape>, target: string, b: Buffer, headers = {}) =>
+    shape.checkRequest({
+      method: 'POST',
+      target,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: b,
+    });
+
+  test.each<
+    [string, ReturnType<typeof providerShape>, string, Buffer, Record<string, string>, boolean | RegExp]
+  >([
+    [
+      'bedrock: the CLI body',
+      bedrock,
+      bTarget,
+      body({ anthropic_version: 'bedrock-2023-05-31', anthropic_beta: ['interleaved-thinking-2025-05-14'] }),
+      {},
+      true,
+    ],
+    [
+      'bedrock: wrong version',
+      bedrock,
+      bTarget,
+      body({ anthropic_version: '2023-06-01' }),
+      {},
+      /anthropic_version/,
+    ],
+    [
+      'bedrock: mcp_servers',
+      bedrock,
+      bTarget,
+      body({ anthropic_version: 'bedrock-2023-05-31', mcp_servers: [] }),
+      {},
+      /mcp_servers/,
+    ],
+    [
+      'bedrock: a beta that opens connections',
+      bedrock,
+      bTarget,
+      body({ anthropic_version: 'bedrock-2023-05-31', anthropic_beta: ['mcp-client-2025-04-04'] }),
+      {},
+      /mcp-client/,
+    ],
+    [
+      'bedrock: a server tool',
+      bedrock,
+      bTarget,
+      body({
+        anthropic_version: 'bedrock-2023-05-31',
+        tools: [{ type: 'web_fetch_20250910', name: 'web_fetch' }],
+      }),
+      {},
+      /web_fetch/,
+    ],
+    [
+      'bedrock: another model family',
+      bedrock,
+      '/model/meta.llama3-70b-instruct-v1:0/invoke',
+      body({ anthropic_version: 'bedrock-2023-05-31' }),
+      {},
+      /model invocations/,
+    ],
+    [
+      'vertex: the CLI body, web-search beta dropped',
+      vertex,
+      vTarget,
+      body({ anthropic_version: 'vertex-2023-10-16', stream: true }),
+      { 'anthropic-beta': 'claude-code-20250219,web-search-2025-03-05' },
+      true,
+    ],
+    [
+      'vertex: container',
+      vertex,
+      vTarget,
+      body({ anthropic_version: 'vertex-2023-10-16', container: 'x' }),
+      {},
+      /container/,
+    ],
+    [
+      'oauth: the subscription betas pass',
+      oauth,
+      '/v1/messages?beta=true',
+      body({ model: 'claude-x' }),
+      { 'anthropic-beta': 'claude-code-20250219,oauth-2025-04-20' },
+      true,
+    ],
+    [
+      'api key: the oauth beta does not',
+      providerShape({ provider: 'foundry' }, false),
+      '/v1/messages?beta=true',
+      body({ model: 'claude-x' }),
+      { 'anthropic-beta': 'oauth-2025-04-20' },
+      /oauth/,
+    ],
+  ])('%s', (_name, shape, target, b, headers, expected) => {
+    const decision = check(shape, target, b, headers);
+    if (expected === true) {
+      expect(decision).toMatchObject({ allowed: true });
+      const beta = decision.allowed ? String(decision.headers['anthropic-beta'] ?? '') : '';
+      expect(beta).not.toContain('web-search');
+    } else {
+      expect(decision.allowed).toBe(false);
+      expect(decision.allowed ? '' : decision.reason).toMatch(expected as RegExp);
+    }
+  });
+
+  test('oauth: the subscription beta is forwarded', () => {
+    const decision = check(oauth, '/v1/messages', body({ model: 'claude-x' }), {
+      'anthropic-beta': 'oauth-2025-04-20',
+    });
+    expect(decision.allowed && decision.headers['anthropic-beta']).toBe('oauth-2025-04-20');
   });
 });
