@@ -81,7 +81,7 @@ let proxy: KeyProxyProcess;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 beforeAll(async () => {
-  execFileSync('node_modules/.bin/ncc', ['build', 'src/proxy.ts', '-o', outDir, '-t', '-q'], {
+  execFileSync(process.execPath, ['scripts/bundle.mjs', '--entry', 'proxy', '--dir', outDir], {
     stdio: 'pipe',
   });
   const startWorker = (source: string, workerData: object): Promise<number> => {

@@ -1,5 +1,6 @@
-// Bundles the three entry points with esbuild into dist/ (committed; the runner executes it as is):
-// dist/main (the main step), dist/post (the post step), dist/proxy (the key proxy process), each a minified
+// Bundles the entry points with esbuild into dist/ (committed; the runner executes it as is):
+// dist/main (the main step), dist/post (the post step), dist/proxy (the key proxy process), dist/hook (the Bash
+// PreToolUse hook the agent's CLI runs), each a minified
 // ESM index.js (Node 24; @actions/* 3.x are ESM-only), a licenses.txt naming every package bundled into it
 // with its licence text, and a package.json that marks the folder as ESM. Type checking is `npm run build`.
 //
@@ -11,14 +12,20 @@
 // fetch is undici, so the bundle routes 'undici' to scripts/bundle/undici-on-demand.mjs: Node's fetch without
 // a proxy, and the npm undici, split into a chunk of its own, loaded only when HTTPS_PROXY/HTTP_PROXY is set.
 //
-// Usage: node scripts/bundle.mjs [--out DIR] [--entry main|post|proxy]...   (default: all three into dist/)
+// Usage: node scripts/bundle.mjs [--out DIR] [--entry main|post|proxy|hook]...   (default: all into dist/)
+//        node scripts/bundle.mjs --entry proxy --dir DIR                         (one entry straight into DIR)
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const ENTRIES = { main: 'src/main.ts', post: 'src/post.ts', proxy: 'src/proxy.ts' };
+export const ENTRIES = {
+  main: 'src/main.ts',
+  post: 'src/post.ts',
+  proxy: 'src/proxy.ts',
+  hook: 'src/hook.ts',
+};
 const UNDICI_ON_DEMAND = path.join(ROOT, 'scripts/bundle/undici-on-demand.mjs');
 
 /** 'undici' from any package but the on-demand module itself resolves to the on-demand module. */
@@ -100,7 +107,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const args = process.argv.slice(2);
   const value = (flag) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
   const [out] = value('--out');
+  const [dir] = value('--dir');
   const names = value('--entry');
   for (const n of names) if (!(n in ENTRIES)) throw new Error(`unknown entry ${n}: ${Object.keys(ENTRIES)}`);
-  await bundle(out ? path.resolve(out) : undefined, names.length ? names : undefined);
+  if (dir !== undefined) {
+    if (names.length !== 1) throw new Error('--dir builds exactly one --entry');
+    await bundleEntry(names[0], path.resolve(dir));
+  } else {
+    await bundle(out ? path.resolve(out) : undefined, names.length ? names : undefined);
+  }
 }

@@ -63,3 +63,19 @@ export function samplePeakRss(root = process.pid, intervalMs = 50): { stop(): nu
     },
   };
 }
+
+/**
+ * CPU seconds (user + system) used so far by this process's waited-for descendants (/proc/self/stat
+ * cutime + cstime, in clock ticks of 1/100 s). The difference across a run is the CPU its process tree
+ * used: on a busy machine a steadier measure of work than wall time.
+ */
+export function childrenCpuSeconds(): number {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the name: state(0) ppid … utime(11) stime(12) cutime(13) cstime(14).
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return 0;
+  }
+}

@@ -15,7 +15,7 @@
  * No credential found → an InputError naming the input, so the agent never starts.
  */
 import path from 'node:path';
-import { InputError } from '../input-error.js';
+import { InputError } from '../core.js';
 import type { Env, ProviderSettings } from './provider.js';
 import type { AwsCredentials, UpstreamAuthConfig } from './upstream-auth.js';
 

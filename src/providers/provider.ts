@@ -9,7 +9,10 @@
  *
  * Bad configuration throws an InputError naming the input, so the agent never starts on it.
  */
-import { InputError, type GetInput } from '../input-error.js';
+import { InputError } from '../core.js';
+
+/** Reads one raw input (core.getInput semantics). */
+type GetInput = (name: string) => string;
 
 export const PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'foundry'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];

@@ -53,6 +53,7 @@ export function providerShape(route: ProviderRoute, oauth: boolean): RequestShap
       status: 403,
       event: 'refused-path',
       reason: `claude-guard proxy forwards only ${route.provider} model invocations of Anthropic models`,
+      what: `only ${route.provider} model invocations of Anthropic models are forwarded`,
     };
   };
   return {
@@ -65,6 +66,7 @@ export function providerShape(route: ProviderRoute, oauth: boolean): RequestShap
         status: 400,
         event: 'refused-request',
         reason: `claude-guard proxy refused the request: ${reason}`,
+        what: reason,
       });
       const betas = splitBetas(request.headers).filter((b) => !DROPPED_BETAS.includes(b));
       const modeBetas = oauth ? betas.filter((b) => OAUTH_BETAS.includes(b)) : [];
