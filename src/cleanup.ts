@@ -14,6 +14,7 @@ import { endTree, isOurCgroup, type ProcessTree } from './agent/process-tree.js'
 import { undoIsolation, type UndoRecord } from './isolation/launcher.js';
 import { realSystem } from './isolation/system.js';
 import { isolationAlreadyUndone } from './isolation/teardown-mark.js';
+import { restoreHiddenFiles } from './providers/credential-files.js';
 
 type Stage = [name: string, action: () => Promise<string | undefined> | string | undefined];
 
@@ -25,6 +26,7 @@ export async function cleanup(env: NodeJS.ProcessEnv = process.env): Promise<voi
     ['stop the key proxy', () => stopProxy(readState('proxyPid', env))],
     ['undo isolation', () => undoIsolationFromState(readState('undo', env), runDir)],
     ['restore checkout credentials', () => restoreCredentials(runDir, readState('credentialsKey', env))],
+    ['move provider credential files back', () => (runDir ? restoreHiddenFiles(runDir) : undefined)],
     ['restore agent-instruction files', () => restoreInstructionFiles(runDir)],
     ['remove generated files', () => removeRunDir(runDir, env.RUNNER_TEMP)],
   ];

@@ -15,12 +15,17 @@ import { mapClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
 import { validateUserRule } from './policy/permissions.js';
 import { PINNED_CLAUDE_VERSION } from './install/pinned.js';
 import { checkHttpUrl, InputError, ISOLATION_LEVELS, MODES, type IsolationLevel, type Mode } from './core.js';
+import { checkModel, readProviderSettings, type Env, type ProviderSettings } from './providers/provider.js';
 
 export { InputError, type IsolationLevel, type Mode } from './core.js';
 
 export interface Settings {
-  /** The real model API key. Masked at once; only the key proxy ever holds it after parsing. */
+  /** The real model API key ('' when another credential is used). Masked at once; only the key proxy holds it. */
   anthropicApiKey: string;
+  /** Claude subscription token ('' when unset). Masked at once; only the key proxy holds it. */
+  claudeCodeOauthToken: string;
+  /** Who the model calls are paid through, and its endpoint, region and project. */
+  provider: ProviderSettings;
   /** Used by the action itself only (posting the review); never given to the agent. */
   githubToken: string;
   mode: Mode;
@@ -119,6 +124,12 @@ export const INPUT_NAMES = [
   'claude-args',
   'claude-path',
   'anthropic-base-url',
+  'provider',
+  'claude-code-oauth-token',
+  'aws-region',
+  'vertex-region',
+  'vertex-project-id',
+  'foundry-resource',
   'comment',
   'fail-on-severity',
   'budget-usd',
@@ -318,7 +329,6 @@ function guidancePaths(raw: string): string[] {
   return [...new Set(paths)];
 }
 
-/** Parse and validate every input. Throws InputError naming the first bad input. */
 /** Run a check on a value that came from a claude-args flag; its error names the flag and the input. */
 function viaFlag<T>(input: string, check: () => T): T {
   try {
@@ -329,7 +339,16 @@ function viaFlag<T>(input: string, check: () => T): T {
   }
 }
 
-export function readSettings(getInput: GetInput): Settings {
+/** An optional token: '' or one line without spaces (it goes into an HTTP header). */
+function optionalSecret(name: InputName, raw: string): string {
+  return raw === '' ? '' : secret(name, raw, '');
+}
+
+/**
+ * Parse and validate every input. Throws InputError naming the first bad input. `env` is the job's
+ * environment, read only for provider defaults (AWS_REGION, CLOUD_ML_REGION, GOOGLE_CLOUD_PROJECT).
+ */
+export function readSettings(getInput: GetInput, env: Env = {}): Settings {
   const get = (name: InputName): string => getInput(name).trim();
   const mode = choice('mode', get('mode'), MODES, 'review');
   // claude-code-action's flags in claude-args become our inputs, through the same validation.
@@ -355,12 +374,18 @@ export function readSettings(getInput: GetInput): Settings {
     throw new InputError('prompt', 'is required in custom mode: it is the task for the agent.');
   }
   const isolation = choice('isolation', get('isolation'), ['auto', ...ISOLATION_LEVELS], 'auto');
+  const anthropicApiKey = optionalSecret('anthropic-api-key', get('anthropic-api-key'));
+  const claudeCodeOauthToken = optionalSecret('claude-code-oauth-token', get('claude-code-oauth-token'));
+  const anthropicBaseUrl = baseUrl(get('anthropic-base-url'));
+  const provider = readProviderSettings(getInput, env, anthropicBaseUrl, anthropicApiKey !== '');
   return {
-    anthropicApiKey: secret('anthropic-api-key', get('anthropic-api-key'), 'pass it from a secret'),
+    anthropicApiKey,
+    claudeCodeOauthToken,
+    provider,
     githubToken: secret('github-token', get('github-token'), 'leave it unset for the job token'),
     mode,
     prompt,
-    model: fromCli('model', optionalModel),
+    model: checkModel(provider.provider, fromCli('model', optionalModel)),
     maxTurns: fromCli('max-turns', (raw) =>
       number('max-turns', raw, 30, { integer: true, min: 1, max: 500 }),
     ),
@@ -373,7 +398,7 @@ export function readSettings(getInput: GetInput): Settings {
     deniedTools: rules('denied-tools', 'deny'),
     claudeArgs: cli.passthrough,
     claudePath: optionalClaudePath(get('claude-path')),
-    anthropicBaseUrl: baseUrl(get('anthropic-base-url')),
+    anthropicBaseUrl,
     comment: boolean('comment', get('comment'), true),
     failOnSeverity: choice('fail-on-severity', get('fail-on-severity'), ['none', ...SEVERITIES], 'none'),
     budgetUsd: number('budget-usd', get('budget-usd'), 5, { integer: false, min: 0, max: 10000 }),

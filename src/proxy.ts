@@ -7,6 +7,7 @@
  * SIGTERM. Its error messages never echo the config line.
  */
 import { createKeyProxy, parseKeyProxySettings, type KeyProxy } from './isolation/proxy/index.js';
+import { providerHooks } from './providers/shape.js';
 
 const MAX_CONFIG_CHARS = 1024 * 1024;
 
@@ -34,6 +35,7 @@ async function start(line: string): Promise<KeyProxy> {
   }
   const proxy: KeyProxy = createKeyProxy({
     ...settings,
+    ...providerHooks(settings), // a cloud provider or subscription token: credential, targets, shape
     onAudit: (audit) => emit({ audit, usage: proxy.usage() }),
   });
   emit({ port: await proxy.listen() });

@@ -88,6 +88,8 @@ import { loadPolicy } from './policy-source.js';
 import { applyPolicy } from './policy/central-policy.js';
 import { explicitInputs } from './inputs.js';
 import { fixRules } from './fix/fix-scope.js';
+import { applyAgentProviderEnv, prepareProvider, type ProviderProxyConfig } from './providers/setup.js';
+import { restoreHiddenFiles } from './providers/credential-files.js';
 import { takeBaseline, workspaceGit } from './fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
 
@@ -104,6 +106,8 @@ interface Teardown {
   launcher?: AgentLauncher;
   credentials?: { backup: CredentialsBackup; key: string; sealedFile: string };
   instructions?: PinRecord;
+  /** The run dir, when provider credential files were moved into it. */
+  hiddenFilesIn?: string;
 }
 
 interface Outcome {
@@ -180,10 +184,12 @@ export async function run(): Promise<void> {
 
 /** Stage 1: inputs. The key is masked before anything can print it. */
 function parseInputs(): Settings {
-  const rawKey = core.getInput('anthropic-api-key');
-  if (rawKey) core.setSecret(rawKey);
-  const settings = readSettings((name) => core.getInput(name));
-  for (const secret of [settings.anthropicApiKey, settings.githubToken]) {
+  for (const name of ['anthropic-api-key', 'claude-code-oauth-token']) {
+    const raw = core.getInput(name);
+    if (raw) core.setSecret(raw);
+  }
+  const settings = readSettings((name) => core.getInput(name), process.env);
+  for (const secret of [settings.anthropicApiKey, settings.claudeCodeOauthToken, settings.githubToken]) {
     if (!secret) continue;
     for (const form of [secret, ...derivedForms(secret)]) core.setSecret(form);
   }
@@ -227,8 +233,13 @@ async function review(
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
+  // The provider's credential, found and masked now; it goes to the key proxy only (src/providers).
+  teardown.hiddenFilesIn = runDir;
+  const provider = await prepareProvider(settings, process.env, ctx.workspace, runDir, (secret) => {
+    for (const form of [secret, ...derivedForms(secret)]) core.setSecret(form);
+  });
   // The key proxy (stage 6) starts now, once the run is allowed, and comes up beside stages 4–5.
-  teardown.proxyStarting = startProxy(settings);
+  teardown.proxyStarting = startProxy(settings, provider.proxy);
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
@@ -255,7 +266,7 @@ async function review(
     );
   }
 
-  // Stage 6: the key proxy — the agent gets a per-run token, never the key.
+  // Stage 6: the key proxy — the agent gets a per-run token, never the key or cloud credential.
   teardown.proxy = await teardown.proxyStarting;
   teardown.proxyStarting = undefined;
   saveState('proxyPid', String(teardown.proxy.pid));
@@ -298,8 +309,9 @@ async function review(
     apiKey: teardown.proxy.token,
     workspace: ctx.workspace,
   });
+  applyAgentProviderEnv(env, settings, teardown.proxy.url, teardown.proxy.token);
   outcome.withheldEnv = withheld;
-  const secrets = secretValues(settings, teardown.proxy.token, withheld);
+  const secrets = [...secretValues(settings, teardown.proxy.token, withheld), ...provider.secrets];
   const redactor = createRedactor(secrets);
   outcome.redactor = redactor;
 
@@ -629,7 +641,7 @@ async function loadDiff(
 /** Every value that must never appear in anything we emit: secret inputs, the proxy token and withheld
  * variables that look like credentials — never ordinary input values (policy/child-env.ts). */
 function secretValues(settings: Settings, proxyToken: string, withheld: string[]): string[] {
-  const values = [settings.anthropicApiKey, settings.githubToken, proxyToken];
+  const values = [settings.anthropicApiKey, settings.claudeCodeOauthToken, settings.githubToken, proxyToken];
   for (const name of withheld) {
     const value = process.env[name];
     if (value && isRedactionTarget(name, value)) values.push(value);
@@ -688,15 +700,11 @@ function modelStatusHint(status: number): string {
   return '';
 }
 
-function startProxy(settings: Settings): Promise<KeyProxyProcess> {
+function startProxy(settings: Settings, provider: ProviderProxyConfig): Promise<KeyProxyProcess> {
   const starting = startKeyProxyProcess({
     nodePath: process.execPath,
     entryPath: path.join(path.dirname(process.argv[1]), '..', 'proxy', 'index.js'),
-    config: {
-      upstream: settings.anthropicBaseUrl,
-      apiKey: settings.anthropicApiKey,
-      budgetUsd: settings.budgetUsd,
-    },
+    config: { ...provider, budgetUsd: settings.budgetUsd },
   });
   // Awaited at stage 6; a failure before then must not surface as an unhandled rejection.
   starting.catch(() => undefined);
@@ -735,6 +743,15 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<boolean> {
   if (proxy) {
     const summary = await proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
+  }
+  if (teardown.hiddenFilesIn) {
+    try {
+      restoreHiddenFiles(teardown.hiddenFilesIn);
+    } catch (err) {
+      core.warning(
+        `Moving credential files back failed (the post step will retry): ${(err as Error).message}`,
+      );
+    }
   }
   const { instructions, credentials } = teardown;
   teardown.instructions = teardown.credentials = undefined;

@@ -54,6 +54,8 @@ describe('defaults', () => {
   test('only the required inputs set', () => {
     expect(read({})).toEqual({
       anthropicApiKey: 'sk-ant-api03-test',
+      claudeCodeOauthToken: '',
+      provider: { provider: 'anthropic', auth: 'api-key', endpoint: 'https://api.anthropic.com' },
       githubToken: 'ghs_test',
       mode: 'review',
       prompt: '',

@@ -182,8 +182,18 @@ function resolve(file: string, value: string): string {
 describe('reusable workflow (.github/workflows/review.yml)', () => {
   const job = REVIEW_YML.jobs.review;
   const agent = step(job, isAgent);
+  // The reusable workflow is the API-key path: cloud providers need the caller's own OIDC steps
+  // (README, "Providers"), and a subscription token would be a second secret.
+  const providerOnly = [
+    'provider',
+    'claude-code-oauth-token',
+    'aws-region',
+    'vertex-region',
+    'vertex-project-id',
+    'foundry-resource',
+  ];
   const mirrored = Object.keys(action.inputs).filter(
-    (n) => n !== 'anthropic-api-key' && n !== 'github-token',
+    (n) => n !== 'anthropic-api-key' && n !== 'github-token' && !providerOnly.includes(n),
   );
   const typeFor = (def: string) =>
     /^\d+(\.\d+)?$/.test(def) ? 'number' : def === 'true' || def === 'false' ? 'boolean' : 'string';

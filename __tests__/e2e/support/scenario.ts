@@ -50,6 +50,8 @@ export interface ScenarioOptions {
   /** A script built from the run's secrets (to simulate a model that quotes them). */
   scriptWithSecrets?: (secrets: { apiKey: string; canaries: Record<string, string> }) => Script;
   inputs?: Record<string, string>;
+  /** Inputs computed once the scripted model runs (e.g. a provider fake started in front of it). */
+  inputsFor?: (model: ModelServer, canaries: Record<string, string>) => Promise<Record<string, string>>;
   env?: Record<string, string>;
   githubPermissions?: { 'pull-requests'?: 'write' | 'read' };
   /** login → repository permission, merged over octocat: write. */
@@ -119,6 +121,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
   const model = await startModelServer({
     script: o.scriptWithSecrets?.({ apiKey, canaries: planted }) ?? o.script ?? [],
   });
+  const lateInputs = (await o.inputsFor?.(model, planted)) ?? {};
   const github =
     o.github ??
     (await startGitHubFake({
@@ -177,6 +180,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
         'anthropic-base-url': model.url,
         'claude-path': CLAUDE,
         ...o.inputs,
+        ...lateInputs,
       },
       env: { ...planted, GITHUB_REPOSITORY: `${OWNER}/${REPO}`, ...o.env },
       timeoutMs: o.timeoutMs ?? 120_000,

@@ -4,12 +4,17 @@
  */
 import { isRecord } from './json.js';
 import { isPriceTable, type PriceTable } from './pricing.js';
+import { parseProviderRoute, type ProviderRoute } from '../../providers/upstream.js';
+import { parseUpstreamAuthConfig, type UpstreamAuthConfig } from '../../providers/upstream-auth.js';
 
 export interface KeyProxySettings {
   /** Model API origin (plus an optional base path), e.g. https://api.anthropic.com. */
   upstream: string;
-  /** The real key; sent upstream only. */
+  /** The real key; sent upstream only. '' when `upstreamAuth` carries the credential instead. */
   apiKey: string;
+  /** Another provider's credential, and which of its targets are model calls (src/providers). */
+  upstreamAuth?: UpstreamAuthConfig;
+  route?: ProviderRoute;
   /** The per-run token the agent presents (see newProxyToken). */
   token: string;
   budgetUsd: number;
@@ -39,7 +44,12 @@ export function parseKeyProxySettings(value: unknown): KeyProxySettings {
   if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash) {
     fail('upstream', 'must be an http(s) URL without credentials, query or fragment');
   }
-  if (typeof apiKey !== 'string' || apiKey === '') fail('apiKey', 'must be a non-empty string');
+  if (value.upstreamAuth !== undefined) {
+    parseUpstreamAuthConfig(value.upstreamAuth);
+    parseProviderRoute(value.route);
+  }
+  if (typeof apiKey !== 'string' || (apiKey === '' && value.upstreamAuth === undefined))
+    fail('apiKey', 'must be a non-empty string');
   if (typeof token !== 'string' || token.length < 32)
     fail('token', 'must be a string of at least 32 characters');
   if (!isPositive(budgetUsd)) fail('budgetUsd', 'must be a number > 0');

@@ -41,6 +41,14 @@ export interface KeyProxyConfig extends KeyProxySettings {
   onAudit?(entry: AuditEntry): void;
   /** Where allowed requests go (default: the Anthropic API at `upstream` with `apiKey`). */
   upstreamFor?(settings: KeyProxySettings): Upstream;
+  /** The provider's request shape (default: the Messages API's, request-shape.ts). */
+  shape?: RequestShape;
+}
+
+/** Which targets and requests are forwarded: request-shape.ts, or a provider's (src/providers/shape.ts). */
+export interface RequestShape {
+  checkTarget: typeof checkTarget;
+  checkRequest: typeof checkRequest;
 }
 
 export interface KeyProxy {
@@ -71,6 +79,7 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
   const maxRequestBytes = settings.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const idleTimeoutMs = settings.upstreamIdleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const upstream = (config.upstreamFor ?? ((s) => apiKeyUpstream(s.upstream, s.apiKey)))(settings);
+  const shape: RequestShape = config.shape ?? { checkTarget, checkRequest };
   const client = upstream.origin.protocol === 'https:' ? https : http;
   const agent = new client.Agent({ keepAlive: true });
   const scrub = scrubber({
@@ -86,7 +95,7 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
 
   /** The target as the audit shows it: allowed targets as sent, a known path, or "(unlisted path)". */
   const auditPath = (method: string, target: string): string => {
-    if (typeof checkTarget(method, target) === 'string') return scrub(target);
+    if (typeof shape.checkTarget(method, target) === 'string') return scrub(target);
     const path = target.split('?')[0];
     return KNOWN_PATHS.has(path) ? path : '(unlisted path)';
   };
@@ -125,7 +134,7 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
       });
       return;
     }
-    const targetCheck = checkTarget(method, target);
+    const targetCheck = shape.checkTarget(method, target);
     if (typeof targetCheck !== 'string') {
       refuse(res, 403, 'permission_error', targetCheck.reason, {
         event: 'refused-path',
@@ -162,7 +171,7 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
     req.on('end', () => {
       if (over || res.destroyed) return;
       const body = Buffer.concat(chunks);
-      const decision = checkRequest({ method, target, headers: req.headers, body });
+      const decision = shape.checkRequest({ method, target, headers: req.headers, body });
       if (!decision.allowed) {
         const type = decision.status === 400 ? 'invalid_request_error' : 'permission_error';
         refuse(res, decision.status, type, decision.reason, {

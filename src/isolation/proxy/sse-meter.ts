@@ -6,6 +6,7 @@
  * read (compressed, or over 64 MiB of JSON) is reported as unmetered by finish().
  */
 import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { EventStreamReader, EVENTSTREAM_TYPE } from '../../providers/eventstream.js';
 import { isRecord, parseJson } from './json.js';
 import { API_USAGE_FIELDS, TOKEN_KEYS, zeroTokens, type TokenCounts } from './pricing.js';
 
@@ -22,6 +23,8 @@ export class ResponseMeter {
   private metered = false;
   private readonly encoded: boolean;
   private readonly sse: EventSourceParser | undefined;
+  /** Bedrock's application/vnd.amazon.eventstream: each chunk event wraps one SSE event's data. */
+  private readonly eventstream: EventStreamReader | undefined;
   private readonly decoder = new TextDecoder();
   private parts: Buffer[] = [];
   private bytes = 0;
@@ -34,12 +37,16 @@ export class ResponseMeter {
     this.sse = String(headers['content-type'] ?? '').includes('text/event-stream')
       ? createParser({ onEvent: ({ data }) => this.onSseData(data) })
       : undefined;
+    this.eventstream = String(headers['content-type'] ?? '').includes(EVENTSTREAM_TYPE)
+      ? new EventStreamReader((event) => this.onEvent(event))
+      : undefined;
   }
 
   /** One chunk of the response body, in order. */
   write(chunk: Buffer): void {
     if (this.encoded) return;
     if (this.sse) this.sse.feed(this.decoder.decode(chunk, { stream: true }));
+    else if (this.eventstream) this.eventstream.push(chunk);
     else {
       this.bytes += chunk.length;
       if (this.bytes <= MAX_JSON_RESPONSE_BYTES) this.parts.push(chunk);
@@ -52,6 +59,8 @@ export class ResponseMeter {
     if (this.sse) {
       // A stream cut mid-event still counts what its last complete `data:` lines reported.
       this.sse.feed(`${this.decoder.decode()}\n\n`);
+    } else if (this.eventstream) {
+      // every complete message was read as it came
     } else if (this.bytes <= MAX_JSON_RESPONSE_BYTES) {
       const body = parseJson(Buffer.concat(this.parts).toString('utf8'));
       this.parts = [];
@@ -62,7 +71,10 @@ export class ResponseMeter {
 
   private onSseData(data: string): void {
     if (!data.includes('"usage"')) return;
-    const event = parseJson(data);
+    this.onEvent(parseJson(data));
+  }
+
+  private onEvent(event: unknown): void {
     if (!isRecord(event)) return;
     if (event.type === 'message_start' && isRecord(event.message)) {
       this.record(event.message.model, event.message.usage);
