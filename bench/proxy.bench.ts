@@ -11,13 +11,14 @@
  * two of them share an event loop. Prints measured vs target; asserts nothing about speed.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { startKeyProxyProcess, type KeyProxyProcess } from '../src/isolation/key-proxy-process.js';
+// @ts-expect-error -- a plain ESM build script without type declarations
+import { bundleEntry } from '../scripts/bundle.mjs';
 
 const STREAM_BYTES = 50 * 1024 * 1024;
 const STREAM_ROUNDS = 5;
@@ -35,9 +36,10 @@ const start = Buffer.from(ev('message_start', { message: { model: 'claude-sonnet
 const end = Buffer.from(ev('message_delta', { usage: { output_tokens: 12000 } }) + ev('message_stop', {}));
 const small = JSON.stringify({ type: 'message', model: 'claude-haiku-4-5', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 10, output_tokens: 2 } });
 const server = http.createServer((req, res) => {
-  req.resume();
+  let body = '';
+  req.setEncoding('utf8').on('data', (c) => (body += c));
   req.on('end', () => {
-    if (!req.url.includes('stream')) {
+    if (!body.includes('"stream":true')) {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(small) });
       return res.end(small);
     }
@@ -81,9 +83,7 @@ let proxy: KeyProxyProcess;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['scripts/bundle.mjs', '--entry', 'proxy', '--dir', outDir], {
-    stdio: 'pipe',
-  });
+  await bundleEntry('proxy', outDir); // the artefact the action ships
   const startWorker = (source: string, workerData: object): Promise<number> => {
     const worker = new Worker(source, { eval: true, workerData });
     workers.push(worker);
@@ -107,7 +107,12 @@ afterAll(async () => {
 });
 
 /** One POST; resolves with the body size and the time from sending to the last byte, in ms. */
-function fetchOnce(port: number, path: string, apiKey: string): Promise<{ bytes: number; ms: number }> {
+function fetchOnce(
+  port: number,
+  kind: 'stream' | 'small',
+  apiKey: string,
+): Promise<{ bytes: number; ms: number }> {
+  const path = '/v1/messages?beta=true';
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = http.request(
@@ -123,7 +128,7 @@ function fetchOnce(port: number, path: string, apiKey: string): Promise<{ bytes:
       },
     );
     req.on('error', reject);
-    req.end('{"model":"claude-sonnet-4-5","messages":[]}');
+    req.end(JSON.stringify({ model: 'claude-sonnet-4-5', messages: [], stream: kind === 'stream' }));
   });
 }
 
@@ -155,7 +160,7 @@ test('key proxy: streaming throughput and added latency vs direct', async () => 
   for (let round = 0; round < STREAM_ROUNDS; round++) {
     for (const [name, target] of targets) {
       const cpuBefore = cpuMs(proxy.pid);
-      const { bytes, ms } = await fetchOnce(target.port, '/v1/messages?bench=stream', target.key);
+      const { bytes, ms } = await fetchOnce(target.port, 'stream', target.key);
       if (name === 'proxied') proxyCpuMs += cpuMs(proxy.pid) - cpuBefore;
       expect(bytes).toBeGreaterThanOrEqual(STREAM_BYTES);
       mbps[name].push(bytes / 1024 / 1024 / (ms / 1000));
@@ -165,7 +170,7 @@ test('key proxy: streaming throughput and added latency vs direct', async () => 
   const latency: Record<Path, number[]> = { direct: [], bare: [], proxied: [] };
   for (let i = 0; i < WARMUP_REQUESTS + SMALL_REQUESTS; i++) {
     for (const [name, target] of targets) {
-      const { ms } = await fetchOnce(target.port, '/v1/messages?bench=small', target.key);
+      const { ms } = await fetchOnce(target.port, 'small', target.key);
       if (i >= WARMUP_REQUESTS) latency[name].push(ms);
     }
   }

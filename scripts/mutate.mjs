@@ -105,10 +105,9 @@ export function spread(items, n) {
 
 function copyRepo() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'claude-guard-mutate-'));
-  for (const entry of ['package.json', 'jest.config.js', 'tsconfig.json', 'action.yml', 'README.md'])
-    if (fs.existsSync(path.join(ROOT, entry))) fs.copyFileSync(path.join(ROOT, entry), path.join(dir, entry));
-  for (const entry of ['src', '__tests__', 'scripts', 'policy.schema.json'])
-    if (fs.existsSync(path.join(ROOT, entry)))
+  // Everything the tests may read, but not node_modules (linked), git's data or the bundles.
+  for (const entry of fs.readdirSync(ROOT))
+    if (!['node_modules', '.git', 'dist', '.ci'].includes(entry))
       fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   return dir;
@@ -138,6 +137,7 @@ function runTests(dir, tests, timeoutMs) {
     },
   );
   if (result.error && result.error.code === 'ETIMEDOUT') return 'timeout';
+  if (result.status !== 0 && process.env.MUTATE_VERBOSE) process.stderr.write(result.stderr.slice(-4000));
   return result.status === 0 ? 'passed' : 'failed';
 }
 
@@ -164,7 +164,7 @@ function main(argv) {
       const target = path.join(dir, file);
       const original = fs.readFileSync(target, 'utf8');
       if (runTests(dir, tests, 600_000) !== 'passed')
-        throw new Error(`${name}: the tests fail without any mutant`);
+        throw new Error(`${name}: the tests fail without any mutant (MUTATE_VERBOSE=1 shows why)`);
       const all = mutants(original, file);
       const picked = spread(all, perModule);
       let moduleKilled = 0;

@@ -129,7 +129,7 @@ export async function deliverToPullRequest(
   commitId: string,
   gate: GateResult,
   fingerprintOf: (f: Finding) => string,
-  summaryBody: (notes: string[], gate: GateResult) => string,
+  summaryBody: (notes: string[], gate: GateResult, commentIds: ReadonlyMap<Finding, number>) => string,
 ): Promise<PullDelivery> {
   const notes: string[] = [];
   let delivered = gate;
@@ -160,7 +160,11 @@ export async function deliverToPullRequest(
     const toPost = new Set(plan.post.map((p) => p.finding));
     const kept = plan.keep.length;
     if (kept)
-      notes.push(`${kept} finding(s) were already posted on this pull request and were not posted again.`);
+      notes.push(
+        kept === 1
+          ? '1 finding was already posted on this pull request and was not posted again.'
+          : `${kept} findings were already posted on this pull request and were not posted again.`,
+      );
     const post = (inline: GatedFinding[]) =>
       postReview(github, pr, buildReview({ ...gate, inline }, { commitId, fingerprint: fingerprintOf }));
     let inline = gate.inline.filter((f) => toPost.has(f));
@@ -178,7 +182,7 @@ export async function deliverToPullRequest(
         );
         if (refused.length)
           notes.push(
-            `GitHub refused ${refused.length} inline comment(s) (their lines are not in the pull request's current diff); they are listed below instead.`,
+            `GitHub refused ${refused.length === 1 ? '1 inline comment (its line is' : `${refused.length} inline comments (their lines are`} not in the pull request's current diff); ${refused.length === 1 ? 'it is' : 'they are'} listed below instead.`,
           );
         if (refused.length === 0) throw err; // nothing identified: do not repeat the same request
         await post(inline);
@@ -199,10 +203,38 @@ export async function deliverToPullRequest(
       core.warning(`Resolving earlier review threads failed: ${(err as Error).message}`);
     }
   }
+  const linkable = delivered.inline.length > 0 || (plan?.keep.length ?? 0) > 0 ? current : [];
+  const commentIds = await inlineCommentIds(github, pr, linkable);
   try {
-    await upsertSummaryComment(github, pr, summaryBody(notes, delivered));
+    await upsertSummaryComment(github, pr, summaryBody(notes, delivered, commentIds));
   } catch (err) {
     warn('summary comment', err);
   }
   return { notes, gate: delivered };
+}
+
+/**
+ * The inline comment of each finding (posted now or by an earlier run), found by the fingerprint
+ * marker on comments our identity wrote, so the summary comment can link to it. Best effort: when the
+ * comments cannot be read the summary simply has no links.
+ */
+async function inlineCommentIds(
+  github: GitHubPort,
+  pr: PullRef,
+  current: { finding: Finding; fingerprint: string }[],
+): Promise<Map<Finding, number>> {
+  const ids = new Map<Finding, number>();
+  if (current.length === 0) return ids;
+  try {
+    const byFingerprint = new Map(
+      (await loadPostedFindings(github, pr)).map((p) => [p.fingerprint, p.commentId] as const),
+    );
+    for (const c of current) {
+      const id = byFingerprint.get(c.fingerprint);
+      if (id !== undefined) ids.set(c.finding, id);
+    }
+  } catch (err) {
+    core.info(`claude-guard: inline comments not linked from the summary (${(err as Error).message}).`);
+  }
+  return ids;
 }

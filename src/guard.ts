@@ -62,7 +62,7 @@ export async function guardTrigger(
   if (decision.allowed && decision.constraints.readOnly) {
     decision = decideTrigger({ ...input, isolationAvailable: await strongestLevel() });
   }
-  if (!decision.allowed) throw new TriggerRefused(decision.message);
+  if (!decision.allowed) throw new TriggerRefused(decision.message, true);
   if (decision.constraints.readOnly && settings.mode === 'fix') {
     throw new TriggerRefused(
       `Input 'mode': fix writes to the pull request, and this run is on an untrusted trigger (${trigger.reasons.join(' ')}); untrusted runs are read-only. Use mode: review.`,

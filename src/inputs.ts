@@ -11,7 +11,7 @@
 import { parseRange } from './diff-source.js';
 import type { Severity } from './findings/schema.js';
 import { SEVERITIES } from './findings/schema.js';
-import { validateClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
+import { mapClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
 import { validateUserRule } from './policy/permissions.js';
 import { PINNED_CLAUDE_VERSION } from './install/pinned.js';
 import { checkHttpUrl, InputError, ISOLATION_LEVELS, MODES, type IsolationLevel, type Mode } from './core.js';
@@ -65,6 +65,12 @@ export interface Settings {
   policy: string;
   /** How `mode: fix` delivers the checked change. */
   fixDelivery: 'suggestions' | 'patch' | 'push';
+  /** A trigger or actor that is not allowed: end as `skipped` with a notice (default) or fail the step. */
+  onRefused: 'skip' | 'fail';
+  /** Globs of changed files the agent is not given and findings on which are dropped. */
+  excludePaths: string[];
+  /** Repository-relative files read from the BASE commit and given to the agent as review guidance. */
+  guidanceFiles: string[];
   /** Runs without a pull request: the git range to review ('' = refuse; push uses before..after). */
   diffRange: string;
 }
@@ -127,6 +133,9 @@ export const INPUT_NAMES = [
   'policy',
   'fix-delivery',
   'fail-on-denial',
+  'on-refused',
+  'exclude-paths',
+  'guidance-files',
   'diff-range',
 ] as const;
 
@@ -267,11 +276,81 @@ function optionalRequiredLevel(raw: string, isolation: Settings['isolation']): I
   return level;
 }
 
+/** Globs, one per line: repository-relative, no negation (a second list would only confuse what is reviewed). */
+function excludeGlobs(raw: string): string[] {
+  return lines(raw).map((glob) => {
+    if (
+      /[\u0000-\u001f\u007f]/.test(glob) ||
+      glob.startsWith('!') ||
+      glob.startsWith('/') ||
+      glob.length > 500
+    ) {
+      throw new InputError(
+        'exclude-paths',
+        `'${glob}' is not accepted; write one repository-relative glob per line (e.g. dist/** or **/*.generated.ts), without '!' or a leading '/'.`,
+      );
+    }
+    return glob;
+  });
+}
+
+/** Repository-relative paths of guidance files, one per line or comma-separated; no '..', no absolute path. */
+function guidancePaths(raw: string): string[] {
+  const paths = raw
+    .split(/[\n,]/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  for (const p of paths) {
+    if (
+      /[\u0000-\u001f\u007f*?[\]]/.test(p) ||
+      p.startsWith('/') ||
+      p.startsWith('-') ||
+      p.split('/').some((seg) => seg === '..' || seg === '.' || seg === '') ||
+      p.length > 300
+    ) {
+      throw new InputError(
+        'guidance-files',
+        `'${p}' is not accepted; name repository-relative files such as CLAUDE.md or docs/REVIEW.md (no globs, no '..').`,
+      );
+    }
+  }
+  if (paths.length > 20) throw new InputError('guidance-files', 'names more than 20 files.');
+  return [...new Set(paths)];
+}
+
 /** Parse and validate every input. Throws InputError naming the first bad input. */
+/** Run a check on a value that came from a claude-args flag; its error names the flag and the input. */
+function viaFlag<T>(input: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError('claude-args', `a flag mapped to '${input}' is refused: ${err.message}`);
+  }
+}
+
 export function readSettings(getInput: GetInput): Settings {
   const get = (name: InputName): string => getInput(name).trim();
   const mode = choice('mode', get('mode'), MODES, 'review');
-  const prompt = get('prompt');
+  // claude-code-action's flags in claude-args become our inputs, through the same validation.
+  const cli = mapClaudeArgs(tokenizeArgs(get('claude-args')));
+  const fromCli = <T>(name: 'model' | 'max-turns', parse: (raw: string) => T): T => {
+    const flag = cli.inputs[name];
+    if (!flag) return parse(get(name));
+    const value = flag[flag.length - 1];
+    if (get(name) !== '' && get(name) !== INPUT_DEFAULTS[name] && get(name) !== value) {
+      throw new InputError(
+        'claude-args',
+        `--${name} ${value} conflicts with the ${name} input (${get(name)}); set one.`,
+      );
+    }
+    return viaFlag(name, () => parse(value));
+  };
+  const rules = (name: 'allowed-tools' | 'denied-tools', kind: 'allow' | 'deny'): string[] => [
+    ...lines(get(name)).map((rule) => validateUserRule(rule, kind, mode)),
+    ...viaFlag(name, () => (cli.inputs[name] ?? []).map((rule) => validateUserRule(rule, kind, mode))),
+  ];
+  const prompt = [get('prompt'), ...(cli.inputs.prompt ?? [])].filter((p) => p.trim() !== '').join('\n\n');
   if (mode === 'custom' && prompt === '') {
     throw new InputError('prompt', 'is required in custom mode: it is the task for the agent.');
   }
@@ -281,16 +360,18 @@ export function readSettings(getInput: GetInput): Settings {
     githubToken: secret('github-token', get('github-token'), 'leave it unset for the job token'),
     mode,
     prompt,
-    model: optionalModel(get('model')),
-    maxTurns: number('max-turns', get('max-turns'), 30, { integer: true, min: 1, max: 500 }),
+    model: fromCli('model', optionalModel),
+    maxTurns: fromCli('max-turns', (raw) =>
+      number('max-turns', raw, 30, { integer: true, min: 1, max: 500 }),
+    ),
     timeoutMinutes: number('timeout-minutes', get('timeout-minutes'), 15, {
       integer: false,
       min: 0,
       max: 360,
     }),
-    allowedTools: lines(get('allowed-tools')).map((rule) => validateUserRule(rule, 'allow', mode)),
-    deniedTools: lines(get('denied-tools')).map((rule) => validateUserRule(rule, 'deny', mode)),
-    claudeArgs: validateClaudeArgs(tokenizeArgs(get('claude-args'))),
+    allowedTools: rules('allowed-tools', 'allow'),
+    deniedTools: rules('denied-tools', 'deny'),
+    claudeArgs: cli.passthrough,
     claudePath: optionalClaudePath(get('claude-path')),
     anthropicBaseUrl: baseUrl(get('anthropic-base-url')),
     comment: boolean('comment', get('comment'), true),
@@ -307,6 +388,9 @@ export function readSettings(getInput: GetInput): Settings {
     failOnDenial: boolean('fail-on-denial', get('fail-on-denial'), false),
     policy: get('policy'),
     fixDelivery: choice('fix-delivery', get('fix-delivery'), ['suggestions', 'patch', 'push'], 'suggestions'),
+    onRefused: choice('on-refused', get('on-refused'), ['skip', 'fail'], 'skip'),
+    excludePaths: excludeGlobs(get('exclude-paths')),
+    guidanceFiles: guidancePaths(get('guidance-files')),
     diffRange: diffRange(get('diff-range')),
   };
 }

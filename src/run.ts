@@ -4,9 +4,9 @@
  * on a doubtful configuration, and any failure ends as `conclusion: failed` with a clear message.
  */
 import * as core from '@actions/core';
-import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readSettings, type Settings } from './inputs.js';
+import { InputError, readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { markIsolationUndone } from './isolation/teardown-mark.js';
@@ -30,6 +30,7 @@ import {
   severityRank,
   type Severity,
   type RejectedFinding,
+  type Finding,
 } from './findings/schema.js';
 import type { FileDiff } from './findings/diff.js';
 import { loadDiffFor, planDiff } from './diff-source.js';
@@ -67,6 +68,8 @@ import { prepareIsolation, type AgentLauncher } from './isolation/launcher.js';
 import { sandboxSettings } from './isolation/sandbox.js';
 import type { Capabilities } from './isolation/preflight.js';
 import { guardTrigger, auditCallingWorkflow, type RunConstraints } from './guard.js';
+import { TriggerRefused } from './policy/trigger-guard.js';
+import { explainFailure, type FailureExplanation } from './report/failure.js';
 import { deliverToPullRequest, deliverToRun, fingerprintIn } from './deliver.js';
 import {
   instructionChanges,
@@ -76,6 +79,8 @@ import {
   type PinRecord,
 } from './isolation/agent-instructions.js';
 import { buildUntrustedContext } from './agent/untrusted-block.js';
+import { guidanceBlock, readGuidance } from './agent/guidance.js';
+import { excludedBy, splitExcluded } from './policy/exclude-paths.js';
 import { installClaude } from './install/claude-install.js';
 import { registryUrl } from './install/npm-registry.js';
 import { actionsToolCache } from './install/tool-cache.js';
@@ -116,7 +121,13 @@ interface Outcome {
   /** Extra markdown sections for the job summary (e.g. the workflow audit). */
   sections: string[];
   redactor?: Redactor;
+  failure?: FailureExplanation;
+  onPullRequest?: boolean;
+  skipReason?: string;
+  excluded?: { files: string[]; findings: number };
   reported?: boolean;
+  /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
+  cancelled?: string;
 }
 
 export async function run(): Promise<void> {
@@ -134,8 +145,7 @@ export async function run(): Promise<void> {
   let runDir: string | undefined;
   // Cancelled (SIGINT/SIGTERM): kill the agent's tree at once, undo, report, exit.
   const stopCancel = onCancel(async (signal) => {
-    outcome.conclusion = 'failed';
-    outcome.error = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
+    outcome.cancelled = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
     await undo(teardown, outcome);
     await report(settings, outcome);
   });
@@ -146,8 +156,21 @@ export async function run(): Promise<void> {
     outcome.findingsFile = path.join(runDir, 'findings.json');
     await review(settings, context, runDir, teardown, outcome);
   } catch (err) {
-    outcome.conclusion = 'failed';
-    outcome.error = (err as Error).message;
+    if (err instanceof TriggerRefused && err.notAllowed && settings?.onRefused !== 'fail') {
+      outcome.conclusion = 'skipped';
+      outcome.skipReason = err.message;
+      outcome.notes.push(
+        `${err.message} The step ends successfully with conclusion 'skipped' (set on-refused: fail to fail it instead).`,
+      );
+    } else {
+      outcome.conclusion = 'failed';
+      outcome.error = (err as Error).message;
+      outcome.failure = explainFailure({
+        errorName: (err as Error).name,
+        message: outcome.error,
+        budgetExceeded: outcome.notes.some((n) => n.includes('budget-exceeded')),
+      });
+    }
   } finally {
     if ((await undo(teardown, outcome)) && runDir) markIsolationUndone(runDir);
   }
@@ -209,11 +232,15 @@ async function review(
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
-  const { files: diff, range } = await loadDiff(github, ctx, settings, outcome);
+  const { files: allChanges, range } = await loadDiff(github, ctx, settings, outcome);
+  const isExcluded = excludedBy(settings.excludePaths);
+  const { kept: diff, excluded } = splitExcluded(allChanges, (f) => f.path, isExcluded);
+  if (settings.excludePaths.length) outcome.excluded = { files: excluded.map((f) => f.path), findings: 0 };
   const git = await resolveTool('git');
   const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome.notes) : undefined;
-  await pinInstructions(diff, ctx, runDir, git, teardown, outcome);
+  await pinInstructions(allChanges, ctx, runDir, git, teardown, outcome);
   const untrusted = await untrustedText(settings, ctx, git, outcome);
+  const guidance = await loadGuidance(settings, ctx, git, outcome, range);
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
@@ -259,7 +286,7 @@ async function review(
     launcher.level === 'sandbox'
       ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
       : undefined;
-  const bashHook = bashHookFor(rules.allow, launcher.level);
+  const bashHook = bashHookFor(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
   await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook })));
 
   // Stage 9: the agent's environment, from an allow-list.
@@ -285,7 +312,7 @@ async function review(
   const fileCommands = snapshotFileCommands(process.env);
   const audit = new StreamAudit((t) => redactor.redact(t).text);
   const agent = launcher.wrap(
-    settings.claudePath ?? (await installCli(settings, runDir)),
+    settings.claudePath ? executable(settings.claudePath) : await installCli(settings, runDir),
     buildClaudeArgs({
       settings,
       settingsArgs: settingsCliArgs(
@@ -307,6 +334,7 @@ async function review(
       range,
       untrusted,
       fixPaths,
+      guidance,
     }),
     timeoutMs: settings.timeoutMinutes * 60_000,
     onLine: (line) => audit.push(line),
@@ -356,6 +384,11 @@ async function review(
       ...(await deliverFix(fix, baseline.head, settings, ctx, diff, runDir, outcome.notes)),
     );
   outcome.rejected = rejected;
+  const onExcluded = result.findings.filter((f) => isExcluded(f.path));
+  if (onExcluded.length && outcome.excluded) {
+    outcome.excluded.findings = onExcluded.length;
+    result.findings = result.findings.filter((f) => !isExcluded(f.path));
+  }
   // The backstop: obfuscated secrets, and random-looking strings the PR's own files do not hold.
   const candidates = randomCandidates(stringsOf(result), ctx.githubHost);
   const revs = ctx.pull ? [ctx.pull.headSha, ctx.pull.baseSha] : ['HEAD', 'HEAD~1'];
@@ -382,9 +415,17 @@ async function review(
       ctx.pull.headSha,
       gate,
       fingerprintIn(ctx.workspace),
-      (extra, delivered) =>
-        renderSummaryComment({ ...reportInput(outcome), gate: delivered, prNotes: extra }),
+      (extra, delivered, ids) =>
+        renderSummaryComment({
+          ...reportInput(outcome),
+          gate: delivered,
+          prNotes: extra,
+          onPullRequest: true,
+          inlineLinks: commentLinks(ids, `${ctx.serverUrl}/${ctx.repository}/pull/${pr.number}`),
+          runUrl: runUrl(ctx),
+        }),
     );
+    outcome.onPullRequest = true;
     outcome.notes.push(...delivery.notes);
     outcome.gate = delivery.gate;
   }
@@ -445,6 +486,32 @@ async function pinInstructions(
   outcome.notes.push(
     `PR changes agent instructions (${changed.map((p) => `\`${p.replace(/`/g, '')}\``).join(', ')}): the agent ran with the base branch's versions.`,
   );
+}
+
+/** The maintainers' review guidance (guidance-files), read from the base commit with git, never the PR's. */
+async function loadGuidance(
+  settings: Settings,
+  ctx: RunContext,
+  git: string,
+  outcome: Outcome,
+  range: string,
+) {
+  if (settings.guidanceFiles.length === 0) return undefined;
+  // The base of the reviewed range: the PR's base commit, or BASE of BASE..HEAD / BASE...HEAD.
+  const base = ctx.pull?.baseSha ?? range.split(/\.{2,3}/)[0];
+  if (!base) return undefined;
+  try {
+    const files = await readGuidance(execGit(ctx.workspace, git), base, settings.guidanceFiles);
+    if (files.length) {
+      outcome.notes.push(
+        `Review guidance from the base commit: ${files.map((f) => `\`${f.path.replace(/`/g, '')}\`${f.truncated ? ' (cut)' : ''}`).join(', ')}.`,
+      );
+    }
+    return guidanceBlock(files, base) || undefined;
+  } catch (err) {
+    outcome.notes.push(`Review guidance not read: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
@@ -600,6 +667,17 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   return undefined;
 }
 
+/** Input 'claude-path' must name an executable file: checked before the agent's launcher runs it. */
+function executable(file: string): string {
+  try {
+    accessSync(file, constants.X_OK);
+    if (statSync(file).isFile()) return file;
+  } catch {
+    // reported below
+  }
+  throw new InputError('claude-path', `${file} is not an executable file.`);
+}
+
 /** What a model API status means for the user. */
 function modelStatusHint(status: number): string {
   if (status === 401) return ": the key was refused, check input 'anthropic-api-key'";
@@ -694,13 +772,30 @@ function reportInput(outcome: Outcome): ReportInput {
     run: outcome.run,
     withheldEnv: outcome.withheldEnv,
     notes: outcome.notes,
+    failure: outcome.failure,
+    onPullRequest: outcome.onPullRequest,
+    excluded: outcome.excluded,
   };
+}
+
+/** Links to inline review comments: the pull request's page anchored at each comment. */
+function commentLinks(ids: ReadonlyMap<Finding, number>, prUrl: string): Map<Finding, string> {
+  return new Map([...ids].map(([f, id]) => [f, `${prUrl}#discussion_r${id}`]));
+}
+
+function runUrl(ctx: RunContext): string | undefined {
+  const id = process.env.GITHUB_RUN_ID;
+  return id && /^\d+$/.test(id) ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${id}` : undefined;
 }
 
 /** Stage 13: the job summary, the findings file and the outputs — written only after the agent ended. */
 async function report(settings: Settings | undefined, outcome: Outcome) {
   if (outcome.reported) return;
   outcome.reported = true;
+  if (outcome.cancelled) {
+    outcome.conclusion = 'failed';
+    outcome.error = outcome.cancelled;
+  }
   const redact = (t: string) => (outcome.redactor ? outcome.redactor.redact(t).text : t);
   if (outcome.error) outcome.error = redact(outcome.error);
   const findings = [...(outcome.gate?.inline ?? []), ...(outcome.gate?.summaryOnly ?? [])];
@@ -735,8 +830,15 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   core.setOutput('isolation', outcome.isolation);
   if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
 
+  if (outcome.conclusion === 'skipped') {
+    core.notice(
+      `${outcome.skipReason ?? 'claude-guard did not run'} — skipped (on-refused: skip; set on-refused: fail to fail the step instead).`,
+    );
+    return;
+  }
   if (outcome.conclusion === 'failed') {
-    core.setFailed(`claude-guard: ${outcome.error ?? 'the run failed'}`);
+    const why = outcome.failure ? ` [${outcome.failure.reason}: ${outcome.failure.advice}]` : '';
+    core.setFailed(`claude-guard: ${outcome.error ?? 'the run failed'}${why}`);
     return;
   }
   const denied = outcome.run?.deniedCount ?? 0;

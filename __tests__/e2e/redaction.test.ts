@@ -47,10 +47,14 @@ test('a finding that quotes every input default and the prompt is posted unchang
   });
   try {
     const posted = JSON.stringify(s.github.state);
-    const missing = values.filter((v) => !posted.includes(JSON.stringify(v).slice(1, -1)));
+    // Links to other hosts are defanged by the gate (hxxps://api[.]anthropic[.]com) — shown, not redacted.
+    const defanged = (v: string) => v.replace(/^http/, 'hxxp').replace(/\./g, '[.]');
+    const missing = values.filter(
+      (v) => ![v, defanged(v)].some((form) => posted.includes(JSON.stringify(form).slice(1, -1))),
+    );
     expect(missing).toEqual([]);
     expect(posted).toContain('My suggestions: parameterise this');
-    // Exactly one redaction: the key, and nothing else.
+    // The key is redacted; the ordinary values around it are not (checked above).
     expect(posted.match(/\[REDACTED/g)?.length ?? 0).toBeGreaterThan(0);
     expect(s.run.summary).toMatch(/Output gate: [1-9]\d* redaction/);
     expect(leaks(s)).toEqual([]);

@@ -344,7 +344,7 @@ describe('red team at strict isolation', () => {
           ? []
           : [`conclusion '${s.run.outputs.conclusion}', not failed`]),
         ...(turns === 1 ? [] : [`${turns} model turns were paid for, not 1`]),
-        ...(/budget-exceeded/.test(s.run.summary)
+        ...(/budget-exceeded|reached its budget/.test(s.run.summary)
           ? []
           : ['the summary does not show the proxy’s budget refusal']),
         ...(s.github.state.issueComments.length <= 1 ? [] : ['more than one comment was posted']),

@@ -143,25 +143,40 @@ describe('the output gate on hostile findings', () => {
 });
 
 describe('trigger guard', () => {
-  test('a fork PR on pull_request_target is refused before anything starts', async () => {
+  test('a fork PR on pull_request_target is skipped before anything starts: green, with a notice', async () => {
     const s = await go({
       event: { name: 'pull_request_target' },
       pr: { headRepo: 'mallory/widgets' },
       script: [structured([])],
     });
-    expect(s.run.main.code).not.toBe(0);
-    expect(s.run.errors.join('\n')).toMatch(/allow-untrusted-pr/);
+    expect(s.run.main.code).toBe(0);
+    expect(s.run.errors).toEqual([]);
+    expect(s.run.outputs.conclusion).toBe('skipped');
+    expect(s.run.log).toMatch(/::notice::.*allow-untrusted-pr/);
     expect(s.run.log).not.toMatch(/\n\s+at .*\.js:\d+/); // a message, not a stack trace
+    expect(s.run.summary).toMatch(/skipped/);
     expect(s.model.requests).toHaveLength(0);
     expect(s.github.state.issueComments).toHaveLength(0);
     expect(s.run.post.code).toBe(0);
   });
 
-  test('an actor with read permission is refused', async () => {
-    const s = await go({ collaborators: { octocat: 'read' }, script: [structured([])] });
-    expect(s.run.main.code).not.toBe(0);
-    expect(s.run.errors.join('\n')).toMatch(/octocat.*read/);
-    expect(s.model.requests).toHaveLength(0);
-    expect(s.run.post.code).toBe(0);
+  test('an actor with read permission is skipped; on-refused: fail fails the step instead', async () => {
+    const skipped = await go({ collaborators: { octocat: 'read' }, script: [structured([])] });
+    expect(skipped.run.main.code).toBe(0);
+    expect(skipped.run.outputs.conclusion).toBe('skipped');
+    expect(skipped.run.log).toMatch(/::notice::.*octocat.*read/);
+    expect(skipped.model.requests).toHaveLength(0);
+    expect(skipped.run.post.code).toBe(0);
+
+    const failed = await go({
+      collaborators: { octocat: 'read' },
+      inputs: { 'on-refused': 'fail' },
+      script: [structured([])],
+    });
+    expect(failed.run.main.code).not.toBe(0);
+    expect(failed.run.outputs.conclusion).toBe('failed');
+    expect(failed.run.errors.join('\n')).toMatch(/octocat.*read/);
+    expect(failed.model.requests).toHaveLength(0);
+    expect(failed.run.post.code).toBe(0);
   });
 });

@@ -21,6 +21,7 @@ export const LOCK_WAIT_MS = 60 * 60 * 1000;
 const DEPTH = Symbol.for('claude-guard.machine-lock.depth');
 const state = globalThis as unknown as Record<symbol, number | undefined>;
 
+/** Whether the lock's owner still holds it: a live process other than this one. */
 function ownerAlive(lock: string): boolean {
   let owner = 0;
   try {
@@ -30,6 +31,9 @@ function ownerAlive(lock: string): boolean {
     return true;
   }
   if (!owner) return true;
+  // Held by this process while this test file holds nothing: left by an earlier file of the same jest
+  // process (one file at a time per process), whose afterAll never ran.
+  if (owner === process.pid) return false;
   try {
     process.kill(owner, 0);
     return true;

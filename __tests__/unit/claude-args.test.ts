@@ -1,6 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { InputError } from '../../src/inputs.js';
-import { tokenizeArgs, validateClaudeArgs } from '../../src/policy/claude-args.js';
+import { InputError, readSettings } from '../../src/inputs.js';
+import {
+  mapClaudeArgs,
+  splitToolList,
+  tokenizeArgs,
+  validateClaudeArgs,
+} from '../../src/policy/claude-args.js';
 
 function errorOf(fn: () => unknown): InputError {
   try {
@@ -73,15 +78,9 @@ describe('validateClaudeArgs', () => {
     [['--add-dir', '/'], /widens the directories/],
     [['--plugin-dir', './p'], /plugin code/],
     [['--plugin-url=https://x/p.zip'], /plugin code/],
-    [['--allowedTools', 'Bash'], /allowed-tools input/],
-    [['--allowed-tools', 'Bash'], /allowed-tools input/],
-    [['--disallowed-tools', 'Read'], /denied-tools input/],
-    [['--disallowedTools=Read'], /denied-tools input/],
     [['--tools', 'default'], /tool set is fixed/],
     [['--output-format', 'text'], /output format/],
     [['--json-schema', '{}'], /findings schema/],
-    [['--model', 'opus'], /model input/],
-    [['--max-turns', '99'], /max-turns input/],
     [['--resume', 'abc'], /fresh session/],
     [['-r'], /fresh session/],
     [['--continue'], /fresh session/],
@@ -90,7 +89,6 @@ describe('validateClaudeArgs', () => {
     [['-d'], /debug logs/],
     [['--ide'], /IDE/],
     [['--agents', '{}'], /custom agents/],
-    [['--system-prompt', 'x'], /replaces the action's instructions/],
     [['--append-system-prompt-file', 'CLAUDE.md'], /reads a file/],
     [['--bare'], /not on the list of accepted flags/],
     [['--verb'], /not on the list/],
@@ -110,7 +108,7 @@ describe('validateClaudeArgs', () => {
     [['--betas', 'Bad_Beta'], /beta header/],
     [['--verbose=true'], /takes no value/],
   ])('refuses %j', (args, why) => {
-    const err = errorOf(() => validateClaudeArgs(args));
+    const err = errorOf(() => mapClaudeArgs(args));
     expect(err.input).toBe('claude-args');
     expect(err.message).toMatch(why);
   });
@@ -119,5 +117,76 @@ describe('validateClaudeArgs', () => {
     expect(
       errorOf(() => validateClaudeArgs(['--effort', 'high', '--permission-mode=plan'])).message,
     ).toContain("'--permission-mode'");
+  });
+});
+
+describe('claude-code-action flags map to our inputs, through the same validation', () => {
+  const settings = (inputs: Record<string, string>) =>
+    readSettings((n) => ({ 'anthropic-api-key': 'sk-ant-x', 'github-token': 'ghs_x', ...inputs })[n] ?? '');
+
+  test('splitToolList keeps parenthesised rules whole', () => {
+    expect(splitToolList('Bash(git log:*),Read Grep, Bash(npm run test:*)')).toEqual([
+      'Bash(git log:*)',
+      'Read',
+      'Grep',
+      'Bash(npm run test:*)',
+    ]);
+  });
+
+  test('mapClaudeArgs takes mapped flags out and leaves the rest checked', () => {
+    expect(
+      mapClaudeArgs(
+        tokenizeArgs(
+          `--model claude-opus-4-1 --max-turns=12 --allowedTools "Bash(git log:*),Read" --effort high --disallowedTools Write --system-prompt "Be strict."`,
+        ),
+      ),
+    ).toEqual({
+      passthrough: ['--effort', 'high'],
+      inputs: {
+        model: ['claude-opus-4-1'],
+        'max-turns': ['12'],
+        'allowed-tools': ['Bash(git log:*)', 'Read'],
+        'denied-tools': ['Write'],
+        prompt: ['Be strict.'],
+      },
+    });
+  });
+
+  test('a typical claude_args line becomes settings', () => {
+    const s = settings({
+      'claude-args': `--model sonnet --max-turns 8 --allowedTools "Bash(make lint:*)" --append-system-prompt "Focus."`,
+      'allowed-tools': 'Bash(make check:*)',
+      prompt: 'Check the docs too.',
+    });
+    expect(s.model).toBe('sonnet');
+    expect(s.maxTurns).toBe(8);
+    expect(s.allowedTools).toEqual(['Bash(make check:*)', 'Bash(make lint:*)']);
+    expect(s.claudeArgs).toEqual(['--append-system-prompt', 'Focus.']);
+    expect(s.prompt).toBe('Check the docs too.');
+  });
+
+  test('--system-prompt adds to the instructions, never replaces the action’s own', () => {
+    expect(settings({ 'claude-args': `--system-prompt "Use British spelling."` }).prompt).toBe(
+      'Use British spelling.',
+    );
+  });
+
+  test.each([
+    [`--allowedTools Bash`, /allowed-tools.*Bash/],
+    [`--allowedTools "Bash(curl:*)"`, /allowed-tools/],
+    [`--allowedTools WebFetch`, /allowed-tools/],
+    [`--max-turns 9999`, /max-turns.*500/],
+    [`--model "bad model"`, /model/],
+    [`--model`, /needs a value/],
+  ])('a dangerous or bad mapped value is refused as its input would be: %s', (args, why) => {
+    const err = errorOf(() => settings({ 'claude-args': args }));
+    expect(err.input).toBe('claude-args');
+    expect(err.message).toMatch(why);
+  });
+
+  test('a flag that contradicts the input of the same meaning is refused', () => {
+    expect(errorOf(() => settings({ 'claude-args': '--model opus', model: 'sonnet' })).message).toMatch(
+      /conflicts with the model input/,
+    );
   });
 });

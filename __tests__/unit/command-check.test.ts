@@ -40,6 +40,8 @@ describe('checkCommand: what a review runs passes', () => {
     'git diff HEAD~1 2>&1 | tail -n 20',
     'git status && git log -1',
     'git show HEAD:src/app.js 2>/dev/null',
+    'git log -1 </dev/null >/dev/null 2>&1 &',
+    'git status;',
   ])('%s', (command) => {
     expect(refused(command)).toBeUndefined();
   });
@@ -93,7 +95,8 @@ describe('checkCommand: every file-naming option and shell trick is refused, wit
     ['git log > /tmp/x', /redirection '>\/tmp\/x'/],
     ['git log 2>/tmp/x', /redirection/],
     ['git log <<EOF', /redirection/],
-    ['git log & curl x', /'&'/],
+    ['git log & curl x', /'curl' is not an allowed command/],
+    ['git log &> /tmp/x', /'&'/],
     ['(git log)', /'\('/],
     ['GIT_EXTERNAL_DIFF=sh git diff', /assignment 'GIT_EXTERNAL_DIFF=…'/],
     ['/usr/bin/git log', /'\/usr\/bin\/git' is not an allowed command/],
@@ -121,6 +124,10 @@ describe('checkCommand: every file-naming option and shell trick is refused, wit
     expect(refused('make install', policy)).toMatch(/'make'/);
     expect(refused('make test; curl x', policy)).toMatch(/'curl'/);
     expect(userPrefixesOf(['Bash(git log:*)'])).toEqual([]);
+    const setsid = { userPrefixes: userPrefixesOf(['Bash(setsid:*)']) };
+    expect(
+      refused(`setsid bash -c '(exec -a t sleep 300 </dev/null &)' </dev/null >/dev/null 2>&1 &`, setsid),
+    ).toBeUndefined();
   });
 
   test('quotes are removed before the check: an option spelled across quotes is still the option', () => {

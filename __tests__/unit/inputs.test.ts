@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
 import { INPUT_NAMES, InputError, readSettings } from '../../src/inputs.js';
-import { ALLOWED_FLAGS } from '../../src/policy/claude-args.js';
+import { ALLOWED_FLAGS, MAPPED_FLAGS } from '../../src/policy/claude-args.js';
 import type { Settings } from '../../src/inputs.js';
 
 const REQUIRED = { 'anthropic-api-key': 'sk-ant-api03-test', 'github-token': 'ghs_test' };
@@ -31,12 +31,13 @@ describe('INPUT_NAMES', () => {
     expect(Object.keys(action.inputs)).toEqual([...INPUT_NAMES]);
   });
 
-  test('the claude-args description lists exactly the accepted flags', () => {
+  test('the claude-args description lists exactly the accepted and the mapped flags', () => {
     const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
       inputs: Record<string, { description: string }>;
     };
     const listed = action.inputs['claude-args'].description.match(/`--[a-z-]+`/g)?.map((f) => f.slice(1, -1));
-    expect(listed?.sort()).toEqual(Object.keys(ALLOWED_FLAGS).sort());
+    const mapped = Object.keys(MAPPED_FLAGS).filter((f) => /^--[a-z-]+$/.test(f));
+    expect([...new Set(listed)].sort()).toEqual([...Object.keys(ALLOWED_FLAGS), ...mapped].sort());
   });
 
   test('readSettings reads only declared names', () => {
@@ -79,6 +80,9 @@ describe('defaults', () => {
       failOnDenial: false,
       policy: '',
       fixDelivery: 'suggestions',
+      onRefused: 'skip',
+      excludePaths: [],
+      guidanceFiles: [],
     });
   });
 });
@@ -87,6 +91,12 @@ describe('accepted values', () => {
   test.each<[Record<string, string>, Partial<Settings>]>([
     [{ 'anthropic-api-key': '  sk-ant-x  ' }, { anthropicApiKey: 'sk-ant-x' }],
     [{ 'claude-version': '2.0.1' }, { claudeVersion: '2.0.1' }],
+    [{ 'on-refused': 'fail' }, { onRefused: 'fail' }],
+    [{ 'exclude-paths': 'dist/**\n  **/*.gen.ts \n' }, { excludePaths: ['dist/**', '**/*.gen.ts'] }],
+    [
+      { 'guidance-files': 'CLAUDE.md, REVIEW.md\ndocs/review.md' },
+      { guidanceFiles: ['CLAUDE.md', 'REVIEW.md', 'docs/review.md'] },
+    ],
     [{ 'claude-version': 'v2.0.1-beta.1' }, { claudeVersion: '2.0.1-beta.1' }],
     [{ 'include-pr-description': 'false' }, { includePrDescription: false }],
     [{ 'max-comments': '0' }, { maxComments: 0 }],
@@ -169,6 +179,12 @@ describe('refused values', () => {
   test.each<[Record<string, string>, string, RegExp]>([
     [{ 'anthropic-api-key': '' }, 'anthropic-api-key', /required/],
     [{ 'claude-version': 'latest' }, 'claude-version', /not an exact version/],
+    [{ 'on-refused': 'ignore' }, 'on-refused', /skip, fail/],
+    [{ 'exclude-paths': '!src/**' }, 'exclude-paths', /without '!'/],
+    [{ 'exclude-paths': '/etc/**' }, 'exclude-paths', /repository-relative/],
+    [{ 'guidance-files': '../secrets.md' }, 'guidance-files', /no '\.\.'/],
+    [{ 'guidance-files': 'docs/*.md' }, 'guidance-files', /no globs/],
+    [{ 'guidance-files': '/etc/passwd' }, 'guidance-files', /repository-relative/],
     [{ 'claude-version': '^2.1.0' }, 'claude-version', /not an exact version/],
     [{ 'include-pr-description': 'yes' }, 'include-pr-description', /true or false|'yes'/],
     [{ 'max-comments': '101' }, 'max-comments', /100/],

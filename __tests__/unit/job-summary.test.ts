@@ -66,6 +66,27 @@ describe('renderJobSummary', () => {
     expect(md).toContain('| strict | $0.50 | 2m 05s | 4 | 0 | 0 | `claude-x` |');
   });
 
+  test('a skipped run: the headline and the reason, no table of dashes', () => {
+    const md = renderJobSummary(
+      input({ conclusion: 'skipped', isolation: 'none', notes: ['claude-guard refused to run: a bot'] }),
+    );
+    expect(md.split('\n')[0]).toBe('## 🛡️ claude-guard: ⏭️ skipped');
+    expect(md).toContain('- claude-guard refused to run: a bot');
+    expect(md).not.toContain('| Isolation |');
+  });
+
+  test('a failed run says why in a word and what to change, before the error', () => {
+    const md = renderJobSummary(
+      input({
+        conclusion: 'failed',
+        error: 'The agent did not finish within timeout-minutes (15)',
+        failure: { reason: 'timeout', advice: "The agent ran out of time; raise 'timeout-minutes'." },
+      }),
+    );
+    expect(md).toContain("**Why it failed: timeout.** The agent ran out of time; raise 'timeout-minutes'.");
+    expect(md.indexOf('Why it failed')).toBeLessThan(md.indexOf('**Error**'));
+  });
+
   test('without an agent run the numbers are dashes and the error is shown in a code block', () => {
     const md = renderJobSummary(
       input({ conclusion: 'failed', isolation: 'rules-only', error: 'proxy did not start\nsee log' }),
@@ -84,16 +105,38 @@ describe('renderJobSummary', () => {
             finding({ severity: 'high', title: 'HIGH' }),
           ],
         }),
+        onPullRequest: true,
       }),
     );
     expect(md).toContain('### Findings (3)');
     const rows = md.split('\n').filter((l) => /^\| (🔴|🟠|🔵)/.test(l));
     expect(rows.map((r) => cells(r)[3].trim())).toEqual(['CRIT', 'HIGH', 'LOW']);
     expect(rows.map((r) => cells(r)[4].trim())).toEqual([
-      'summary (not on a changed line)',
-      'summary (over the limit)',
-      'inline',
+      'summary comment (not on a changed line)',
+      'summary comment (over the limit)',
+      'inline comment',
     ]);
+  });
+
+  test('without a pull request nothing claims to be posted, and every finding body is readable', () => {
+    const md = renderJobSummary(
+      input({
+        gate: gate({
+          inline: [finding({ title: 'Use of `eval`', body: 'BODY ONE' })],
+          summaryOnly: [
+            finding({ severity: 'high', placement: null, body: 'BODY TWO', suggestion: 'fix()' }),
+          ],
+        }),
+      }),
+    );
+    expect(md).not.toMatch(/inline/i);
+    expect(md).not.toContain('Posted');
+    expect(md).toContain('| Severity | Location | Category | Title |\n');
+    expect(md).toContain(
+      '<details><summary>🟡 Medium · <code>src/a.ts:10</code> · Use of <code>eval</code></summary>\n\nBODY ONE',
+    );
+    expect(md).toContain('BODY TWO\n\nSuggested replacement:\n\n```\nfix()\n```');
+    expect(md.indexOf('BODY TWO')).toBeLessThan(md.indexOf('BODY ONE'));
   });
 
   test.each([
@@ -106,7 +149,11 @@ describe('renderJobSummary', () => {
       { id: '1', name: 'Bash', input: text, outcome: 'denied', reason: `rule ${text}` },
     ];
     const md = renderJobSummary(
-      input({ run: run(calls), gate: gate({ summaryOnly: [finding({ title: text, category: text })] }) }),
+      input({
+        run: run(calls),
+        gate: gate({ summaryOnly: [finding({ title: text, category: text })] }),
+        onPullRequest: true,
+      }),
     );
     for (const row of [...rowsWith(md, 'Bash'), ...rowsWith(md, '🟡')]) {
       expect(row.includes('\n')).toBe(false);
@@ -148,11 +195,14 @@ describe('renderJobSummary', () => {
     expect(md).not.toContain('y'.repeat(301));
   });
 
-  test('withheld environment variables: names only, sorted, collapsible', () => {
-    const md = renderJobSummary(input({ withheldEnv: ['GITHUB_TOKEN', 'ACTIONS_RUNTIME_TOKEN'] }));
-    expect(md).toContain(
-      '<details><summary>Environment variables withheld from the agent (2)</summary>\n\n`ACTIONS_RUNTIME_TOKEN`, `GITHUB_TOKEN`',
+  test('withheld environment variables: a count, names only behind a toggle, sorted', () => {
+    const md = renderJobSummary(
+      input({ withheldEnv: ['GITHUB_TOKEN', 'INPUT_MODE', 'ACTIONS_RUNTIME_TOKEN', 'INPUT_PROMPT'] }),
     );
+    expect(md).toContain(
+      '<details><summary>4 environment variables withheld from the agent (2 action inputs among them)</summary>\n\n`ACTIONS_RUNTIME_TOKEN`, `GITHUB_TOKEN`, `INPUT_MODE`, `INPUT_PROMPT`\n\n</details>',
+    );
+    expect(md.split('\n').filter((l) => l.includes('INPUT_MODE'))).toHaveLength(1);
   });
 
   test('dropped and rejected findings are listed with their reasons', () => {
@@ -178,7 +228,10 @@ describe('renderJobSummary', () => {
         notes: ['bubblewrap unavailable: isolation is rules-only'],
       }),
     );
-    expect(md).toContain('2 redaction(s); neutralised 3 mention(s), 1 link(s), 0 HTML fragment(s)');
+    expect(md).toContain(
+      "Before showing the agent's text: 2 secrets redacted; 3 mentions, 1 link in the agent's text made inert.",
+    );
+    expect(md).not.toContain('(s)');
     expect(md).toContain('- bubblewrap unavailable: isolation is rules-only');
     expect(md).toContain('### Summary\n\nOverall fine.');
   });

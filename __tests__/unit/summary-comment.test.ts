@@ -54,9 +54,14 @@ const fenceLines = (md: string) => md.split('\n').filter((l) => /^ {0,3}(`{3,}|~
 
 describe('renderSummaryComment', () => {
   test.each([
-    ['clean', input({}, { conclusion: 'clean' }), '✅ no findings'],
+    ['clean', input({}, { conclusion: 'clean' }), '✅ no problems found'],
     ['findings', input({ inline: [finding()], summaryOnly: [finding()] }), '⚠️ 2 findings'],
-    ['failed', input({}, { conclusion: 'failed' }), '❌ the review did not complete'],
+    ['failed', input({}, { conclusion: 'failed' }), '❌ the review did not finish'],
+    [
+      'failed, with a reason',
+      input({}, { conclusion: 'failed', failure: { reason: 'max turns', advice: 'Raise it.' } }),
+      '❌ the review did not finish: max turns',
+    ],
   ])('%s: marker on the first line, then the headline', (_name, i, headline) => {
     const [first, , second] = renderSummaryComment(i).split('\n');
     expect(first).toBe(SUMMARY_MARKER);
@@ -70,9 +75,23 @@ describe('renderSummaryComment', () => {
         summaryOnly: [finding({ severity: 'critical', placement: null })],
       }),
     );
-    expect(md).toContain('| 🔴 Critical | 🟠 High | 🟡 Medium | 🔵 Low | ⚪ Info |');
-    expect(md).toContain('| 2 | 0 | 0 | 1 | 0 |');
-    expect(md).toContain('2 of them are commented inline');
+    expect(md).toContain('**🔴 2 critical · 🔵 1 low**');
+    expect(md).not.toMatch(/\| 0 \|/);
+  });
+
+  test('every finding is listed: severity, location linked to its inline comment, title', () => {
+    const a = finding({ severity: 'high', title: 'Use of `eval` in __tests__' });
+    const b = finding({ severity: 'low', path: 'b.ts', line: 3, placement: null, title: 'Nit' });
+    const md = renderSummaryComment({
+      ...input({ inline: [a], summaryOnly: [b] }),
+      onPullRequest: true,
+      inlineLinks: new Map([[a, 'https://github.test/o/r/pull/5#discussion_r77']]),
+    });
+    expect(md).toContain('| Severity | Location | Finding |');
+    expect(md).toContain(
+      '| 🟠 High | [`src/a.ts:10`](https://github.test/o/r/pull/5#discussion_r77) | Use of `eval` in \\_\\_tests\\_\\_ |',
+    );
+    expect(md).toContain('| 🔵 Low | `b.ts:3` | Nit (details below) |');
   });
 
   test('findings not placed inline are listed with location, reason and body, worst first', () => {
@@ -123,7 +142,10 @@ describe('renderSummaryComment', () => {
         },
       ),
     );
-    expect(md).toContain('1 finding was withheld by the output gate and 2 rejected as malformed');
+    expect(md).toContain(
+      '1 finding could not be shown here (outside this change, or holding a secret); 2 malformed findings ignored. The job summary lists them.',
+    );
+    expect(md).not.toMatch(/output gate|withheld|\(s\)/);
     expect(md).not.toContain('DROPPED TITLE');
     expect(md).not.toContain('path not in the diff');
     expect(md).not.toContain('REJECTED REASON');
@@ -139,6 +161,18 @@ describe('renderSummaryComment', () => {
     );
     expect(md).toContain('[workflow run](https://github.test/o/r/actions/runs/1)');
     expect(md).not.toContain('ERROR DETAIL');
+  });
+
+  test('a failure says what to change', () => {
+    const md = renderSummaryComment(
+      input(undefined, {
+        conclusion: 'failed',
+        failure: { reason: 'budget', advice: "The run spent its 'budget-usd'; raise it." },
+      }),
+    );
+    expect(md).toContain(
+      "### 🛡️ claude-guard: ❌ the review did not finish: budget\n\nThe run spent its 'budget-usd'; raise it.",
+    );
   });
 
   test('the footer shows isolation, cost, turns and denials', () => {

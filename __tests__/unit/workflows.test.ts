@@ -98,7 +98,7 @@ describe.each(FILES)('$file', ({ file, warnings }) => {
 
   test('passes the workflow audit: no error, no warning but the expected ones', () => {
     const mode: AuditMode = agents.some((s) => s.with?.mode === 'custom') ? 'custom' : 'review';
-    const actionRef = agents.some((s) => s.uses === './') ? './' : 'OWNER/claude-guard';
+    const actionRef = agents.some((s) => s.uses === './') ? './' : 'claude-guard/claude-guard';
     const findings = auditWorkflow(text, { mode, actionRef });
     expect(findings.filter((f) => f.severity !== 'notice').map((f) => `${f.severity} ${f.id}`)).toEqual(
       warnings.map((id) => `warning ${id}`),
@@ -146,7 +146,7 @@ test('every published claude-guard reference is the same full-SHA pin (one edit 
   const published = refs.filter((r) => r !== './');
   expect(published.length).toBeGreaterThanOrEqual(4);
   expect(new Set(published).size).toBe(1);
-  expect(published[0]).toMatch(/^OWNER\/claude-guard@[0-9a-f]{40}$/);
+  expect(published[0]).toMatch(/^claude-guard\/claude-guard@[0-9a-f]{40}$/);
 });
 
 const REVIEW_YML = load('.github/workflows/review.yml');
@@ -228,7 +228,7 @@ describe('reusable workflow (.github/workflows/review.yml)', () => {
       ...mirrored.map((n) => [n, `\${{ inputs.${n} }}`]),
     ]);
     expect(agent.with).toEqual(expected);
-    expect(agent.uses).toMatch(/^OWNER\/claude-guard@[0-9a-f]{40}$/);
+    expect(agent.uses).toMatch(/^claude-guard\/claude-guard@[0-9a-f]{40}$/);
   });
 
   test('takes the key as the named secret ANTHROPIC_API_KEY, required, and no other secret', () => {

@@ -16,6 +16,8 @@ export interface PromptInput {
   untrusted?: string;
   /** fix mode: the only files the agent may edit. */
   fixPaths?: string[];
+  /** The maintainers' review guidance read from the base commit (agent/guidance.ts), already formatted. */
+  guidance?: string;
 }
 
 const MAX_FILES_LISTED = 300;
@@ -61,6 +63,7 @@ export function buildPrompt(input: PromptInput): string {
           '',
           inspect,
           'You cannot install packages, use the network, create or delete files; do not try.',
+          ...(input.guidance ? ['', input.guidance] : []),
           ...(input.untrusted ? ['', input.untrusted] : []),
           '',
           DATA_NOT_INSTRUCTIONS,
@@ -83,6 +86,7 @@ export function buildPrompt(input: PromptInput): string {
             '',
             inspect,
             'You cannot install packages, use the network, or modify files; do not try.',
+            ...(input.guidance ? ['', input.guidance] : []),
             ...(input.untrusted ? ['', input.untrusted] : []),
             '',
             DATA_NOT_INSTRUCTIONS,
@@ -100,6 +104,7 @@ export function buildPrompt(input: PromptInput): string {
             '',
             `Files changed in this run's range (${input.files.length}):`,
             fileBlock,
+            ...(input.guidance ? ['', input.guidance] : []),
             ...(input.untrusted ? ['', input.untrusted] : []),
             '',
             DATA_NOT_INSTRUCTIONS,

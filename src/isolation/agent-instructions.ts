@@ -23,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import picomatch from 'picomatch';
 import { createGit, splitNul } from '../git-runner.js';
 import { writeNewFile } from '../safe-write.js';
 
@@ -44,21 +45,9 @@ export const INSTRUCTION_PATTERNS: readonly string[] = [
   '**/.claude/rules/**',
 ];
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split(/(\*\*\/|\/\*\*$|\*)/)
-    .map((part) => {
-      if (part === '**/') return '(?:.*/)?';
-      if (part === '/**') return '(?:/.*)?';
-      if (part === '*') return '[^/]*';
-      return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('');
-  return new RegExp(`^${body}$`, 'i');
-}
-
-const INSTRUCTION_RES = INSTRUCTION_PATTERNS.map(globToRegExp);
-const isInstruction = (path: string) => INSTRUCTION_RES.some((re) => re.test(path));
+// picomatch, with dot files matched and case ignored (a PR may write claude.md on a case-insensitive
+// checkout); a trailing `/**` also matches the directory itself.
+const isInstruction = picomatch([...INSTRUCTION_PATTERNS], { dot: true, nocase: true });
 
 export interface ChangedFile {
   path: string;

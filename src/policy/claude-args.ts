@@ -116,16 +116,10 @@ const REFUSED: Readonly<Record<string, string>> = {
   '--add-dir': 'it widens the directories the agent may read and write',
   '--plugin-dir': 'it loads plugin code into the agent',
   '--plugin-url': 'it downloads and loads plugin code into the agent',
-  '--allowedTools': 'use the allowed-tools input, which is validated',
-  '--allowed-tools': 'use the allowed-tools input, which is validated',
-  '--disallowedTools': 'use the denied-tools input',
-  '--disallowed-tools': 'use the denied-tools input',
   '--tools': 'the tool set is fixed by the mode',
   '--output-format': 'the action reads a fixed output format',
   '--input-format': 'the action sends the prompt in a fixed format',
   '--json-schema': 'the action supplies the findings schema',
-  '--model': 'use the model input',
-  '--max-turns': 'use the max-turns input',
   '--resume': RESUME,
   '--continue': RESUME,
   '--fork-session': RESUME,
@@ -138,7 +132,6 @@ const REFUSED: Readonly<Record<string, string>> = {
   '--chrome': 'it connects the agent to a browser',
   '--agents': 'custom agents bring their own prompts and tools',
   '--agent': 'custom agents bring their own prompts and tools',
-  '--system-prompt': "it replaces the action's instructions; use --append-system-prompt",
   '--system-prompt-file': "it replaces the action's instructions; use --append-system-prompt",
   '--append-system-prompt-file':
     'it reads a file, possibly one the pull request controls; use --append-system-prompt',
@@ -152,6 +145,93 @@ const ALIASES: Readonly<Record<string, string>> = {
   '-d': '--debug',
   '-p': '--print',
 };
+
+/**
+ * Flags claude-code-action users pass in `claude_args` that have an input of ours: they are taken
+ * out of the arguments and handed to that input's own validation (inputs.ts), so
+ * `--allowedTools "Bash(git diff:*)"` meets exactly the checks `allowed-tools` would. `--system-prompt`
+ * does not replace the action's instructions: its text is added like the `prompt` input.
+ */
+export const MAPPED_FLAGS: Readonly<Record<string, { input: string; arity: 'one' | 'many' }>> = {
+  '--model': { input: 'model', arity: 'one' },
+  '--max-turns': { input: 'max-turns', arity: 'one' },
+  '--allowedTools': { input: 'allowed-tools', arity: 'many' },
+  '--allowed-tools': { input: 'allowed-tools', arity: 'many' },
+  '--disallowedTools': { input: 'denied-tools', arity: 'many' },
+  '--disallowed-tools': { input: 'denied-tools', arity: 'many' },
+  '--system-prompt': { input: 'prompt', arity: 'one' },
+};
+
+/** What `claude-args` asked for, split into flags passed on and values for our own inputs. */
+export interface MappedClaudeArgs {
+  /** Allowed flags, passed to the CLI as given. */
+  passthrough: string[];
+  /** Values for our inputs, by input name, in the order given (tool lists already split). */
+  inputs: Partial<Record<'model' | 'max-turns' | 'allowed-tools' | 'denied-tools' | 'prompt', string[]>>;
+}
+
+/**
+ * Split a tool list as Claude Code reads `--allowedTools`: commas or spaces separate rules, except
+ * inside parentheses (`Bash(git log:*)` is one rule).
+ */
+export function splitToolList(value: string): string[] {
+  const rules: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of value) {
+    if (ch === '(') depth += 1;
+    if (ch === ')') depth = Math.max(0, depth - 1);
+    if (depth === 0 && (ch === ',' || /\s/.test(ch))) {
+      if (current.trim()) rules.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  if (current.trim()) rules.push(current.trim());
+  return rules;
+}
+
+/**
+ * Take the flags that map to our inputs out of `args` (see MAPPED_FLAGS) and check the rest with
+ * validateClaudeArgs. A mapped flag's value is not checked here: the caller runs it through the
+ * input's own validation.
+ */
+export function mapClaudeArgs(args: readonly string[]): MappedClaudeArgs {
+  const passthrough: string[] = [];
+  const inputs: MappedClaudeArgs['inputs'] = {};
+  let i = 0;
+  while (i < args.length) {
+    const token = args[i];
+    const eq = token.startsWith('--') ? token.indexOf('=') : -1;
+    const written = eq > 0 ? token.slice(0, eq) : token;
+    const mapped = MAPPED_FLAGS[written];
+    if (!mapped) {
+      passthrough.push(token);
+      i += 1;
+      continue;
+    }
+    const values: string[] = [];
+    i += 1;
+    if (eq > 0) values.push(token.slice(eq + 1));
+    else {
+      while (
+        i < args.length &&
+        !args[i].startsWith('-') &&
+        (mapped.arity === 'many' || values.length === 0)
+      ) {
+        values.push(args[i]);
+        i += 1;
+      }
+    }
+    if (values.length === 0)
+      refuse(written, `it needs a value (write ${written}=VALUE if the value starts with '-')`);
+    const key = mapped.input as keyof MappedClaudeArgs['inputs'];
+    const list = mapped.arity === 'many' ? values.flatMap(splitToolList) : values;
+    inputs[key] = [...(inputs[key] ?? []), ...list];
+  }
+  return { passthrough: validateClaudeArgs(passthrough), inputs };
+}
 
 function refuse(flag: string, reason: string): never {
   throw new InputError(INPUT, `'${flag}' is refused: ${reason}.`);

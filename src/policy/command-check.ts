@@ -7,8 +7,8 @@
  * So a PreToolUse hook (src/hook.ts) runs this check on every Bash command before the rules do.
  *
  * A command passes only if every part of it is built from what is listed here:
- * - shell: plain words, '…' and "…" (no $, `, \ or ! inside), pipes, `&&`, `||`, `;` and newlines
- *   between simple commands, and only the redirections `2>&1`, `>/dev/null`, `2>/dev/null`,
+ * - shell: plain words, '…' and "…" (no $, `, \ or ! inside), pipes, `&&`, `||`, `;`, `&` and newlines
+ *   between simple commands (a trailing `;` or `&` too), and only the redirections `2>&1`, `>/dev/null`, `2>/dev/null`,
  *   `</dev/null`. No expansion of any kind (variables, globs, braces, tilde, history), no subshell,
  *   substitution, here-document, background job or assignment — each can build an option or a path
  *   the check did not see.
@@ -318,6 +318,10 @@ export function parseCommand(command: string): SimpleCommand[] {
     } else if (c === '|' && at(1) !== '&') {
       endCommand(true);
       i++;
+    } else if (c === '&' && at(1) !== '>') {
+      // A background job: a separator like ';' (each part is checked the same way).
+      endCommand(false);
+      i++;
     } else if (c === "'") {
       const close = command.indexOf("'", i + 1);
       if (close < 0) throw new Refusal('an unterminated quote');
@@ -350,7 +354,8 @@ export function parseCommand(command: string): SimpleCommand[] {
       );
     }
   }
-  endCommand(false);
+  endWord();
+  if (words.length > 0 || piped || commands.length === 0) endCommand(false);
   return commands;
 }
 

@@ -3,8 +3,9 @@
  * before the agent starts. The CLI treats a hook that cannot start as a non-blocking error and goes on
  * (observed on 2.1.332), so a hook that does not answer would silently leave only the rules: at
  * rules-only and sandbox, where the hook is what stops a command from naming a file, that fails the run.
- * At strict the agent runs in a world holding only the PR's files, as another user who may not reach
- * the action's node; there a failing self-test is reported and the rules remain.
+ * The self-test runs as the agent (the launcher's wrap). At strict the agent runs as another user in a
+ * world holding only the PR's files, who may not reach the action's node or dist/ (a runner's HOME is
+ * 0750); there a failing self-test is a warning and the deny rules and the world remain.
  */
 import * as core from '@actions/core';
 import { spawnSync } from 'node:child_process';
@@ -17,27 +18,39 @@ export function hookScriptPath(mainScript: string = process.argv[1]): string {
   return path.join(path.dirname(mainScript), '..', 'hook', 'index.js');
 }
 
-/** Runs the hook command line as the CLI would, on a command it must refuse; true when it refuses. */
-export function hookRefuses(commandLine: string): boolean {
+/** How to start a command as the agent (the launcher's wrap): same uid at rules-only and sandbox, the
+ * agent user at strict. */
+export type Wrap = (
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+) => { command: string; args: string[]; env: Record<string, string> };
+
+const asIs: Wrap = (command, args, env) => ({ command, args, env });
+
+/** Runs the hook command line as the CLI would (as the agent), on a command it must refuse; true when
+ * it refuses. */
+export function hookRefuses(commandLine: string, wrap: Wrap = asIs): boolean {
   const probe = JSON.stringify({
     hook_event_name: 'PreToolUse',
     tool_name: 'Bash',
     tool_input: { command: 'git blame --contents /etc/hostname -- README.md' },
   });
-  const result = spawnSync('/bin/sh', ['-c', commandLine], {
+  const run = wrap('/bin/sh', ['-c', commandLine], { PATH: '/usr/bin:/bin' });
+  const result = spawnSync(run.command, run.args, {
     input: probe,
     encoding: 'utf8',
     timeout: 30_000,
-    env: { PATH: '/usr/bin:/bin' },
+    env: run.env,
   });
   return result.status === 0 && /"permissionDecision":"deny"/.test(result.stdout ?? '');
 }
 
-export function bashHookFor(allowRules: readonly string[], level: string): string {
+export function bashHookFor(allowRules: readonly string[], level: string, wrap: Wrap = asIs): string {
   const commandLine = hookCommandLine(process.execPath, hookScriptPath(), {
     userPrefixes: userPrefixesOf(allowRules),
   });
-  if (hookRefuses(commandLine)) return commandLine;
+  if (hookRefuses(commandLine, wrap)) return commandLine;
   if (level === 'strict') {
     core.warning(
       'claude-guard: the Bash command hook did not answer its self-test; at strict the agent’s world holds only the PR’s files and the permission rules remain.',

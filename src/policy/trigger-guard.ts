@@ -63,7 +63,15 @@ export type TriggerDecision =
 
 /** A run refused by policy; the message is meant for the person reading the job log. */
 export class TriggerRefused extends Error {
-  constructor(message: string) {
+  /**
+   * @param notAllowed the trigger or actor is simply not allowed (a bot not listed, a fork, a reader):
+   *   with `on-refused: skip` (the default) the run ends successfully as `skipped`, with a notice.
+   *   A refused configuration (fix mode on an untrusted trigger, a failed workflow audit) always fails.
+   */
+  constructor(
+    message: string,
+    readonly notAllowed = false,
+  ) {
     super(message);
     this.name = 'TriggerRefused';
   }

@@ -9,14 +9,19 @@ import * as core from '@actions/core';
 import { severityRank } from '../findings/schema.js';
 import type { GateResult, GatedFinding, ReportInput, ToolCall } from './types.js';
 import {
+  closeOpenBlocks,
   codeSpan,
   details,
+  escapeHtml,
   fence,
   flatten,
-  closeOpenBlocks,
   formatDuration,
   formatUsd,
+  inlineToHtml,
+  plural,
+  proseAsText,
   severityBadge,
+  titleAsText,
   table,
   tableCell,
   truncateMarkdown,
@@ -27,7 +32,12 @@ export const JOB_SUMMARY_MAX = 300_000;
 /** Longest tool-input rendering shown in the audit. */
 const INPUT_MAX = 300;
 
-const HEADLINE = { clean: '✅ clean', findings: '⚠️ findings', failed: '❌ failed' } as const;
+const HEADLINE = {
+  clean: '✅ clean',
+  findings: '⚠️ findings',
+  failed: '❌ failed',
+  skipped: '⏭️ skipped',
+} as const;
 const OUTCOME: Record<ToolCall['outcome'], string> = {
   allowed: '✅ allowed',
   denied: '⛔ denied',
@@ -53,28 +63,71 @@ function overview(input: ReportInput): string {
   return table(header, [row]);
 }
 
-function findingsTable(gate: GateResult): string {
-  const posted = (f: GatedFinding, inline: boolean) => ({
-    f,
-    where: inline
-      ? 'inline'
-      : f.undelivered
-        ? `summary (${f.undelivered})`
-        : f.placement === null
-          ? 'summary (not on a changed line)'
-          : 'summary (over the limit)',
-  });
-  const rows = [...gate.inline.map((f) => posted(f, true)), ...gate.summaryOnly.map((f) => posted(f, false))];
-  rows.sort((a, b) => severityRank(b.f.severity) - severityRank(a.f.severity));
+function whereShown(f: GatedFinding, inline: boolean, onPullRequest: boolean): string {
+  if (!onPullRequest) return 'job summary only (no pull request comment)';
+  if (inline) return 'inline comment';
+  if (f.undelivered) return `summary comment (${f.undelivered})`;
+  return f.placement === null
+    ? 'summary comment (not on a changed line)'
+    : 'summary comment (over the limit)';
+}
+
+function sortedFindings(gate: GateResult): { f: GatedFinding; inline: boolean }[] {
+  const rows = [
+    ...gate.inline.map((f) => ({ f, inline: true })),
+    ...gate.summaryOnly.map((f) => ({ f, inline: false })),
+  ];
+  return rows.sort((a, b) => severityRank(b.f.severity) - severityRank(a.f.severity));
+}
+
+function findingsTable(gate: GateResult, onPullRequest: boolean): string {
+  const rows = sortedFindings(gate);
   return table(
-    ['Severity', 'Location', 'Category', 'Title', 'Posted'],
-    rows.map(({ f, where }) => [
+    ['Severity', 'Location', 'Category', 'Title', ...(onPullRequest ? ['Posted as'] : [])],
+    rows.map(({ f, inline }) => [
       severityBadge(f.severity),
       loc(f),
       code(f.category),
-      tableCell(f.title),
-      where,
+      titleAsText(f.title, { inTable: true }),
+      ...(onPullRequest ? [whereShown(f, inline, true)] : []),
     ]),
+  );
+}
+
+/** Each finding's full text, collapsed: the only place it is readable when nothing is posted on a PR. */
+function findingBodies(gate: GateResult): string[] {
+  return sortedFindings(gate).map(({ f }) =>
+    details(
+      `${escapeHtml(severityBadge(f.severity))} · <code>${escapeHtml(`${f.path}:${f.line}`)}</code> · ${inlineToHtml(f.title)}`,
+      `${closeOpenBlocks(f.body)}${f.suggestion !== undefined ? `\n\nSuggested replacement:\n\n${fence(f.suggestion)}` : ''}`,
+    ),
+  );
+}
+
+/** "2 secrets redacted; 1 mention and 1 link made inert", or '' when the gate changed nothing. */
+function gateWords(gate: GateResult): string {
+  const n = gate.neutralised;
+  const inert = [
+    n.mentions ? plural(n.mentions, 'mention') : '',
+    n.links ? plural(n.links, 'link') : '',
+    n.html ? plural(n.html, 'HTML fragment') : '',
+  ].filter(Boolean);
+  const parts = [
+    gate.redactions ? `${plural(gate.redactions, 'secret')} redacted` : '',
+    inert.length ? `${inert.join(', ')} in the agent's text made inert` : '',
+  ].filter(Boolean);
+  return parts.length ? `Before showing the agent's text: ${parts.join('; ')}.` : '';
+}
+
+function withheldSection(names: string[]): string {
+  const inputs = names.filter((n) => n.startsWith('INPUT_')).length;
+  const what = `${plural(names.length, 'environment variable')} withheld from the agent${inputs ? ` (${plural(inputs, 'action input')} among them)` : ''}`;
+  return details(
+    escapeHtml(what),
+    [...names]
+      .sort()
+      .map((name) => codeSpan(name))
+      .join(', '),
   );
 }
 
@@ -94,21 +147,32 @@ function toolTable(calls: ToolCall[]): string {
 /** Pure: the job summary markdown. */
 export function renderJobSummary(input: ReportInput): string {
   const { gate, run } = input;
-  const out = [`## 🛡️ claude-guard: ${HEADLINE[input.conclusion]}`, overview(input)];
+  const out = [`## 🛡️ claude-guard: ${HEADLINE[input.conclusion]}`];
+  if (input.conclusion !== 'skipped') out.push(overview(input));
 
+  if (input.failure) out.push(`**Why it failed: ${input.failure.reason}.** ${input.failure.advice}`);
   if (input.error) out.push(`**Error**\n\n${fence(input.error)}`);
   if (run?.error) out.push(`**Agent error**\n\n${fence(run.error)}`);
   if (input.notes.length > 0) out.push(input.notes.map((n) => `- ${flatten(n)}`).join('\n'));
 
   if (gate) {
-    if (gate.summary.trim() !== '') out.push(`### Summary\n\n${closeOpenBlocks(gate.summary)}`);
+    if (gate.summary.trim() !== '') out.push(`### Summary\n\n${proseAsText(gate.summary)}`);
     const total = gate.inline.length + gate.summaryOnly.length;
     out.push(`### Findings (${total})`);
-    if (total > 0) out.push(findingsTable(gate));
-    const n = gate.neutralised;
+    if (total > 0) out.push(findingsTable(gate, input.onPullRequest === true), ...findingBodies(gate));
+    const words = gateWords(gate);
+    if (words) out.push(words);
+  }
+
+  if (input.excluded && (input.excluded.files.length > 0 || input.excluded.findings > 0)) {
+    const { files, findings } = input.excluded;
     out.push(
-      `Output gate: ${gate.redactions} redaction(s); neutralised ${n.mentions} mention(s), ` +
-        `${n.links} link(s), ${n.html} HTML fragment(s).`,
+      details(
+        escapeHtml(
+          `exclude-paths: ${plural(files.length, 'changed file')} not reviewed, ${plural(findings, 'finding')} on excluded paths dropped`,
+        ),
+        files.length ? files.map((f) => `- ${codeSpan(f)}`).join('\n') : '_No changed file matched._',
+      ),
     );
   }
 
@@ -123,24 +187,14 @@ export function renderJobSummary(input: ReportInput): string {
     );
   }
 
-  if (input.withheldEnv.length > 0) {
-    out.push(
-      details(
-        `Environment variables withheld from the agent (${input.withheldEnv.length})`,
-        [...input.withheldEnv]
-          .sort()
-          .map((name) => codeSpan(name))
-          .join(', '),
-      ),
-    );
-  }
+  if (input.withheldEnv.length > 0) out.push(withheldSection(input.withheldEnv));
 
   const dropped = gate?.dropped ?? [];
   if (dropped.length > 0 || input.rejected.length > 0) {
     out.push(`### Findings not posted (${dropped.length + input.rejected.length})`);
     if (dropped.length > 0) {
       out.push(
-        `Withheld by the output gate (${dropped.length}):`,
+        `Left out because they could not be shown safely (${dropped.length}):`,
         table(
           ['Severity', 'Location', 'Reason'],
           dropped.map((d) => [severityBadge(d.finding.severity), loc(d.finding), tableCell(d.reason)]),
@@ -149,7 +203,7 @@ export function renderJobSummary(input: ReportInput): string {
     }
     if (input.rejected.length > 0) {
       out.push(
-        `Rejected by the findings schema (${input.rejected.length}):`,
+        `Malformed, ignored (${input.rejected.length}):`,
         table(
           ['#', 'Reason'],
           input.rejected.map((r) => [String(r.index), tableCell(r.reason)]),

@@ -136,3 +136,138 @@ export function truncateMarkdown(md: string, max: number, notice: string): strin
     budget = kept.length - 1 - (out.length - max);
   }
 }
+
+/** "1 finding", "2 findings"; `plural` defaults to `singular` + "s". */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
+}
+
+interface InlineSegment {
+  code: boolean;
+  /** For code: the content between the delimiters (trimmed of one space each side, per CommonMark). */
+  text: string;
+  /** For code: the whole span as written. */
+  raw: string;
+}
+
+/**
+ * Split one block of inline markdown into code spans and text, as CommonMark does: a run of n backticks
+ * opens a span closed by the next run of exactly n; an unmatched run is literal text. A backslash
+ * escape in text stays with the text (so `\`` never opens a span).
+ */
+export function inlineSegments(md: string): InlineSegment[] {
+  const out: InlineSegment[] = [];
+  let text = '';
+  let i = 0;
+  while (i < md.length) {
+    const c = md[i];
+    if (c === '\\' && i + 1 < md.length) {
+      text += c + md[i + 1];
+      i += 2;
+      continue;
+    }
+    if (c !== '`') {
+      text += c;
+      i += 1;
+      continue;
+    }
+    let n = 0;
+    while (md[i + n] === '`') n += 1;
+    const closer = new RegExp(`(?<!\`)\`{${n}}(?!\`)`, 'g');
+    closer.lastIndex = i + n;
+    const m = closer.exec(md);
+    if (!m) {
+      text += '`'.repeat(n);
+      i += n;
+      continue;
+    }
+    if (text) out.push({ code: false, text, raw: text });
+    let inner = md.slice(i + n, m.index).replace(/\n/g, ' ');
+    if (/^ .*[^ ].* $/.test(inner) || /^ [^ ] $/.test(inner)) inner = inner.slice(1, -1);
+    out.push({ code: true, text: inner, raw: md.slice(i, m.index + n) });
+    text = '';
+    i = m.index + n;
+  }
+  if (text) out.push({ code: false, text, raw: text });
+  return out;
+}
+
+/** `&` that does not start an entity becomes `&amp;`; `<`, `>` and `"` are escaped. */
+function escapeHtmlKeepEntities(text: string): string {
+  return text
+    .replace(/&(?!(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+/**
+ * One line of (already neutralised) inline markdown as HTML for a context where GitHub renders no
+ * markdown, such as `<summary>`: code spans become `<code>`, backslash escapes are resolved, the rest
+ * is escaped text. So a title like "Use of `eval`" shows a code span, not literal backticks.
+ */
+export function inlineToHtml(md: string): string {
+  return inlineSegments(flatten(md))
+    .map((s) =>
+      s.code
+        ? `<code>${escapeHtml(s.text)}</code>`
+        : escapeHtmlKeepEntities(s.text.replace(/\\([!-/:-@[-`{-~])/g, '$1')),
+    )
+    .join('');
+}
+
+/** Characters that start emphasis, links, headings, quotes, tables or strikethrough anywhere in a line. */
+const INLINE_SPECIAL = /(?<!\\)([*_[\]|~>#])/g;
+
+/** Text segments with their markdown syntax escaped; code spans and existing escapes kept. */
+function escapeTextSegments(line: string, inTable = false): string {
+  // A bullet ("- ", "* ", "+ ") or number ("1. ") at the start of a line stays a list item: structure,
+  // not emphasis. Everything after it is text.
+  const bullet = inTable ? null : /^(\s*(?:[-*+]|\d{1,9}[.)])\s+)(?=\S)/.exec(line);
+  if (bullet) return bullet[1] + escapeTextSegments(line.slice(bullet[1].length), inTable);
+  const body = inlineSegments(line)
+    .map((s) =>
+      s.code
+        ? inTable
+          ? s.raw.replace(/\|/g, '\\|')
+          : s.raw
+        : s.text.replace(INLINE_SPECIAL, '\\$1').replace(/</g, '&lt;'),
+    )
+    .join('');
+  // A setext underline would turn the line above into a heading; a line of only - or * a rule.
+  return body.replace(/^(\s*)(=|-(?=\s*-\s*-)|-\s*$)/, '$1\\$2');
+}
+
+/**
+ * The agent's prose shown as text, not as markdown: emphasis, headings, quotes, tables and link syntax
+ * are escaped (so `__tests__` stays `__tests__`, not bold "tests"); code spans and fenced code blocks
+ * stay code; paragraphs and list items stay paragraphs and list items. Input is the output gate's already neutralised text.
+ */
+export function proseAsText(md: string): string {
+  const out: string[] = [];
+  let fenceOpen: { ch: string; len: number } | undefined;
+  for (const line of md.split('\n')) {
+    const m = FENCE_LINE.exec(line);
+    if (fenceOpen) {
+      out.push(line);
+      if (m && m[1][0] === fenceOpen.ch && m[1].length >= fenceOpen.len && m[2].trim() === '')
+        fenceOpen = undefined;
+      continue;
+    }
+    if (m && !(m[1][0] === '`' && m[2].includes('`'))) {
+      fenceOpen = { ch: m[1][0], len: m[1].length };
+      out.push(line);
+      continue;
+    }
+    out.push(escapeTextSegments(line));
+  }
+  return closeOpenBlocks(out.join('\n'));
+}
+
+/**
+ * One line of the agent's text (a title) as inline markdown: one line, syntax escaped, code spans kept.
+ * With `inTable`, pipes inside code spans are escaped too (GFM splits cells before parsing spans).
+ */
+export function titleAsText(md: string, opts: { inTable?: boolean } = {}): string {
+  return escapeTextSegments(flatten(md), opts.inTable);
+}

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type * as Sarif from 'sarif';
 import { severityRank, type Finding, type Severity } from '../findings/schema.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -16,11 +17,13 @@ export const TOOL_NAME = 'claude-guard';
 
 export type SarifLevel = 'error' | 'warning' | 'note';
 
-export interface SarifMessage {
+// Our shapes are narrower than SARIF (every field we always write is required) and extend the
+// published SARIF 2.1.0 types (@types/sarif), so the compiler checks each field against the standard.
+export interface SarifMessage extends Sarif.Message {
   text: string;
 }
 
-export interface SarifRule {
+export interface SarifRule extends Sarif.ReportingDescriptor {
   id: string;
   shortDescription: SarifMessage;
   helpUri?: string;
@@ -28,7 +31,7 @@ export interface SarifRule {
   properties?: { tags: string[]; 'security-severity'?: string };
 }
 
-export interface SarifResult {
+export interface SarifResult extends Sarif.Result {
   ruleId: string;
   ruleIndex: number;
   level: SarifLevel;
@@ -43,14 +46,14 @@ export interface SarifResult {
   properties: { severity: Severity; category: string; 'security-severity'?: string };
 }
 
-export interface SarifRun {
+export interface SarifRun extends Sarif.Run {
   tool: { driver: { name: string; version: string; informationUri?: string; rules: SarifRule[] } };
   results: SarifResult[];
   versionControlProvenance?: { repositoryUri: string; revisionId?: string }[];
   properties?: { runUrl: string };
 }
 
-export interface SarifLog {
+export interface SarifLog extends Sarif.Log {
   $schema: string;
   version: '2.1.0';
   runs: [SarifRun];

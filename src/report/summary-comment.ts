@@ -11,13 +11,18 @@ import type { GatedFinding, ReportInput } from './types.js';
 import {
   COMMENT_MAX,
   closeOpenBlocks,
+  codeSpan,
   details,
   escapeHtml,
   fence,
   flatten,
   formatUsd,
+  inlineToHtml,
+  plural,
+  proseAsText,
   severityBadge,
   table,
+  titleAsText,
   truncateMarkdown,
 } from './markdown.js';
 
@@ -39,21 +44,54 @@ function whyNotInline(f: GatedFinding): string {
   return f.placement === null ? 'not on a changed line' : 'over the inline comment limit';
 }
 
+const worstFirst = (a: GatedFinding, b: GatedFinding) => severityRank(b.severity) - severityRank(a.severity);
+
 function summaryOnlyFinding(f: GatedFinding): string {
-  const head = `${escapeHtml(severityBadge(f.severity))} · <code>${escapeHtml(location(f))}</code> · ${escapeHtml(flatten(f.title))} <em>(${whyNotInline(f)})</em>`;
+  const head = `${escapeHtml(severityBadge(f.severity))} · <code>${escapeHtml(location(f))}</code> · ${inlineToHtml(f.title)} <em>(${whyNotInline(f)})</em>`;
   const suggestion = f.suggestion !== undefined ? `\n\nSuggested replacement:\n\n${fence(f.suggestion)}` : '';
   return details(head, `${closeOpenBlocks(f.body)}${suggestion}`);
 }
 
-function countsTable(findings: GatedFinding[]): string {
-  const count = (s: Severity) => String(findings.filter((f) => f.severity === s).length);
-  return table(SEVERITIES.map(severityBadge), [SEVERITIES.map(count)]);
+/** One line: "🟠 1 high · 🟡 2 medium", worst first, severities without findings left out. */
+export function severityCounts(findings: readonly { severity: Severity }[]): string {
+  return [...SEVERITIES]
+    .sort((a, b) => severityRank(b) - severityRank(a))
+    .map((s) => ({ s, n: findings.filter((f) => f.severity === s).length }))
+    .filter(({ n }) => n > 0)
+    .map(({ s, n }) => `${severityBadge(s).split(' ')[0]} ${n} ${s}`)
+    .join(' · ');
+}
+
+/** Every finding, worst first: severity, location (linked to its inline comment when there is one), title. */
+function findingsTable(
+  input: SummaryCommentInput,
+  inline: GatedFinding[],
+  summaryOnly: GatedFinding[],
+): string {
+  const rows = [
+    ...inline.map((f) => ({ f, inline: true })),
+    ...summaryOnly.map((f) => ({ f, inline: false })),
+  ].sort((a, b) => worstFirst(a.f, b.f));
+  return table(
+    ['Severity', 'Location', 'Finding'],
+    rows.map(({ f, inline: isInline }) => {
+      const where = codeSpan(location(f), { inTable: true });
+      const url = input.inlineLinks?.get(f);
+      return [
+        severityBadge(f.severity),
+        url ? `[${where}](${url})` : where,
+        `${titleAsText(f.title, { inTable: true })}${isInline ? (url ? '' : ' (inline comment)') : ' (details below)'}`,
+      ];
+    }),
+  );
 }
 
 function headline(input: SummaryCommentInput, total: number): string {
-  if (input.conclusion === 'failed') return '❌ the review did not complete';
-  if (total === 0) return '✅ no findings';
-  return `⚠️ ${total} finding${total === 1 ? '' : 's'}`;
+  if (input.conclusion === 'failed') {
+    return `❌ the review did not finish${input.failure ? `: ${input.failure.reason}` : ''}`;
+  }
+  if (total === 0) return '✅ no problems found';
+  return `⚠️ ${plural(total, 'finding')}`;
 }
 
 function footer(input: SummaryCommentInput): string {
@@ -61,8 +99,8 @@ function footer(input: SummaryCommentInput): string {
   if (input.run) {
     parts.push(
       formatUsd(input.run.costUsd),
-      `${input.run.turns} turns`,
-      `${input.run.deniedCount} tool calls denied`,
+      plural(input.run.turns, 'turn'),
+      `${plural(input.run.deniedCount, 'tool call')} denied`,
     );
   }
   if (input.runUrl) parts.push(`[workflow run](${input.runUrl})`);
@@ -76,33 +114,31 @@ export function renderSummaryComment(input: SummaryCommentInput): string {
   const sections = [SUMMARY_MARKER, `### 🛡️ claude-guard: ${headline(input, reported.length)}`];
 
   if (input.conclusion === 'failed') {
-    sections.push(
-      `The run failed; the reason is in the job summary${input.runUrl ? ` of the [workflow run](${input.runUrl})` : ''}.`,
-    );
+    const where = input.runUrl ? `the job summary of the [workflow run](${input.runUrl})` : 'the job summary';
+    sections.push(`${input.failure?.advice ?? 'The run failed.'} Details are in ${where}.`);
   }
   if (gate) {
-    if (gate.summary.trim() !== '') sections.push(closeOpenBlocks(gate.summary));
-    if (reported.length > 0) sections.push(countsTable(reported));
-    if (gate.inline.length > 0) {
-      sections.push(
-        `${gate.inline.length} of them ${gate.inline.length === 1 ? 'is' : 'are'} commented inline in the review.`,
-      );
-    }
+    if (reported.length > 0) sections.push(`**${severityCounts(reported)}**`);
+    if (gate.summary.trim() !== '') sections.push(proseAsText(gate.summary));
+    if (reported.length > 0) sections.push(findingsTable(input, gate.inline, gate.summaryOnly));
     if (gate.summaryOnly.length > 0) {
-      const sorted = [...gate.summaryOnly].sort(
-        (a, b) => severityRank(b.severity) - severityRank(a.severity),
-      );
+      const sorted = [...gate.summaryOnly].sort(worstFirst);
       sections.push(`#### Not commented inline (${sorted.length})`, ...sorted.map(summaryOnlyFinding));
     }
   }
   if (input.prNotes?.length) sections.push(input.prNotes.map((n) => `- ${n}`).join('\n'));
+  const left: string[] = [];
   const withheld = gate?.dropped.length ?? 0;
-  if (withheld > 0 || input.rejected.length > 0) {
-    sections.push(
-      `${withheld} finding${withheld === 1 ? ' was' : 's were'} withheld by the output gate and ` +
-        `${input.rejected.length} rejected as malformed; the job summary lists them.`,
+  if (withheld > 0) {
+    left.push(
+      `${plural(withheld, 'finding')} could not be shown here (outside this change, or holding a secret)`,
     );
   }
+  if (input.rejected.length > 0) left.push(`${plural(input.rejected.length, 'malformed finding')} ignored`);
+  if (input.excluded?.findings) {
+    left.push(`${plural(input.excluded.findings, 'finding')} on excluded paths left out`);
+  }
+  if (left.length > 0) sections.push(`${left.join('; ')}. The job summary lists them.`);
   const end = footer(input);
   const notice = '_The summary was too long and has been cut; the job summary has everything._';
   return `${truncateMarkdown(sections.join('\n\n'), COMMENT_MAX - end.length - 2, notice)}\n\n${end}`;

@@ -3,7 +3,8 @@
  * gate's result, and the one input object both the sticky comment and the job summary take.
  */
 import type { GateResult } from '../findings/gate.js';
-import type { RejectedFinding } from '../findings/schema.js';
+import type { Finding, RejectedFinding } from '../findings/schema.js';
+import type { FailureExplanation } from './failure.js';
 
 /** One tool call the agent made, as the audit records it. */
 export interface ToolCall {
@@ -29,7 +30,8 @@ export interface AgentRun {
 /** The output gate's verdict and its findings: declared once, by the gate (findings/gate.ts). */
 export type { GatedFinding, GateResult } from '../findings/gate.js';
 
-export type Conclusion = 'clean' | 'findings' | 'failed';
+/** `skipped`: the trigger or actor was not allowed and the run ended without starting the agent. */
+export type Conclusion = 'clean' | 'findings' | 'failed' | 'skipped';
 
 /** Everything the reports show about one run. */
 export interface ReportInput {
@@ -46,4 +48,12 @@ export interface ReportInput {
   withheldEnv: string[];
   /** Short notes from the action itself (degraded isolation, skipped steps). */
   notes: string[];
+  /** Why a failed run failed, in a word, and what to change (the action's own text). */
+  failure?: FailureExplanation;
+  /** The findings were posted on a pull request (otherwise no "inline" placement is claimed). */
+  onPullRequest?: boolean;
+  /** Links to the inline comments of findings, by finding object. */
+  inlineLinks?: ReadonlyMap<Finding, string>;
+  /** Changed files left out by `exclude-paths`, and findings dropped on them. */
+  excluded?: { files: string[]; findings: number };
 }

@@ -74,8 +74,10 @@ export async function startGitHubFake(options) {
   let baseUrl = '';
   const now = () => new Date().toISOString();
   const htmlBase = `https://github.com/${owner}/${repo}/pull/${pull.number}`;
-  for (const c of options.issueComments ?? [])
-    state.issueComments.push(issueComment(c.body, user(c.user ?? 'octocat', 'User')));
+  for (const c of options.issueComments ?? []) {
+    const login = c.user ?? 'octocat';
+    state.issueComments.push(issueComment(c.body, user(login, login.endsWith('[bot]') ? 'Bot' : 'User')));
+  }
   for (const c of options.reviewComments ?? []) {
     const login = c.user ?? 'octocat';
     addReview(user(login, login.endsWith('[bot]') ? 'Bot' : 'User'), '', 'COMMENTED', [c]);

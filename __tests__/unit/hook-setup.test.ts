@@ -1,0 +1,33 @@
+import { describe, expect, test } from '@jest/globals';
+import { bashHookFor, hookRefuses, hookScriptPath } from '../../src/policy/hook-setup.js';
+
+describe('the Bash hook self-test (the CLI ignores a hook that cannot start)', () => {
+  test('a hook that prints a deny decision passes; one that cannot start or stays silent fails', () => {
+    expect(hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'`)).toBe(true);
+    expect(hookRefuses('/nonexistent/node /nonexistent/hook.js')).toBe(false);
+    expect(hookRefuses('cat >/dev/null')).toBe(false);
+    expect(hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'; exit 1`)).toBe(
+      false,
+    );
+  });
+
+  test('it runs as the agent: through the launcher’s wrap', () => {
+    const seen: string[] = [];
+    hookRefuses('true', (command, args, env) => {
+      seen.push(command, ...args);
+      return { command, args, env };
+    });
+    expect(seen).toEqual(['/bin/sh', '-c', 'true']);
+  });
+
+  test('the hook lives beside the main bundle', () => {
+    expect(hookScriptPath('/a/dist/main/index.js')).toBe('/a/dist/hook/index.js');
+  });
+
+  test('a hook that does not answer fails the run at rules-only and sandbox, naming it; strict warns', () => {
+    // Under jest there is no dist/hook beside the entry script: the self-test fails.
+    for (const level of ['rules-only', 'sandbox'])
+      expect(() => bashHookFor([], level)).toThrow(/did not refuse its self-test.*agent was not started/);
+    expect(bashHookFor(['Bash(make test:*)'], 'strict')).toMatch(/hook[/\\]index\.js' '[A-Za-z0-9_-]+'$/);
+  });
+});
