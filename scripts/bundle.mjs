@@ -1,5 +1,6 @@
-// Bundles the three entry points with esbuild into dist/ (committed; the runner executes it as is):
-// dist/main (the main step), dist/post (the post step), dist/proxy (the key proxy process), each a minified
+// Bundles the entry points with esbuild into dist/ (committed; the runner executes it as is):
+// dist/main (the main step), dist/post (the post step), dist/proxy (the key proxy process), dist/hook (the Bash
+// PreToolUse hook the agent's CLI runs), each a minified
 // ESM index.js (Node 24; @actions/* 3.x are ESM-only), a licenses.txt naming every package bundled into it
 // with its licence text, and a package.json that marks the folder as ESM. Type checking is `npm run build`.
 //
@@ -11,15 +12,20 @@
 // fetch is undici, so the bundle routes 'undici' to scripts/bundle/undici-on-demand.mjs: Node's fetch without
 // a proxy, and the npm undici, split into a chunk of its own, loaded only when HTTPS_PROXY/HTTP_PROXY is set.
 //
-// Usage: node scripts/bundle.mjs [--out DIR] [--entry main|post|proxy]...   (default: all three into dist/)
-//        node scripts/bundle.mjs --entry proxy --dir DIR                    (one entry straight into DIR)
+// Usage: node scripts/bundle.mjs [--out DIR] [--entry main|post|proxy|hook]...   (default: all into dist/)
+//        node scripts/bundle.mjs --entry proxy --dir DIR                         (one entry straight into DIR)
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const ENTRIES = { main: 'src/main.ts', post: 'src/post.ts', proxy: 'src/proxy.ts' };
+export const ENTRIES = {
+  main: 'src/main.ts',
+  post: 'src/post.ts',
+  proxy: 'src/proxy.ts',
+  hook: 'src/hook.ts',
+};
 const UNDICI_ON_DEMAND = path.join(ROOT, 'scripts/bundle/undici-on-demand.mjs');
 
 /** 'undici' from any package but the on-demand module itself resolves to the on-demand module. */

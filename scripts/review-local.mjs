@@ -38,6 +38,8 @@ const result = await runAction({
     'anthropic-api-key': realKey ?? 'offline-scripted-model-key',
     ...(model ? { 'anthropic-base-url': model.url } : {}),
     'claude-path': claude,
+    // No pull request here: review the last commit, named explicitly.
+    'diff-range': 'HEAD~1...HEAD',
     'timeout-minutes': process.env.TIMEOUT_MINUTES ?? '10',
   },
   env: {

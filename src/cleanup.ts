@@ -9,7 +9,8 @@ import path from 'node:path';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, readState } from './state.js';
 import { restoreInstructions, type PinRecord } from './isolation/agent-instructions.js';
 import { killGroup } from './agent/claude-cli.js';
-import { parseBackup, restoreCheckoutCredentials } from './isolation/credentials.js';
+import { openBackup, restoreCheckoutCredentials, SEALED_BACKUP_FILE } from './isolation/credentials.js';
+import { endTree, isOurCgroup, type ProcessTree } from './agent/process-tree.js';
 import { undoIsolation, type UndoRecord } from './isolation/launcher.js';
 import { realSystem } from './isolation/system.js';
 
@@ -19,9 +20,10 @@ export async function cleanup(env: NodeJS.ProcessEnv = process.env): Promise<voi
   const runDir = readState('runDir', env);
   const stages: Stage[] = [
     ['stop the agent', () => stopAgent(readText(runDir && path.join(runDir, AGENT_PGID_FILE)))],
+    ["stop the agent's process tree", () => stopTree(readState('tree', env))],
     ['stop the key proxy', () => stopProxy(readState('proxyPid', env))],
     ['undo isolation', () => undoIsolationFromState(readState('undo', env))],
-    ['restore checkout credentials', () => restoreCredentials(runDir)],
+    ['restore checkout credentials', () => restoreCredentials(runDir, readState('credentialsKey', env))],
     ['restore agent-instruction files', () => restoreInstructionFiles(runDir)],
     ['remove generated files', () => removeRunDir(runDir, env.RUNNER_TEMP)],
   ];
@@ -41,6 +43,18 @@ function readText(file: string): string {
   } catch {
     return '';
   }
+}
+
+/** Kill every process of the run's tree (cgroup and marker) — also what escaped with setsid or a double fork. */
+async function stopTree(treeText: string): Promise<string | undefined> {
+  if (!treeText) return undefined;
+  const tree = JSON.parse(treeText) as ProcessTree;
+  if (typeof tree.marker !== 'string' || !/^cg-[0-9a-f-]{36}$/.test(tree.marker))
+    throw new Error('the saved process tree has no valid run marker');
+  if (tree.cgroup !== undefined && !(typeof tree.cgroup === 'string' && isOurCgroup(tree.cgroup)))
+    throw new Error(`refusing to touch cgroup '${String(tree.cgroup)}': not a claude-guard cgroup`);
+  const killed = await endTree(tree);
+  return killed ? `killed ${killed} leftover agent process(es)` : 'no agent process left';
 }
 
 function stopAgent(pgidText: string): string | undefined {
@@ -73,10 +87,16 @@ async function undoIsolationFromState(recordText: string): Promise<string | unde
   return `${record.level}: ${record.dirs.length} agent dir(s), ${record.acls.length} ACL(s), ${record.modes.length} mode change(s)${record.egress ? ', firewall chain' : ''} undone`;
 }
 
-async function restoreCredentials(runDir: string): Promise<string | undefined> {
-  const file = runDir && path.join(runDir, 'credentials.json');
+/** Main restores the credentials itself; a sealed backup left behind means it could not (or was killed). */
+async function restoreCredentials(runDir: string, key: string): Promise<string | undefined> {
+  const file = runDir && path.join(runDir, SEALED_BACKUP_FILE);
   if (!file || !existsSync(file)) return undefined;
-  const backup = parseBackup(readFileSync(file, 'utf8'));
+  if (!key) {
+    throw new Error(
+      'the main step ended without handing over the key of the sealed backup (was it killed while the agent ran?); the checkout credentials cannot be restored — run actions/checkout again before a step that needs git auth',
+    );
+  }
+  const backup = openBackup(readFileSync(file), key);
   const outcomes = await restoreCheckoutCredentials(backup);
   return outcomes.map((o) => `${o.file}: ${o.outcome}`).join('; ') || 'nothing to restore';
 }

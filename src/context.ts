@@ -18,6 +18,8 @@ export interface PullRequestRef {
   /** Untrusted text: the PR author wrote it. Sanitised before it goes anywhere near the prompt. */
   title: string;
   body: string;
+  /** `changed_files` as GitHub counts them (to tell when a file list was truncated). */
+  changedFiles?: number;
 }
 
 export interface RunContext {
@@ -47,6 +49,7 @@ export function parsePullRequest(payload: unknown, repository: string): PullRequ
   const pr = (payload as { pull_request?: Record<string, unknown> } | null)?.pull_request as
     | {
         number?: unknown;
+        changed_files?: unknown;
         title?: unknown;
         body?: unknown;
         base?: { sha?: unknown };
@@ -72,6 +75,7 @@ export function parsePullRequest(payload: unknown, repository: string): PullRequ
     headRef: text(pr.head.ref),
     title: text(pr.title),
     body: text(pr.body),
+    ...(typeof pr.changed_files === 'number' ? { changedFiles: pr.changed_files } : {}),
   };
 }
 
@@ -105,4 +109,23 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     payload,
     pull: parsePullRequest(payload, repository),
   };
+}
+
+/**
+ * Why the event payload cannot be read, or undefined when it can (or there is none). Checked before any
+ * module that reads the payload at import (@actions/github does) is loaded, so a malformed payload is a
+ * clear error, not a stack trace.
+ */
+export function unreadablePayload(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = env.GITHUB_EVENT_PATH;
+  if (!file) return undefined;
+  try {
+    const payload: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+      return `GITHUB_EVENT_PATH (${file}) does not hold a JSON object`;
+    return undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // @actions/github tolerates it too
+    return `GITHUB_EVENT_PATH (${file}) is not a readable JSON event payload: ${(e as Error).message}`;
+  }
 }

@@ -2,8 +2,9 @@
  * Delivering the gated findings where reviewers look: annotations (visible even when the token cannot
  * write to the PR), a SARIF file for code scanning, one pull-request review with inline comments and
  * the single sticky summary comment. Only output-gate results arrive here: already validated,
- * confined, neutralised and redacted. A 403 becomes a clear warning naming the missing permission;
- * the summary, annotations and SARIF are still delivered.
+ * confined, neutralised and redacted. No failure here fails the run or loses a finding: a 403 becomes
+ * a warning naming the missing permission, a 422 moves the refused comments to the summary, and the
+ * summary, annotations and SARIF are still delivered.
  */
 import * as core from '@actions/core';
 import pkg from '../package.json' with { type: 'json' };
@@ -12,12 +13,13 @@ import path from 'node:path';
 import type { Finding } from './findings/schema.js';
 import { codeContextAt, fingerprint } from './findings/fingerprint.js';
 import type { GitHubPort, PullRef } from './github/client.js';
-import { GitHubPermissionError } from './github/client.js';
+import { GitHubApiError, GitHubPermissionError } from './github/client.js';
+import { fromPullFiles, placeFinding } from './findings/diff.js';
 import { emitAnnotations } from './report/annotations.js';
 import { buildSarif, writeSarif } from './report/sarif.js';
 import { buildReview, postReview } from './report/review.js';
 import { upsertSummaryComment } from './report/summary-comment.js';
-import type { GateResult } from './report/types.js';
+import type { GateResult, GatedFinding } from './report/types.js';
 import { loadPostedFindings, planReviewSync, syncNote, syncReview } from './report/review-sync.js';
 import type { RunContext } from './context.js';
 
@@ -59,11 +61,67 @@ export function deliverToRun(gate: GateResult, ctx: RunContext, runDir: string):
   return file;
 }
 
+/** What delivery to the pull request did: notes for the summaries, and the gate as delivered. */
+export interface PullDelivery {
+  notes: string[];
+  /** The gate with every finding GitHub refused (or that could not be posted) moved to summary only. */
+  gate: GateResult;
+}
+
+/**
+ * Pure: split inline findings into those still placeable on the PR's current diff and those not
+ * (GitHub answers 422 for a comment whose line is not in the diff, e.g. after the head moved).
+ */
+export function recheckPlacement(
+  inline: readonly GatedFinding[],
+  files: Parameters<typeof fromPullFiles>[0],
+): { placeable: GatedFinding[]; refused: GatedFinding[] } {
+  const diff = fromPullFiles(files);
+  const placeable: GatedFinding[] = [];
+  const refused: GatedFinding[] = [];
+  for (const f of inline) {
+    const where = placeFinding(f, diff);
+    const same =
+      where.inline &&
+      f.placement !== null &&
+      where.line === f.placement.line &&
+      where.startLine === f.placement.startLine;
+    if (same) placeable.push(f);
+    else
+      refused.push({
+        ...f,
+        placement: null,
+        undelivered: where.inline ? 'GitHub refused the comment' : `GitHub refused it: ${where.reason}`,
+      });
+  }
+  return { placeable, refused };
+}
+
+/** Pure: `gate` with `moved` taken out of inline and listed as summary only. */
+export function moveToSummary(gate: GateResult, moved: readonly GatedFinding[]): GateResult {
+  if (moved.length === 0) return gate;
+  const keys = new Set(moved.map(findingKey));
+  return {
+    ...gate,
+    inline: gate.inline.filter((f) => !keys.has(findingKey(f))),
+    summaryOnly: [...gate.summaryOnly, ...moved],
+  };
+}
+
+function findingKey(f: GatedFinding): string {
+  return JSON.stringify([f.path, f.line, f.end_line, f.title, f.severity, f.category]);
+}
+
+const isUnprocessable = (err: unknown) => err instanceof GitHubApiError && err.status === 422;
+
 /**
  * The review and the summary comment, in step with earlier runs on this PR: a finding already posted
  * (same fingerprint) is not posted again, and threads of findings that no longer occur are resolved.
- * Each part is attempted on its own; a missing permission is a warning (returned as a note), any other
- * API failure is an error.
+ * Delivery never loses a finding: when GitHub refuses the review (422: a comment's line is not in the
+ * diff), the comments are checked against the PR's current diff, the refused ones move to the
+ * summary and the rest are posted again; if that still fails, every finding goes to the summary. The
+ * summary comment is posted whatever happened to the review. Every failure here is a warning (returned
+ * as a note); the findings stay in the job summary, outputs, findings file and SARIF.
  */
 export async function deliverToPullRequest(
   github: GitHubPort,
@@ -71,45 +129,80 @@ export async function deliverToPullRequest(
   commitId: string,
   gate: GateResult,
   fingerprintOf: (f: Finding) => string,
-  summaryBody: (notes: string[]) => string,
-): Promise<string[]> {
+  summaryBody: (notes: string[], gate: GateResult) => string,
+): Promise<PullDelivery> {
   const notes: string[] = [];
-  const attempt = async (what: string, work: () => Promise<unknown>) => {
-    try {
-      await work();
-    } catch (err) {
-      if (!(err instanceof GitHubPermissionError)) throw err;
-      core.warning(err.message);
-      notes.push(
-        `Could not post the ${what}: the token lacks \`${err.permission}\`. Findings are in the annotations, this summary and the SARIF file.`,
-      );
-    }
+  let delivered = gate;
+  const warn = (what: string, err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    core.warning(message);
+    notes.push(
+      err instanceof GitHubPermissionError
+        ? `Could not post the ${what}: the token lacks \`${err.permission}\`. Findings are in the annotations, this summary and the SARIF file.`
+        : `Could not post the ${what}: ${message.split('\n')[0]}. Findings are in the annotations, the job summary and the SARIF file.`,
+    );
   };
   const current = [...gate.inline, ...gate.summaryOnly].map((finding) => ({
     finding,
     fingerprint: fingerprintOf(finding),
   }));
   let plan: ReturnType<typeof planReviewSync<(typeof current)[number]['finding']>> | undefined;
-  await attempt('review', async () => {
+  try {
     plan = planReviewSync({ current, previous: await loadPostedFindings(github, pr) });
+  } catch (err) {
+    core.warning(`Reading earlier comments failed; every finding is posted: ${(err as Error).message}`);
+    notes.push(
+      `Could not read the pull request's earlier comments (${(err as Error).message.split('\n')[0]}); findings an earlier run posted may be repeated.`,
+    );
+    plan = planReviewSync({ current, previous: [] });
+  }
+  {
     const toPost = new Set(plan.post.map((p) => p.finding));
     const kept = plan.keep.length;
     if (kept)
       notes.push(`${kept} finding(s) were already posted on this pull request and were not posted again.`);
-    await postReview(
-      github,
-      pr,
-      buildReview(
-        { ...gate, inline: gate.inline.filter((f) => toPost.has(f)) },
-        { commitId, fingerprint: fingerprintOf },
-      ),
-    );
-  });
-  if (plan?.resolve.length) {
-    const synced = await syncReview(github, plan);
-    const note = syncNote(synced);
-    if (note) notes.push(note);
+    const post = (inline: GatedFinding[]) =>
+      postReview(github, pr, buildReview({ ...gate, inline }, { commitId, fingerprint: fingerprintOf }));
+    let inline = gate.inline.filter((f) => toPost.has(f));
+    try {
+      try {
+        await post(inline);
+      } catch (err) {
+        if (!isUnprocessable(err)) throw err;
+        const first = (err as Error).message;
+        const { placeable, refused } = recheckPlacement(inline, await github.listPullFiles(pr));
+        delivered = moveToSummary(delivered, refused);
+        inline = placeable;
+        core.warning(
+          `GitHub refused the review (${first.split('\n')[0]}); ${refused.length} comment(s) no longer fit the pull request's diff and moved to the summary.`,
+        );
+        if (refused.length)
+          notes.push(
+            `GitHub refused ${refused.length} inline comment(s) (their lines are not in the pull request's current diff); they are listed below instead.`,
+          );
+        if (refused.length === 0) throw err; // nothing identified: do not repeat the same request
+        await post(inline);
+      }
+    } catch (err) {
+      delivered = moveToSummary(
+        delivered,
+        inline.map((f) => ({ ...f, undelivered: 'the review could not be posted' })),
+      );
+      warn('review', err);
+    }
   }
-  await attempt('summary comment', () => upsertSummaryComment(github, pr, summaryBody(notes)));
-  return notes;
+  if (plan?.resolve.length) {
+    try {
+      const note = syncNote(await syncReview(github, plan));
+      if (note) notes.push(note);
+    } catch (err) {
+      core.warning(`Resolving earlier review threads failed: ${(err as Error).message}`);
+    }
+  }
+  try {
+    await upsertSummaryComment(github, pr, summaryBody(notes, delivered));
+  } catch (err) {
+    warn('summary comment', err);
+  }
+  return { notes, gate: delivered };
 }

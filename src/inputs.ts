@@ -8,14 +8,15 @@
  * run), X6 (turn, time and budget limits are bounded numbers) and the key proxy's upstream (an
  * anthropic-base-url with credentials, a query or a non-HTTP scheme is refused).
  */
+import { parseRange } from './diff-source.js';
 import type { Severity } from './findings/schema.js';
 import { SEVERITIES } from './findings/schema.js';
 import { validateClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
 import { validateUserRule } from './policy/permissions.js';
 import { PINNED_CLAUDE_VERSION } from './install/pinned.js';
+import { checkHttpUrl, InputError, ISOLATION_LEVELS, MODES, type IsolationLevel, type Mode } from './core.js';
 
-export type Mode = 'review' | 'custom' | 'fix';
-export type IsolationLevel = 'strict' | 'sandbox' | 'rules-only';
+export { InputError, type IsolationLevel, type Mode } from './core.js';
 
 export interface Settings {
   /** The real model API key. Masked at once; only the key proxy ever holds it after parsing. */
@@ -64,6 +65,8 @@ export interface Settings {
   policy: string;
   /** How `mode: fix` delivers the checked change. */
   fixDelivery: 'suggestions' | 'patch' | 'push';
+  /** Runs without a pull request: the git range to review ('' = refuse; push uses before..after). */
+  diffRange: string;
 }
 
 /** Defaults of the inputs an organisation policy can cap, as action.yml declares them. */
@@ -97,16 +100,6 @@ export function explicitInputs(getInput: GetInput): Set<string> {
 /** Reads one raw input (core.getInput semantics: trimmed, '' when unset). */
 export type GetInput = (name: string) => string;
 
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
-    super(`Input '${input}': ${message}`);
-    this.name = 'InputError';
-  }
-}
-
 export const INPUT_NAMES = [
   'anthropic-api-key',
   'github-token',
@@ -134,12 +127,11 @@ export const INPUT_NAMES = [
   'policy',
   'fix-delivery',
   'fail-on-denial',
+  'diff-range',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
 
-const MODES = ['review', 'custom', 'fix'] as const;
-const ISOLATION_LEVELS = ['strict', 'sandbox', 'rules-only'] as const;
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 function choice<T extends string>(name: InputName, raw: string, choices: readonly T[], fallback: T): T {
@@ -216,23 +208,14 @@ function lines(raw: string): string[] {
 function baseUrl(raw: string): string {
   const name = 'anthropic-base-url';
   if (raw === '') return DEFAULT_BASE_URL;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InputError(name, 'is not a valid URL; use e.g. https://api.anthropic.com.');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InputError(name, `scheme '${url.protocol}' is not accepted; use an http:// or https:// URL.`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new InputError(
-      name,
-      'must not contain credentials (user:password@); the key goes in anthropic-api-key.',
-    );
-  }
-  if (raw.includes('?') || raw.includes('#')) {
-    throw new InputError(name, 'must not contain a query (?) or fragment (#).');
+  const { url, problem } = checkHttpUrl(raw);
+  if (problem !== undefined) {
+    const hint = problem.startsWith('must not contain credentials')
+      ? '; the key goes in anthropic-api-key'
+      : problem === 'is not a valid URL'
+        ? '; use e.g. https://api.anthropic.com'
+        : '';
+    throw new InputError(name, `${problem}${hint}.`);
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
@@ -324,5 +307,16 @@ export function readSettings(getInput: GetInput): Settings {
     failOnDenial: boolean('fail-on-denial', get('fail-on-denial'), false),
     policy: get('policy'),
     fixDelivery: choice('fix-delivery', get('fix-delivery'), ['suggestions', 'patch', 'push'], 'suggestions'),
+    diffRange: diffRange(get('diff-range')),
   };
+}
+
+function diffRange(raw: string): string {
+  const value = raw.trim();
+  if (value && !parseRange(value))
+    throw new InputError(
+      'diff-range',
+      `'${value}' is not a range of two git revisions (BASE...HEAD or BASE..HEAD, e.g. origin/main...HEAD).`,
+    );
+  return value;
 }

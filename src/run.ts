@@ -4,21 +4,24 @@
  * on a doubtful configuration, and any failure ends as `conclusion: failed` with a clear message.
  */
 import * as core from '@actions/core';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readSettings, type Settings } from './inputs.js';
 import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
+import { bashHookFor } from './policy/hook-setup.js';
 import {
   buildSettingsDocument,
   serializeSettings,
   settingsCliArgs,
   toolsForMode,
 } from './policy/settings-file.js';
-import { buildChildEnv, looksLikeCredential } from './policy/child-env.js';
+import { buildChildEnv, isRedactionTarget } from './policy/child-env.js';
 import { buildPrompt } from './agent/prompt.js';
-import { buildClaudeArgs, runClaude, type ClaudeExit } from './agent/claude-cli.js';
+import { buildClaudeArgs, killGroup, runClaude, type ClaudeExit } from './agent/claude-cli.js';
+import { createProcessTree, endTree, type ProcessTree } from './agent/process-tree.js';
+import { onCancel } from './cancel.js';
 import { StreamAudit } from './agent/stream.js';
 import {
   REVIEW_OUTPUT_SCHEMA,
@@ -27,20 +30,25 @@ import {
   type Severity,
   type RejectedFinding,
 } from './findings/schema.js';
-import { fromPullFiles, parseUnifiedDiff, type FileDiff } from './findings/diff.js';
+import type { FileDiff } from './findings/diff.js';
+import { loadDiffFor, planDiff } from './diff-source.js';
 import { createRedactor, derivedForms, type Redactor } from './findings/redact.js';
 import { gateFindings } from './findings/gate.js';
+import { createBackstopRedactor, randomCandidates, stringsOf } from './findings/backstop.js';
+import { knownInRepository } from './findings/repo-strings.js';
 import { createGitHub, type GitHubPort } from './github/client.js';
 import { renderSummaryComment } from './report/summary-comment.js';
 import { renderJobSummary, writeJobSummary } from './report/job-summary.js';
 import type { AgentRun, Conclusion, GateResult, ReportInput } from './report/types.js';
 import { startKeyProxyProcess, type KeyProxyProcess } from './isolation/key-proxy-process.js';
+import { auditNote } from './isolation/proxy/audit.js';
 import { snapshotFileCommands, verifyUnchanged, discardTampering } from './isolation/file-commands.js';
 import {
   removeCheckoutCredentials,
   restoreCheckoutCredentials,
   execGitConfig,
-  serializeBackup,
+  sealBackup,
+  SEALED_BACKUP_FILE,
   type CredentialsBackup,
 } from './isolation/credentials.js';
 import { createGit, systemGit } from './git-runner.js';
@@ -81,11 +89,14 @@ const MAX_BODY_CHARS = 8000;
 
 /** Everything main has set up that must be undone, whatever happens. */
 interface Teardown {
+  /** The agent's process tree and its process group: killed first, whatever happens. */
+  tree?: ProcessTree;
+  agentPid?: number;
   proxy?: KeyProxyProcess;
   /** The key proxy while it starts (beside the GitHub and git work); undo waits for it and stops it. */
   proxyStarting?: Promise<KeyProxyProcess>;
   launcher?: AgentLauncher;
-  credentials?: { backup: CredentialsBackup };
+  credentials?: { backup: CredentialsBackup; key: string; sealedFile: string };
   instructions?: PinRecord;
 }
 
@@ -104,6 +115,7 @@ interface Outcome {
   /** Extra markdown sections for the job summary (e.g. the workflow audit). */
   sections: string[];
   redactor?: Redactor;
+  reported?: boolean;
 }
 
 export async function run(): Promise<void> {
@@ -118,6 +130,13 @@ export async function run(): Promise<void> {
     sections: [],
   };
   let settings: Settings | undefined;
+  // Cancelled (SIGINT/SIGTERM): kill the agent's tree at once, undo, report, exit.
+  const stopCancel = onCancel(async (signal) => {
+    outcome.conclusion = 'failed';
+    outcome.error = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
+    await undo(teardown, outcome);
+    await report(settings, outcome);
+  });
   try {
     settings = parseInputs();
     const context = readRunContext();
@@ -131,6 +150,7 @@ export async function run(): Promise<void> {
     await undo(teardown, outcome);
   }
   await report(settings, outcome);
+  stopCancel();
 }
 
 /** Stage 1: inputs. The key is masked before anything can print it. */
@@ -187,7 +207,7 @@ async function review(
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
-  const diff = await loadDiff(github, ctx);
+  const { files: diff, range } = await loadDiff(github, ctx, settings, outcome);
   const git = await resolveTool('git');
   const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome.notes) : undefined;
   await pinInstructions(diff, ctx, runDir, git, teardown, outcome);
@@ -195,8 +215,11 @@ async function review(
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
-  teardown.credentials = { backup };
-  writeFileSync(path.join(runDir, 'credentials.json'), serializeBackup(backup), { mode: 0o600 });
+  // Sealed for the post step; the key stays in memory until the agent has ended (isolation/credentials.ts).
+  const { sealed, key } = sealBackup(backup);
+  core.setSecret(key);
+  teardown.credentials = { backup, key, sealedFile: path.join(runDir, SEALED_BACKUP_FILE) };
+  writeFileSync(teardown.credentials.sealedFile, sealed, { mode: 0o600 });
   if (backup.files.some((f) => f.removed.length > 0)) {
     outcome.notes.push(
       'Checkout credentials were removed from .git/config for the run and restored afterwards.',
@@ -233,7 +256,8 @@ async function review(
     launcher.level === 'sandbox'
       ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
       : undefined;
-  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox })));
+  const bashHook = bashHookFor(rules.allow, launcher.level);
+  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook })));
 
   // Stage 9: the agent's environment, from an allow-list.
   const { env, withheld } = buildChildEnv(process.env, {
@@ -245,11 +269,14 @@ async function review(
     workspace: ctx.workspace,
   });
   outcome.withheldEnv = withheld;
-  const redactor = createRedactor(secretValues(settings, teardown.proxy.token, withheld));
+  const secrets = secretValues(settings, teardown.proxy.token, withheld);
+  const redactor = createRedactor(secrets);
   outcome.redactor = redactor;
 
   // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
   // file commands (state included), so any change to them is the agent's.
+  teardown.tree = createProcessTree();
+  saveState('tree', JSON.stringify(teardown.tree));
   const wsGit = workspaceGit(git, ctx.workspace);
   const baseline = fixPaths ? await takeBaseline(ctx.workspace, wsGit) : undefined;
   const fileCommands = snapshotFileCommands(process.env);
@@ -274,25 +301,25 @@ async function review(
       mode: settings.mode,
       instructions: settings.prompt,
       files: diff.map((f) => ({ path: f.path, status: f.status })),
-      range: ctx.pull ? `${ctx.pull.baseSha}...${ctx.pull.headSha}` : diff.length ? 'HEAD~1...HEAD' : '',
+      range,
       untrusted,
       fixPaths,
     }),
     timeoutMs: settings.timeoutMinutes * 60_000,
     onLine: (line) => audit.push(line),
-    onSpawn: (pid) => writeFileSync(path.join(runDir, AGENT_PGID_FILE), String(pid), { mode: 0o600 }),
+    onSpawn: (pid) => {
+      teardown.agentPid = pid;
+      writeFileSync(path.join(runDir, AGENT_PGID_FILE), String(pid), { mode: 0o600 });
+    },
     killAll: () => launcher.killAll(),
+    tree: teardown.tree,
   });
   const proxySummary = await teardown.proxy.stop();
   teardown.proxy = undefined;
   outcome.costUsd = proxySummary.usage.costUsd;
   for (const entry of proxySummary.audit) {
-    if (entry.event !== 'forwarded')
-      outcome.notes.push(
-        `Key proxy refused a request: ${entry.event} ${entry.method ?? ''} ${entry.path ?? ''} ${entry.detail ?? ''}`
-          .replace(/\s+/g, ' ')
-          .trim(),
-      );
+    const note = auditNote(entry);
+    if (note) outcome.notes.push(note);
   }
 
   // Stage 11: nothing the agent did may reach later steps through the runner's file commands.
@@ -326,11 +353,15 @@ async function review(
       ...(await deliverFix(fix, baseline.head, settings, ctx, diff, runDir, outcome.notes)),
     );
   outcome.rejected = rejected;
+  // The backstop: obfuscated secrets, and random-looking strings the PR's own files do not hold.
+  const candidates = randomCandidates(stringsOf(result), ctx.githubHost);
+  const revs = ctx.pull ? [ctx.pull.headSha, ctx.pull.baseSha] : ['HEAD', 'HEAD~1'];
+  const known = await knownInRepository(createGit(git, { workspace: ctx.workspace }), revs, candidates);
   const gate = gateFindings({
     review: result,
     diff,
     repoRoot: ctx.workspace,
-    redactor,
+    redactor: createBackstopRedactor(redactor, { secrets, known, githubHost: ctx.githubHost }),
     maxComments: settings.maxComments,
     maxBodyChars: MAX_BODY_CHARS,
     githubHost: ctx.githubHost,
@@ -342,15 +373,17 @@ async function review(
   outcome.sarifFile = deliverToRun(gate, ctx, runDir);
   if (github && ctx.pull && settings.comment) {
     const pr = { owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number };
-    const notes = await deliverToPullRequest(
+    const delivery = await deliverToPullRequest(
       github,
       pr,
       ctx.pull.headSha,
       gate,
       fingerprintIn(ctx.workspace),
-      (extra) => renderSummaryComment({ ...reportInput(outcome), prNotes: extra }),
+      (extra, delivered) =>
+        renderSummaryComment({ ...reportInput(outcome), gate: delivered, prNotes: extra }),
     );
-    outcome.notes.push(...notes);
+    outcome.notes.push(...delivery.notes);
+    outcome.gate = delivery.gate;
   }
 }
 
@@ -493,27 +526,40 @@ async function isolate(
   return launcher;
 }
 
-async function loadDiff(github: GitHubPort | undefined, ctx: RunContext): Promise<FileDiff[]> {
-  if (github && ctx.pull) {
-    return fromPullFiles(
-      await github.listPullFiles({ owner: ctx.pull.owner, repo: ctx.pull.repo, number: ctx.pull.number }),
-    );
+/** What this event reviews (diff-source.ts): a refusal is an error naming the event or the input. */
+async function loadDiff(
+  github: GitHubPort | undefined,
+  ctx: RunContext,
+  settings: Settings,
+  outcome: Outcome,
+): Promise<{ files: FileDiff[]; range: string }> {
+  const plan = planDiff({ ...ctx, diffRange: settings.diffRange });
+  if (plan.kind === 'refuse') throw new Error(plan.reason);
+  if (plan.kind === 'range') {
+    core.notice(plan.notice);
+    outcome.notes.push(plan.notice);
   }
-  // No pull request (a local run, a push): review the last commit.
-  const text = await (
-    await systemGit({ workspace: ctx.workspace })
-  )
-    .text(['diff', '--no-color', '--no-ext-diff', '--no-textconv', 'HEAD~1', 'HEAD'])
-    .catch(() => '');
-  return parseUnifiedDiff(text);
+  const git = await systemGit({ workspace: ctx.workspace });
+  const pull = ctx.pull;
+  const source = await loadDiffFor(plan, {
+    git: (args) => git.text(args),
+    listPullFiles:
+      github && pull
+        ? () => github.listPullFiles({ owner: pull.owner, repo: pull.repo, number: pull.number })
+        : undefined,
+    changedFiles: pull?.changedFiles,
+  });
+  outcome.notes.push(...source.notes);
+  return { files: source.files, range: plan.range };
 }
 
-/** Every value that must never appear in anything we emit. */
+/** Every value that must never appear in anything we emit: secret inputs, the proxy token and withheld
+ * variables that look like credentials — never ordinary input values (policy/child-env.ts). */
 function secretValues(settings: Settings, proxyToken: string, withheld: string[]): string[] {
   const values = [settings.anthropicApiKey, settings.githubToken, proxyToken];
   for (const name of withheld) {
     const value = process.env[name];
-    if (value && looksLikeCredential(name, value)) values.push(value);
+    if (value && isRedactionTarget(name, value)) values.push(value);
   }
   return values.filter((v) => v.length > 0);
 }
@@ -527,16 +573,35 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
   if (!result) {
     return `Claude Code ended (exit code ${exit.code ?? 'none'}, signal ${exit.signal ?? 'none'}) without a result. Last output: ${exit.stderrTail.trim().slice(-500) || '(nothing)'}`;
   }
+  // Limits first: the CLI marks them is_error too, and the user needs to know which limit to raise.
+  if (result.subtype === 'error_max_turns')
+    return `The agent hit max-turns (${settings.maxTurns}) before answering; raise input 'max-turns' or narrow the review.`;
+  if (result.subtype === 'error_max_budget_usd')
+    return `The agent hit the budget (input 'budget-usd': ${settings.budgetUsd}) before answering.`;
+  if (result.subtype === 'error_max_structured_output_retries')
+    return 'The agent never produced a structured review the CLI accepted (error_max_structured_output_retries).';
+  if (result.api_error_status === 402)
+    return `The run reached its budget (input 'budget-usd': $${settings.budgetUsd}): the key proxy refused further model calls.`;
   if (result.is_error) {
-    const status = result.api_error_status ? ` (model API status ${result.api_error_status})` : '';
+    const status = result.api_error_status
+      ? ` (model API status ${result.api_error_status}${modelStatusHint(result.api_error_status)})`
+      : '';
     return `Claude Code reported an error${status}: ${result.subtype}${result.result ? ` — ${String(result.result).slice(0, 500)}` : ''}`;
   }
-  if (result.subtype === 'error_max_turns')
-    return `The agent hit max-turns (${settings.maxTurns}) before answering.`;
   if (result.subtype !== 'success') return `Claude Code ended with '${result.subtype}'.`;
   if (result.structured_output === undefined)
     return 'The agent ended without calling StructuredOutput: there is no review to report.';
   return undefined;
+}
+
+/** What a model API status means for the user. */
+function modelStatusHint(status: number): string {
+  if (status === 401) return ": the key was refused, check input 'anthropic-api-key'";
+  if (status === 403) return ': the key may not use this model or endpoint';
+  if (status === 429) return ': rate limited, retried until the CLI gave up';
+  if (status === 529) return ': the model API is overloaded, retried until the CLI gave up';
+  if (status >= 500) return ': the model API failed, retried until the CLI gave up';
+  return '';
 }
 
 function startProxy(settings: Settings): Promise<KeyProxyProcess> {
@@ -556,31 +621,53 @@ function startProxy(settings: Settings): Promise<KeyProxyProcess> {
 
 /** Undo what main set up; each step on its own, failures become warnings (post tries again). */
 async function undo(teardown: Teardown, outcome: Outcome): Promise<void> {
-  if (teardown.launcher) {
+  // Each part is taken out of `teardown` before it is undone: a cancellation during the normal undo
+  // (or the reverse) never undoes anything twice.
+  const { tree, agentPid, launcher } = teardown;
+  teardown.tree = teardown.agentPid = teardown.launcher = undefined;
+  if (agentPid) killGroup(agentPid);
+  if (tree) {
     try {
-      await teardown.launcher.teardown();
+      await endTree(tree);
+    } catch (err) {
+      core.warning(
+        `Stopping the agent's processes failed (the post step will retry): ${(err as Error).message}`,
+      );
+    }
+  }
+  if (launcher) {
+    try {
+      await launcher.teardown();
     } catch (err) {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
   }
   teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
-  if (teardown.proxy) {
-    const summary = await teardown.proxy.stop().catch(() => undefined);
+  const proxy = teardown.proxy;
+  teardown.proxy = undefined;
+  teardown.proxyStarting = undefined;
+  if (proxy) {
+    const summary = await proxy.stop().catch(() => undefined);
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
   }
-  if (teardown.instructions) {
+  const { instructions, credentials } = teardown;
+  teardown.instructions = teardown.credentials = undefined;
+  if (instructions) {
     try {
-      await restoreInstructions(teardown.instructions);
+      await restoreInstructions(instructions);
     } catch (err) {
       core.warning(
         `Restoring the PR's agent-instruction files failed (the post step will retry): ${(err as Error).message}`,
       );
     }
   }
-  if (teardown.credentials) {
+  if (credentials) {
     try {
-      await restoreCheckoutCredentials(teardown.credentials.backup);
+      await restoreCheckoutCredentials(credentials.backup);
+      rmSync(credentials.sealedFile, { force: true });
     } catch (err) {
+      // Only now, with the agent gone, does the key leave memory: the post step needs it to retry.
+      saveState('credentialsKey', credentials.key);
       core.warning(
         `Restoring checkout credentials failed (the post step will retry): ${(err as Error).message}`,
       );
@@ -603,6 +690,8 @@ function reportInput(outcome: Outcome): ReportInput {
 
 /** Stage 13: the job summary, the findings file and the outputs — written only after the agent ended. */
 async function report(settings: Settings | undefined, outcome: Outcome) {
+  if (outcome.reported) return;
+  outcome.reported = true;
   const redact = (t: string) => (outcome.redactor ? outcome.redactor.redact(t).text : t);
   if (outcome.error) outcome.error = redact(outcome.error);
   const findings = [...(outcome.gate?.inline ?? []), ...(outcome.gate?.summaryOnly ?? [])];

@@ -11,6 +11,10 @@ export const STATE_KEYS = {
   proxyPid: 'proxy-pid',
   /** JSON: isolation artefacts to undo (agent user, firewall rules, credentials backup). */
   undo: 'undo',
+  /** The key of the sealed credentials backup; saved only after the agent ended and main could not restore. */
+  credentialsKey: 'credentials-key',
+  /** JSON: the agent's process tree (run marker and cgroup, agent/process-tree.ts), saved before it starts. */
+  tree: 'process-tree',
 } as const;
 
 export type StateKey = keyof typeof STATE_KEYS;

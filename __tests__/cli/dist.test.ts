@@ -1,6 +1,6 @@
 /**
  * dist/ is exactly what the committed source bundles to (the runner executes dist/, not src/). It
- * rebuilds the three bundles with scripts/bundle.mjs (esbuild) into a temporary folder and compares every
+ * rebuilds the bundles with scripts/bundle.mjs (esbuild) into a temporary folder and compares every
  * file byte for byte, so it lives in the `cli` project, not in the unit loop.
  */
 import { describe, expect, test } from '@jest/globals';
@@ -14,7 +14,7 @@ import { bundleEntry } from '../../scripts/bundle.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('dist/ matches the source', () => {
-  test.each([['main'], ['post'], ['proxy']])(
+  test.each([['main'], ['post'], ['proxy'], ['hook']])(
     'dist/%s: every file is what scripts/bundle.mjs builds',
     async (entry) => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-dist-'));

@@ -19,6 +19,7 @@ import {
   type Turn,
 } from './support/index.mjs';
 import {
+  FILE_VECTORS,
   PROBE_PATH,
   PROBE_SCRIPT,
   RULE_VECTORS,
@@ -214,6 +215,32 @@ const failing = (verdicts: Verdict[]) =>
 
 const record = (verdicts: Verdict[], pass: string, level: string) =>
   table.push(...verdicts.map((v) => ({ ...v, pass, level })));
+
+/** Options of allowed commands that name files, the runner's HOME, untracked files and world-writable
+ * places: the rules (the Bash hook's allow-list first) stop them at every level, not only the world. */
+describe.each(['rules-only', 'sandbox', 'strict'])('files named by allowed commands at %s', (level) => {
+  test('every vector is refused and nothing leaks', async () => {
+    const r = await attack({
+      vectors: FILE_VECTORS,
+      inputs: { isolation: level },
+      final: () => ({ structured: { summary: 'Done.', findings: [] } }),
+    });
+    try {
+      record(r.verdicts, 'files', r.s.run.outputs.isolation ?? '?');
+      const notByRules = r.verdicts
+        .filter((v) => !v.layers.includes('rules'))
+        .map((v) => `${v.id}: not stopped by the rules (${v.layers.join(', ')})`);
+      expect({
+        run: runProblems(r, level, r.verdicts),
+        vectors: failing(r.verdicts),
+        notByRules,
+      }).toEqual({ run: [], vectors: [], notByRules: [] });
+    } finally {
+      fs.rmSync(`/run/lock/claude-guard-redteam-${r.target.tag}`, { force: true });
+      await closeRun(r);
+    }
+  }, 180_000);
+});
 
 describe('red team at strict isolation', () => {
   test('the action’s own rules: every attack is stopped and nothing leaks', async () => {

@@ -577,3 +577,17 @@ describe('policy.schema.json agrees with the code', () => {
     expect(policy(body).claudeArgs).toEqual(Object.keys(ALLOWED_FLAGS));
   });
 });
+
+describe('parsePolicy: a YAML alias bomb', () => {
+  test('is refused with an error naming the policy input, not a bare parser exception', () => {
+    const level = (i: number) => String.fromCharCode(97 + i);
+    let text = 'version: 1\nx-a: &a ["x","x","x","x","x","x","x","x","x"]\n';
+    for (let i = 1; i < 10; i++)
+      text += `x-${level(i)}: &${level(i)} [${Array(9)
+        .fill(`*${level(i - 1)}`)
+        .join(',')}]\n`;
+    expect(() => parsePolicy(text, 'policy.yml')).toThrow(
+      /^Input 'policy': .*line 1: .*resource exhaustion/s,
+    );
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import {
   buildChildEnv,
   ENV_ALLOW_LIST,
+  isRedactionTarget,
   looksLikeCredential,
   sanitizePath,
 } from '../../src/policy/child-env.js';
@@ -223,5 +224,27 @@ describe('workspace handling', () => {
       GIT_CONFIG_VALUE_0: '/ws',
     });
     expect(buildChildEnv({}, base).env.GIT_CONFIG_COUNT).toBeUndefined();
+  });
+});
+
+describe('isRedactionTarget: secrets, not inputs', () => {
+  test.each([
+    ['INPUT_ANTHROPIC-API-KEY', 'sk-ant-api03-abcdefghijkl', true],
+    ['INPUT_GITHUB-TOKEN', 'ghs_whatever1234567890', true],
+    ['INPUT_AWS-SECRET-ACCESS-KEY', 'abcdEFGHijklMNOP1234', true],
+    ['INPUT_VERTEX-CREDENTIALS', '{"type":"service_account"}', true],
+    ['INPUT_PROMPT', `Review it. Token ${GHP}`, true],
+    ['INPUT_FIX-DELIVERY', 'suggestions', false],
+    ['INPUT_ANTHROPIC-BASE-URL', 'https://api.anthropic.com', false],
+    ['INPUT_PROMPT', 'Review this pull request for security problems.', false],
+    ['INPUT_CLAUDE-PATH', '/opt/claude/bin/claude', false],
+    ['INPUT_ALLOWED-TOOLS', 'Bash(make test:*)', false],
+    ['ACTIONS_RUNTIME_TOKEN', 'eyJhbGciOi', true],
+    ['AWS_SECRET_ACCESS_KEY', 'abc', true],
+    ['DEPLOY_NOTE', GHP, true],
+    ['GITHUB_WORKSPACE', '/home/runner/work/r/r', false],
+    ['RUNNER_TEMP', '/home/runner/work/_temp', false],
+  ])('%s=%s → %s', (name, value, expected) => {
+    expect(isRedactionTarget(name, value)).toBe(expected);
   });
 });

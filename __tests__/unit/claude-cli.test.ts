@@ -1,5 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
 import { buildClaudeArgs, runClaude } from '../../src/agent/claude-cli.js';
+import {
+  cgroup2Mount,
+  createProcessTree,
+  endTree,
+  findMarked,
+  joinTree,
+  markEnv,
+} from '../../src/agent/process-tree.js';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const base = { model: undefined, maxTurns: 30, claudeArgs: [] as string[] };
 
@@ -52,7 +62,7 @@ describe('runClaude', () => {
   test('a hang past the timeout kills the whole process group, grandchildren included', async () => {
     const marker = `cg-test-${process.pid}-${Date.now()}`;
     const exit = await runClaude({
-      command: '/bin/sh',
+      command: '/bin/bash',
       // a background grandchild plus a foreground sleep: both must die
       args: ['-c', `sleep 300 & exec -a ${marker} sleep 301`],
       env: { PATH: '/usr/bin:/bin' },
@@ -79,5 +89,70 @@ describe('runClaude', () => {
       onLine: () => undefined,
     });
     expect(exit.spawnError).toMatch(/ENOENT/);
+  });
+
+  test('a child holding stdout after the CLI exits does not turn a finished run into a timeout', async () => {
+    const tag = `cg-linger-${process.pid}-${Date.now()}`;
+    const tree = createProcessTree();
+    const lines: string[] = [];
+    const started = Date.now();
+    const exit = await runClaude({
+      command: '/bin/sh',
+      // the "result" is printed, then a setsid'd child keeps stdout open while the CLI exits
+      args: ['-c', `echo '{"type":"result"}'; setsid bash -c 'exec -a ${tag} sleep 300' & exit 0`],
+      env: { PATH: '/usr/bin:/bin' },
+      cwd: '/',
+      prompt: '',
+      timeoutMs: 60_000,
+      onLine: (l) => lines.push(l),
+      tree,
+    });
+    await endTree(tree);
+    expect(exit).toMatchObject({ code: 0, timedOut: false });
+    expect(lines).toEqual(['{"type":"result"}']);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(alive(tag)).toEqual([]);
+  });
+});
+
+/** Processes whose command line contains `tag`. */
+function alive(tag: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(tag) && !l.includes('ps -eo'));
+}
+
+describe('process tree', () => {
+  test('cgroup2Mount reads the cgroup2 mount point from mountinfo', () => {
+    const info =
+      '30 23 0:26 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n' +
+      '38 23 0:34 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n';
+    expect(cgroup2Mount(info)).toBe('/sys/fs/cgroup/unified');
+    expect(cgroup2Mount('30 23 0:26 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw\n')).toBeUndefined();
+  });
+
+  test('without root there is no cgroup, only the marker', () => {
+    const tree = createProcessTree({ uid: 1000 });
+    expect(tree.cgroup).toBeUndefined();
+    expect(tree.marker).toMatch(/^cg-[0-9a-f-]{36}$/);
+  });
+
+  test.each([
+    ['marker only', { uid: 1000 }],
+    ['cgroup when root', {}],
+  ])('%s: setsid and double-forked processes die with the tree', async (_name, opts) => {
+    const tree = createProcessTree(opts);
+    const tag = `cg-escape-${process.pid}-${Date.now()}`;
+    const { command, args } = joinTree(tree, '/bin/sh', [
+      '-c',
+      `setsid bash -c 'exec -a ${tag}-a sleep 300' </dev/null >/dev/null 2>&1 &
+       (bash -c 'exec -a ${tag}-b sleep 300' </dev/null >/dev/null 2>&1 &) ; sleep 0.3`,
+    ]);
+    execFileSync(command, args, { env: markEnv(tree, { PATH: '/usr/bin:/bin' }) });
+    expect(alive(tag)).toHaveLength(2);
+    expect(findMarked(tree.marker).length).toBeGreaterThanOrEqual(2);
+    await endTree(tree);
+    expect(alive(tag)).toEqual([]);
+    if (tree.cgroup) expect(existsSync(tree.cgroup)).toBe(false);
   });
 });

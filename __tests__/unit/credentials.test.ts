@@ -17,7 +17,9 @@ import { basename, join } from 'node:path';
 import {
   execGitConfig,
   isCheckoutCredential,
+  openBackup,
   parseBackup,
+  sealBackup,
   planRemoval,
   removeCheckoutCredentials,
   restoreCheckoutCredentials,
@@ -369,5 +371,58 @@ describe('parseBackup', () => {
   test('accepts what serializeBackup wrote', () => {
     const backup = { version: 1 as const, files: [file], credentialFiles: ['/t/git-credentials-1.config'] };
     expect(parseBackup(serializeBackup(backup))).toEqual(backup);
+  });
+});
+
+describe('sealBackup / openBackup', () => {
+  const token = 'AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA==';
+  const backup = {
+    version: 1 as const,
+    files: [
+      {
+        file: '/r/.git/config',
+        mode: 420,
+        original: Buffer.from(`[http]\n\textraheader = ${token}\n`).toString('base64'),
+        afterRemovalSha256: 'ab',
+        removed: [{ key: 'http.extraheader', count: 1 }],
+      },
+    ],
+    credentialFiles: [],
+  };
+
+  test('round-trips with its key; the sealed bytes hold neither the token nor its base64', () => {
+    const { sealed, key } = sealBackup(backup);
+    expect(openBackup(sealed, key)).toEqual(backup);
+    for (const form of [token, backup.files[0].original, 'extraheader', key]) {
+      expect(sealed.includes(Buffer.from(form))).toBe(false);
+    }
+  });
+
+  test('a fresh key and IV each time', () => {
+    const a = sealBackup(backup);
+    const b = sealBackup(backup);
+    expect(a.key).not.toBe(b.key);
+    expect(a.sealed.equals(b.sealed)).toBe(false);
+  });
+
+  test.each<[string, (s: Buffer, k: string) => [Buffer, string], string]>([
+    ['another key', (s) => [s, randomBytes(32).toString('base64')], 'wrong key'],
+    ['a short key', (s) => [s, 'c2hvcnQ='], 'not 256 bits'],
+    [
+      'a flipped byte',
+      (s, k) => [Buffer.from(s.map((b, i) => (i === s.length - 1 ? b ^ 1 : b))), k],
+      'changed',
+    ],
+    ['a truncated file', (s, k) => [s.subarray(0, 20), k], 'not a sealed backup'],
+    ['plain JSON', (_s, k) => [Buffer.from(serializeBackup(backup)), k], 'not a sealed backup'],
+  ])('refuses %s, naming no value', (_name, change, what) => {
+    const { sealed, key } = sealBackup(backup);
+    const [s, k] = change(sealed, key);
+    expect(() => openBackup(s, k)).toThrow(what);
+    try {
+      openBackup(s, k);
+    } catch (e) {
+      expect(String(e)).not.toContain(k);
+    }
   });
 });

@@ -61,6 +61,7 @@ describe('defaults', () => {
       timeoutMinutes: 15,
       allowedTools: [],
       deniedTools: [],
+      diffRange: '',
       claudeArgs: [],
       claudePath: undefined,
       anthropicBaseUrl: 'https://api.anthropic.com',

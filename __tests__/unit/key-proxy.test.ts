@@ -1,14 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   apiKeyUpstream,
+  auditNote,
   checkRequest,
   checkTarget,
   costUsd,
@@ -23,7 +20,6 @@ import {
   type KeyProxyConfig,
   type PriceTable,
 } from '../../src/isolation/proxy/index.js';
-import { startKeyProxyProcess } from '../../src/isolation/key-proxy-process.js';
 
 const KEY = 'sk-ant-api03-REAL-KEY-never-leaves-the-proxy-0123456789';
 const TOKEN = newProxyToken();
@@ -132,6 +128,34 @@ describe('request decisions', () => {
       'x-api-key': KEY,
     });
     expect(upstream.secrets).toEqual([KEY]);
+  });
+
+  test.each<[Omit<AuditEntry, 'time'>, string | undefined]>([
+    [{ event: 'forwarded', method: 'POST', path: '/v1/messages', status: 200 }, undefined],
+    [
+      {
+        event: 'refused-request',
+        method: 'POST',
+        path: '/v1/messages?beta=true',
+        status: 400,
+        detail: "body field 'mcp_servers' is not forwarded",
+      },
+      "Key proxy refused POST /v1/messages?beta=true (HTTP 400): body field 'mcp_servers' is not forwarded.",
+    ],
+    [
+      { event: 'refused-path', method: 'GET', path: '(unlisted path)', status: 403, detail: 'only …' },
+      'Key proxy refused GET (unlisted path) (HTTP 403): only ….',
+    ],
+    [
+      { event: 'unknown-model', model: 'mystery', detail: 'priced as opus' },
+      'Key proxy: model mystery has no known price: priced as opus.',
+    ],
+    [
+      { event: 'upstream-error', method: 'POST', path: '/v1/messages', detail: 'ECONNREFUSED' },
+      'Key proxy could not reach the model API for POST /v1/messages: ECONNREFUSED.',
+    ],
+  ])('job-summary note for %j', (entry, note) => {
+    expect(auditNote({ time: '', ...entry })).toBe(note);
   });
 
   test('response headers: hop-by-hop and Connection-named headers dropped', () => {
@@ -397,8 +421,9 @@ describe('key proxy server', () => {
     expect(error.error.message).toMatch(/mcp_servers|web_fetch_\*|mcp-client-\*/);
     expect(seen).toHaveLength(0);
     expect(audit).toEqual([
-      expect.objectContaining({ event: 'refused-request', status: 400, detail: error.error.message }),
+      expect.objectContaining({ event: 'refused-request', status: 400, detail: expect.any(String) }),
     ]);
+    expect(error.error.message).toContain(audit[0].detail);
     expect(proxy.usage()).toMatchObject({ requests: 0, refused: 1 });
   });
 
@@ -643,6 +668,48 @@ describe('key proxy server', () => {
     expect(audit.at(-1)).toMatchObject({ event: 'too-large', status: 413 });
   });
 
+  test('a body over the limit announced with Expect: 100-continue → 413 before the body is sent', async () => {
+    const { port, audit } = await startProxy({ maxRequestBytes: 1000 });
+    const res = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/messages',
+        headers: { 'x-api-key': TOKEN, 'content-length': 5000, expect: '100-continue' },
+        agent: false,
+      });
+      req.on('continue', () => ((continued = true), req.end('x'.repeat(5000))));
+      req.on('response', (r) => (r.resume(), resolve({ status: r.statusCode ?? 0, continued })));
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(res).toEqual({ status: 413, continued: false });
+    expect(seen).toHaveLength(0);
+    expect(audit.at(-1)).toMatchObject({ event: 'too-large', status: 413 });
+  });
+
+  test('a request with Expect: 100-continue inside the limit gets its 100 and is forwarded', async () => {
+    const { port } = await startProxy();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v1/messages',
+        headers: { 'x-api-key': TOKEN, expect: '100-continue', 'content-length': 2 },
+        agent: false,
+      });
+      req.on('continue', () => req.end('{}'));
+      req.on('response', (r) => (r.resume(), resolve(r.statusCode ?? 0)));
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(status).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+
   test('the audit never shows a target the agent chose: refused targets are named from a fixed list', async () => {
     const { port, audit } = await startProxy();
     await send(port, { path: `/v1/messages?t=${TOKEN}`, headers: { 'x-api-key': 'wrong' } });
@@ -664,94 +731,5 @@ describe('key proxy server', () => {
     const all = JSON.stringify(everyAudit);
     expect(all).not.toContain(KEY);
     expect(all).not.toContain(TOKEN);
-  });
-});
-
-describe('key proxy process', () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'key-proxy-bundle-'));
-  const entryPath = join(outDir, 'index.js');
-
-  beforeAll(() => {
-    // The real artefact: the entry bundled the way the action ships it (transpile-only: other modules'
-    // types are not this test's concern).
-    execFileSync(process.execPath, ['scripts/bundle.mjs', '--entry', 'proxy', '--dir', outDir], {
-      stdio: 'pipe',
-    });
-  }, 60000);
-
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
-
-  const start = (config: Record<string, unknown> = {}) =>
-    startKeyProxyProcess({
-      nodePath: process.execPath,
-      entryPath,
-      config: {
-        upstream: `http://127.0.0.1:${upstreamPort}`,
-        apiKey: KEY,
-        budgetUsd: 100,
-        prices: PRICES,
-        ...config,
-      },
-    });
-
-  test('serves with the key held only in memory: not in its argv, not in its environment (PATH only)', async () => {
-    const proxy = await start();
-    try {
-      expect(existsSync(`/proc/${proxy.pid}`)).toBe(true);
-      const cmdline = readFileSync(`/proc/${proxy.pid}/cmdline`, 'utf8');
-      const environ = readFileSync(`/proc/${proxy.pid}/environ`, 'utf8');
-      expect(cmdline).toContain(entryPath);
-      for (const secret of [KEY, proxy.token]) {
-        expect(cmdline).not.toContain(secret);
-        expect(environ).not.toContain(secret);
-      }
-      expect(
-        environ
-          .split('\0')
-          .filter(Boolean)
-          .map((v) => v.split('=')[0]),
-      ).toEqual(['PATH']);
-
-      const port = Number(new URL(proxy.url).port);
-      expect(proxy.url).toBe(`http://127.0.0.1:${port}`);
-      expect((await send(port, { headers: { 'x-api-key': proxy.token } })).status).toBe(200);
-      expect((await send(port, { headers: { 'x-api-key': TOKEN } })).status).toBe(401); // its own token only
-      expect(seen[0].headers['x-api-key']).toBe(KEY);
-      await until('the audit line', () => proxy.audit().length === 2);
-      expect(proxy.usage()).toMatchObject({ requests: 1, refused: 1 });
-      expect(proxy.usage().costUsd).toBeCloseTo((10 * 1 + 20 * 5) / 1e6, 12);
-    } finally {
-      await proxy.stop();
-    }
-  });
-
-  test('exits on its own when its stdin closes', async () => {
-    const proxy = await start();
-    const started = Date.now();
-    const summary = await proxy.stop(); // closes stdin; signals only after 5 s
-    expect(Date.now() - started).toBeLessThan(4000);
-    expect(summary).toMatchObject({ exitCode: 0, signal: null });
-    expect(summary.usage).toMatchObject({ requests: 0, refused: 0 });
-    expect(existsSync(`/proc/${proxy.pid}`)).toBe(false);
-  });
-
-  test('its stdin (holding the key on the way in) cannot be reopened through /proc', async () => {
-    const proxy = await start();
-    try {
-      // Node's stdio "pipes" are socket pairs: another process of the same user cannot open fd/0 to read or
-      // inject a config line.
-      expect(() => readFileSync(`/proc/${proxy.pid}/fd/0`)).toThrow(/ENXIO/);
-      expect(() => writeFileSync(`/proc/${proxy.pid}/fd/0`, '{}\n')).toThrow(/ENXIO/);
-      const port = Number(new URL(proxy.url).port);
-      expect((await send(port, { headers: { 'x-api-key': proxy.token } })).status).toBe(200);
-    } finally {
-      await proxy.stop();
-    }
-  });
-
-  test('a bad config fails the start with the field named and no secret echoed', async () => {
-    const attempt = start({ budgetUsd: -1 });
-    await expect(attempt).rejects.toThrow(/Starting the key proxy .* failed: .*'budgetUsd'/);
-    await expect(attempt).rejects.not.toThrow(KEY);
   });
 });

@@ -40,6 +40,16 @@ describe('buildSettingsDocument', () => {
     });
   });
 
+  test('the Bash hook: hooks on, one PreToolUse command hook for Bash, nothing else', () => {
+    const withHook = buildSettingsDocument(rules, { bashHook: "'/node' '/hook.js' 'e30'" });
+    expect(withHook.disableAllHooks).toBe(false);
+    expect(withHook.hooks).toEqual({
+      PreToolUse: [
+        { matcher: 'Bash', hooks: [{ type: 'command', command: "'/node' '/hook.js' 'e30'", timeout: 30 }] },
+      ],
+    });
+  });
+
   test('copies the rule arrays (later changes to the input do not leak in)', () => {
     const allow = ['Read'];
     const built = buildSettingsDocument({ allow, deny: [] });

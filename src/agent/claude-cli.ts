@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Settings } from '../inputs.js';
+import { joinTree, killTree, markEnv, type ProcessTree } from './process-tree.js';
 
 export interface ClaudeArgsInput {
   settings: Pick<Settings, 'model' | 'maxTurns' | 'claudeArgs'>;
@@ -52,6 +53,8 @@ export interface ClaudeProcess {
   onSpawn?: (pid: number) => void;
   /** Extra kill for processes outside our process group (e.g. everything of the agent's uid). */
   killAll?: () => Promise<void>;
+  /** The run's process tree (cgroup and marker): the CLI starts inside it, and it is killed at the end. */
+  tree?: ProcessTree;
 }
 
 export interface ClaudeExit {
@@ -77,40 +80,54 @@ export function killGroup(pgid: number, signal: NodeJS.Signals = 'SIGKILL'): boo
   }
 }
 
+/** After the CLI exits, how long its stdout may take to drain before a holder of the pipe is ignored. */
+const DRAIN_MS = 2000;
+
+/**
+ * Runs the CLI. The run ends when the CLI process EXITS, not when its stdout closes: a child the agent
+ * left running may hold the pipe open forever. On exit the whole tree is killed, stdout is drained
+ * for a moment, and the result is kept.
+ */
 export function runClaude(p: ClaudeProcess): Promise<ClaudeExit> {
   const started = Date.now();
   return new Promise((resolve) => {
     let stderrTail = '';
     let timedOut = false;
     let settled = false;
-    const child = spawn(p.command, p.args, {
+    let exited: Omit<ClaudeExit, 'durationMs' | 'stderrTail' | 'timedOut'> | undefined;
+    const run = p.tree ? joinTree(p.tree, p.command, p.args) : { command: p.command, args: p.args };
+    const child = spawn(run.command, run.args, {
       cwd: p.cwd,
-      env: p.env,
+      env: p.tree ? markEnv(p.tree, p.env) : p.env,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const killEverything = async () => {
+      if (child.pid) killGroup(child.pid);
+      await Promise.allSettled([p.killAll?.(), p.tree && killTree(p.tree)]);
+    };
     const finish = (exit: Omit<ClaudeExit, 'durationMs' | 'stderrTail' | 'timedOut'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(graceTimer);
-      // Anything the agent left running in its group goes too.
-      if (child.pid) killGroup(child.pid);
+      clearTimeout(drainTimer);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       const done = () => resolve({ ...exit, timedOut, durationMs: Date.now() - started, stderrTail });
-      if (p.killAll) p.killAll().then(done, done);
-      else done();
+      // Anything the agent left running goes too.
+      killEverything().then(done, done);
     };
     let graceTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      if (child.pid) killGroup(child.pid, 'SIGKILL');
-      void p.killAll?.();
+      void killEverything();
       // If stdio is held open by an escaped grandchild, do not wait for it forever.
-      graceTimer = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        finish({ code: child.exitCode, signal: 'SIGKILL' });
-      }, KILL_GRACE_MS);
+      graceTimer = setTimeout(
+        () => finish(exited ?? { code: child.exitCode, signal: 'SIGKILL' }),
+        KILL_GRACE_MS,
+      );
     }, p.timeoutMs);
 
     child.on('error', (err) => finish({ code: null, signal: null, spawnError: err.message }));
@@ -121,10 +138,20 @@ export function runClaude(p: ClaudeProcess): Promise<ClaudeExit> {
     child.stderr?.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL);
     });
+    let rl: ReturnType<typeof createInterface> | undefined;
     if (child.stdout) {
-      const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
+      rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
       rl.on('line', (line) => p.onLine(line));
     }
-    child.on('close', (code, signal) => finish({ code, signal }));
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      // The CLI is done: kill what it left (closing the pipe's other ends), then let stdout drain.
+      void killEverything();
+      drainTimer = setTimeout(() => finish({ code, signal }), DRAIN_MS);
+    });
+    child.on('close', (code, signal) => {
+      // readline may still hold a last line without a newline: 'close' of the stream flushes it first.
+      finish(exited ?? { code, signal });
+    });
   });
 }

@@ -25,6 +25,8 @@ export type GatedFinding = Finding & {
   placement: { line: number; startLine?: number } | null;
   /** Why the finding is not inline (not on a diff line, or over the inline comment limit). */
   notInline?: string;
+  /** Set by delivery when GitHub refused the inline comment or the review could not be posted. */
+  undelivered?: string;
 };
 
 export interface NeutralisedCounts {

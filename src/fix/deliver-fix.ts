@@ -18,6 +18,7 @@
  */
 import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
+import parseDiff from 'parse-diff';
 import type { FileDiff } from '../findings/diff.js';
 import { unquoteGitPath } from '../findings/diff.js';
 import type { Finding } from '../findings/schema.js';
@@ -44,7 +45,10 @@ interface PatchFile {
   hunks: { rows: Row[]; newlineChange: boolean }[];
 }
 
-/** Our own `git diff --binary` output, per file (no renames or copies: the change check refuses them). */
+/**
+ * Our own `git diff --binary` output, per file (no renames or copies: the change check refuses them).
+ * Paths are read here (C-quoted as git writes them); the hunks by parse-diff, as in findings/diff.ts.
+ */
 export function parsePatch(patch: string): PatchFile[] {
   const files: PatchFile[] = [];
   for (const section of patch.split(/^(?=diff --git )/m).filter((s) => s.startsWith('diff --git '))) {
@@ -63,21 +67,20 @@ export function parsePatch(patch: string): PatchFile[] {
       const m = /^diff --git a\/(.*) b\/\1$/.exec(lines[0]);
       file.path = m?.[1] ?? lines[0];
     }
-    let oldLine = 0;
-    let hunk: PatchFile['hunks'][number] | undefined;
-    for (const line of lines) {
-      const header = /^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@/.exec(line);
-      if (header) {
-        oldLine = Number(header[1]);
-        hunk = { rows: [], newlineChange: false };
-        file.hunks.push(hunk);
-      } else if (hunk && (line[0] === ' ' || line[0] === '-' || line[0] === '+')) {
-        const type = line[0];
-        hunk.rows.push({ type, text: line.slice(1), ...(type !== '+' ? { oldLine: oldLine++ } : {}) });
-      } else if (hunk && line.startsWith('\\')) {
-        // "\ No newline at end of file" after a - or + row: the sides differ in their last newline.
-        if (hunk.rows[hunk.rows.length - 1]?.type !== ' ') hunk.newlineChange = true;
+    for (const chunk of parseDiff(section)[0]?.chunks ?? []) {
+      const hunk: PatchFile['hunks'][number] = { rows: [], newlineChange: false };
+      for (const change of chunk.changes) {
+        if (change.content.startsWith('\\')) {
+          // "\ No newline at end of file" after a - or + row: the sides differ in their last newline.
+          if (hunk.rows[hunk.rows.length - 1]?.type !== ' ') hunk.newlineChange = true;
+          continue;
+        }
+        const text = change.content.slice(1);
+        if (change.type === 'add') hunk.rows.push({ type: '+', text });
+        else if (change.type === 'del') hunk.rows.push({ type: '-', text, oldLine: change.ln });
+        else hunk.rows.push({ type: ' ', text, oldLine: change.ln1 });
       }
+      file.hunks.push(hunk);
     }
     files.push(file);
   }

@@ -6,6 +6,7 @@
  * Each inline comment of a created review becomes a review comment in its own thread, as on GitHub.
  */
 import { GitHubApiError, missingFileDetail } from './client.js';
+import { fromPullFiles, placeFinding } from '../findings/diff.js';
 import type {
   GitHubPort,
   IssueComment,
@@ -44,6 +45,8 @@ export class FakeGitHub implements GitHubPort {
   readonly reviewComments: FakeReviewComment[] = [];
   readonly calls: Op[] = [];
   readonly failures: Partial<Record<Op, Error>> = {};
+  /** When set, a review with a comment outside `files`' diff is refused with GitHub's 422. */
+  checkAnchors = false;
   /** Collaborator roles by login (matched case-insensitively); anyone else has 'none'. */
   readonly permissions: Record<string, RepoPermission> = {};
   private nextId = 1000;
@@ -105,6 +108,19 @@ export class FakeGitHub implements GitHubPort {
 
   async createReview(pr: PullRef, review: ReviewRequest): Promise<Posted> {
     this.enter('createReview');
+    if (this.checkAnchors) {
+      const diff = fromPullFiles(this.files);
+      const bad = review.comments.find((c) => {
+        const where = placeFinding({ path: c.path, line: c.start_line ?? c.line, end_line: c.line }, diff);
+        return !where.inline;
+      });
+      if (bad)
+        throw new GitHubApiError(
+          'create a review',
+          422,
+          'Unprocessable Entity: Pull request review thread line must be part of the diff',
+        );
+    }
     const id = this.nextId++;
     this.reviews.push({ pr, review: structuredClone(review), id });
     for (const c of review.comments) this.addReviewComment(pr, c);

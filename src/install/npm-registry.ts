@@ -15,6 +15,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { checkHttpUrl } from '../core.js';
 
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org';
 const METADATA_TIMEOUT_MS = 30_000;
@@ -31,19 +32,12 @@ export interface VersionManifest {
 /** The registry base URL: `npm_config_registry` when set, else npmjs.org; no trailing slash. */
 export function registryUrl(env: NodeJS.ProcessEnv = process.env): string {
   const raw = env.npm_config_registry || env.NPM_CONFIG_REGISTRY || DEFAULT_REGISTRY;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
+  const { url, problem } = checkHttpUrl(raw, { allowQuery: true });
+  if (problem !== undefined) {
+    const what = problem === 'is not a valid URL' ? 'is not a URL' : problem;
     throw new Error(
-      'npm_config_registry is not a URL; set it to the registry base URL, e.g. https://registry.npmjs.org',
+      `npm_config_registry ${what} (an http(s) URL without credentials); set it to the registry base URL, e.g. https://registry.npmjs.org`,
     );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new Error('npm_config_registry must be an http(s) URL');
-  }
-  if (url.username || url.password) {
-    throw new Error('npm_config_registry must not carry credentials in the URL');
   }
   return url.href.replace(/\/+$/, '');
 }

@@ -21,10 +21,10 @@
  * The PinRecord is plain JSON for the main → post hand-over; contents stay in the backup directory.
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readFile, readlink, rm, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGit, splitNul } from '../git-runner.js';
+import { writeNewFile } from '../safe-write.js';
 
 /**
  * What the CLI reads as instructions, as globs: a leading `**` plus slash is any number of
@@ -170,21 +170,6 @@ function ignoreMissing(error: NodeJS.ErrnoException): null {
   throw error;
 }
 
-/** Creates a new regular file; fails rather than follow or replace anything already there. */
-async function createFile(file: string, content: Buffer, mode: number): Promise<void> {
-  const handle = await open(
-    file,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  try {
-    await handle.writeFile(content);
-    await handle.chmod(mode);
-  } finally {
-    await handle.close();
-  }
-}
-
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
 
 async function save(
@@ -214,12 +199,12 @@ async function save(
   }
   const content = await readFile(file);
   const backup = `pr-${index}`;
-  await createFile(join(backupDir, backup), content, 0o600);
+  await writeNewFile(join(backupDir, backup), content, 0o600);
   return { kind: 'file', mode: stat.mode & 0o7777, backup, sha256: sha256(content) };
 }
 
 async function writeBase(file: string, base: BaseVersion): Promise<void> {
-  if (base.kind === 'file') await createFile(file, base.content, base.executable ? 0o755 : 0o644);
+  if (base.kind === 'file') await writeNewFile(file, base.content, base.executable ? 0o755 : 0o644);
   if (base.kind === 'symlink') await symlink(base.target, file);
 }
 
@@ -280,7 +265,7 @@ export async function restoreInstructions(record: PinRecord): Promise<void> {
             `instruction restore: the backup of '${entry.path}' was modified; not restoring it`,
           );
         }
-        await createFile(file, content, entry.saved.mode);
+        await writeNewFile(file, content, entry.saved.mode);
       }
     }
     for (const dir of [...entry.createdDirs].reverse()) {

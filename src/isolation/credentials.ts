@@ -19,10 +19,18 @@
  * The token never reaches a command line: removal unsets extraheader keys by name only (an include
  * path's value is a file path, not a secret, and is passed to pick the value to unset), and restore
  * writes the file itself instead of running `git config --add` (git has no way to take a value from
- * stdin). Logs name keys and files, never values. The backup holds the token: the caller keeps it in a
- * 0600 file under the run directory.
+ * stdin). Logs name keys and files, never values.
+ *
+ * The backup holds the token, and at rules-only and sandbox the agent runs as the action's own uid: no
+ * file the action writes is closed to it. So the backup stays in the main step's memory for its own
+ * undo, and what the post step may need is sealed (`sealBackup`: AES-256-GCM, a fresh random key per
+ * run) into the run directory before the agent starts. The key is never on disk while the agent runs:
+ * main hands it to the post step (saved state) only after the agent has ended and only if main's own
+ * restore failed; otherwise the sealed file is deleted and the key dies with main. Trade-off: if main is
+ * SIGKILLed while the agent runs, the post step finds a sealed backup and no key, cannot restore, and
+ * says so (a later step needing git auth must run actions/checkout again).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmod, lstat, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as core from '@actions/core';
@@ -332,4 +340,43 @@ export function parseBackup(text: string): CredentialsBackup {
     if (!ok) return fail(`files[${i}]`);
   }
   return data as unknown as CredentialsBackup;
+}
+
+/** The sealed backup's file in the run directory. */
+export const SEALED_BACKUP_FILE = 'credentials.sealed';
+
+const SEAL_MAGIC = Buffer.from('cg-seal-1');
+
+/** Encrypts a backup with a fresh 256-bit key (AES-GCM: a changed byte fails to open). */
+export function sealBackup(backup: CredentialsBackup): { sealed: Buffer; key: string } {
+  const key = randomBytes(32);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(SEAL_MAGIC);
+  const body = Buffer.concat([cipher.update(serializeBackup(backup), 'utf8'), cipher.final()]);
+  return { sealed: Buffer.concat([SEAL_MAGIC, iv, cipher.getAuthTag(), body]), key: key.toString('base64') };
+}
+
+/** Opens what sealBackup wrote; the error names what is wrong, never a value. */
+export function openBackup(sealed: Buffer, key: string): CredentialsBackup {
+  const fail = (what: string): never => {
+    throw new Error(
+      `The sealed checkout credentials backup cannot be opened (${what}); credentials cannot be restored from it`,
+    );
+  };
+  const keyBytes = Buffer.from(key, 'base64');
+  if (keyBytes.length !== 32) return fail('the key is not 256 bits');
+  const head = SEAL_MAGIC.length;
+  if (sealed.length < head + 28 || !sealed.subarray(0, head).equals(SEAL_MAGIC))
+    return fail('not a sealed backup');
+  const decipher = createDecipheriv('aes-256-gcm', keyBytes, sealed.subarray(head, head + 12));
+  decipher.setAAD(SEAL_MAGIC);
+  decipher.setAuthTag(sealed.subarray(head + 12, head + 28));
+  let text: string;
+  try {
+    text = Buffer.concat([decipher.update(sealed.subarray(head + 28)), decipher.final()]).toString('utf8');
+  } catch {
+    return fail('wrong key, or the file was changed');
+  }
+  return parseBackup(text);
 }

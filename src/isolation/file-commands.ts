@@ -13,8 +13,9 @@
  * pipe blockingly, or writes into an inode other than the one recorded. Reports carry names, paths and
  * byte counts only — never content, which is the agent's text.
  */
-import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, lstatSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync } from 'node:fs';
 import { readFileSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { writeNewFileSync } from '../safe-write.js';
 
 export const FILE_COMMANDS = [
   'GITHUB_ENV',
@@ -116,17 +117,7 @@ export function discardTampering(before: FileCommandSnapshot): Discarded[] {
     }
     if (rewriteInPlace(recorded, content)) return [{ name, file, action: 'rewritten' }];
     rmSync(file, { recursive: true, force: true });
-    const fd = openSync(
-      file,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
-    try {
-      fchmodSync(fd, recorded.mode & 0o7777);
-      writeAll(fd, content);
-    } finally {
-      closeSync(fd);
-    }
+    writeNewFileSync(file, content, recorded.mode);
     return [{ name, file, action: 'recreated' }];
   });
 }

@@ -23,8 +23,9 @@ import { InputError, type IsolationLevel, type Settings } from '../inputs.js';
 import { meetsRequirement } from '../isolation/preflight.js';
 import { ALLOWED_FLAGS } from './claude-args.js';
 import { validateUserRule } from './permissions.js';
+import type { Mode } from '../core.js';
 
-export type PolicyMode = 'review' | 'custom' | 'fix';
+export type PolicyMode = Mode;
 export type AuditLevel = Settings['auditWorkflow'];
 
 /** A validated policy. A field left undefined places no constraint. */
@@ -200,7 +201,13 @@ export function parsePolicy(text: string, source: string): Policy {
   if (doc.contents === null)
     throw invalid(source, [{ line: 1, text: 'the file is empty; start with version: 1' }]);
   const lines = lineIndex(doc.contents, counter);
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (e) {
+    // e.g. an alias bomb: "Excessive alias count indicates a resource exhaustion attack"
+    throw invalid(source, [{ line: 1, text: `the YAML cannot be read: ${(e as Error).message}` }]);
+  }
   const validateDocument = documentValidator();
   if (!validateDocument(data)) {
     throw invalid(

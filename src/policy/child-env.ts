@@ -92,6 +92,26 @@ export function looksLikeCredential(name: string, value: string): boolean {
   );
 }
 
+/** An input whose name says it holds a credential (`anthropic-api-key`, `github-token`, a provider's key). */
+const SECRET_INPUT_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|CERT/i;
+
+/**
+ * Whether a variable's value is a secret to redact from everything the action emits (issue 10 item 1).
+ * Inputs (INPUT_*) count only when their name declares a credential or their value has a credential's
+ * shape: the runner sets every input's default, so counting them all redacted `suggestions`, the default
+ * base URL, the workflow's prompt and paths in error messages. Every other withheld variable counts when
+ * its name or value looks like a credential.
+ */
+export function isRedactionTarget(name: string, value: string): boolean {
+  if (/^INPUT_/i.test(name)) {
+    return (
+      SECRET_INPUT_NAME.test(name.slice('INPUT_'.length)) ||
+      CREDENTIAL_VALUE_PATTERNS.some((p) => p.test(value))
+    );
+  }
+  return looksLikeCredential(name, value);
+}
+
 function isAllowedName(name: string): boolean {
   return ENV_ALLOW_LIST.includes(name) || ENV_ALLOW_PREFIXES.some((prefix) => name.startsWith(prefix));
 }

@@ -7,7 +7,7 @@
  * `--mcp-config`, `--add-dir`, plugins, tool lists) and X3/S10 (`--debug-file` and session resumption
  * would write or read transcripts outside the action's cleanup). Fails closed: an unknown flag is refused.
  */
-import { InputError } from '../inputs.js';
+import { InputError } from '../core.js';
 
 const INPUT = 'claude-args';
 

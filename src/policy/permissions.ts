@@ -18,8 +18,8 @@
  * HOME, and a pattern without a slash (`.env*`) matches at any depth. Edit rules cover every file-editing
  * tool (Write, NotebookEdit).
  */
-import type { Mode } from '../inputs.js';
-import { InputError } from '../inputs.js';
+import { InputError, type Mode } from '../core.js';
+import { checkCommand } from './command-check.js';
 
 /** Tool names a user rule may name (mcp__* is recognised separately). */
 export const KNOWN_TOOLS = [
@@ -39,6 +39,7 @@ export const KNOWN_TOOLS = [
 ] as const;
 
 const WRITE_TOOLS = new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit']);
+const FILE_TOOLS = new Set(['Read', 'Grep', 'Glob', 'LS', ...WRITE_TOOLS]);
 
 /** Read the repository and look at its history; nothing that writes or runs anything else. */
 export const DEFAULT_ALLOW: readonly string[] = [
@@ -113,12 +114,22 @@ const DENIED_COMMANDS: readonly string[] = [
 const bashPrefix = (cmd: string): string => `Bash(${cmd}:*)`;
 
 /** `--output=FILE` writes anywhere (git log and git show take diff options too); `--no-index` diffs any
- * two files on the machine. */
+ * two files on the machine; blame's `--contents`/`-S`/`--ignore-revs-file` read any file (and git accepts
+ * `--cont`, `--ignore-revs`). A second layer: the Bash hook's allow-list (command-check.ts) is the first. */
 const GIT_FILE_ESCAPES = [
   'Bash(git diff *--output*)',
   'Bash(git log *--output*)',
   'Bash(git show *--output*)',
   'Bash(git diff *--no-index*)',
+  'Bash(git blame *--cont*)',
+  'Bash(git blame *--ignore-revs*)',
+  'Bash(git blame *-S*)',
+  'Bash(git diff *-O*)',
+  'Bash(git log *-O*)',
+  'Bash(git show *-O*)',
+  'Bash(git diff *--ext-diff*)',
+  'Bash(git log *--ext-diff*)',
+  'Bash(git show *--ext-diff*)',
 ];
 
 /** Secret files anywhere in the repository (no slash: gitignore semantics, any depth). */
@@ -158,6 +169,8 @@ export const CRITICAL_DENIALS: readonly string[] = [
   ),
   bashPrefix('git push'),
   'Bash(git diff *--output*)',
+  'Bash(git blame *--cont*)',
+  'Bash(git blame *--ignore-revs*)',
   bashPrefix('git difftool'),
   'WebFetch',
   'WebSearch',
@@ -217,6 +230,60 @@ const CODE_RUNNERS = new Set([
   'make',
 ]);
 
+/** Commands whose options or scripts run programs or touch any file, whatever words a rule fixes before a
+ * wildcard: `find … -exec`, `xargs`, `sed e`/`w`, `tar --to-command`, editors and pagers with `!`, and the
+ * wrappers that run the command they are given. Only an exact rule (no wildcard) may name them. */
+const SHELL_EQUIVALENTS = new Set([
+  'find',
+  'xargs',
+  'env',
+  'timeout',
+  'nice',
+  'ionice',
+  'nohup',
+  'stdbuf',
+  'setsid',
+  'time',
+  'command',
+  'builtin',
+  'watch',
+  'parallel',
+  'flock',
+  'chroot',
+  'unshare',
+  'nsenter',
+  'runuser',
+  'script',
+  'strace',
+  'ltrace',
+  'gdb',
+  'expect',
+  'busybox',
+  'sed',
+  'gawk',
+  'mawk',
+  'nawk',
+  'tar',
+  'vi',
+  'vim',
+  'nvim',
+  'ex',
+  'ed',
+  'emacs',
+  'less',
+  'more',
+  'man',
+  'tclsh',
+  'wish',
+  'jshell',
+  'irb',
+  'osascript',
+  'pwsh',
+]);
+
+/** Characters of the shell that have no place in a command-prefix rule (`Bash(git diff:*; curl x)`). */
+const SHELL_SYNTAX = /[;&|`$<>()\\\n{}!]/;
+
 const RULE_SYNTAX = /^(?<tool>[A-Za-z][A-Za-z0-9_-]*)(?:\((?<spec>.*)\))?$/s;
 const MCP_NAME = /^mcp__[A-Za-z0-9_-]+$/;
 
@@ -269,6 +336,17 @@ function refuseAllow(input: string, rule: string, reason: string): never {
 function checkBashAllow(input: string, rule: string, spec: string | undefined): void {
   const hint = 'allow specific commands instead, e.g. Bash(make test:*)';
   if (spec === undefined) refuseAllow(input, rule, `it allows every shell command; ${hint}`);
+  const syntax = SHELL_SYNTAX.exec(spec);
+  if (syntax) {
+    refuseAllow(
+      input,
+      rule,
+      `its specifier holds the shell syntax '${syntax[0] === '\n' ? '\\n' : syntax[0]}': a rule names one command prefix`,
+    );
+  }
+  if (/:\*./s.test(spec)) {
+    refuseAllow(input, rule, "':*' may only end a rule");
+  }
   const prefix = commandPrefix(spec);
   if (prefix === '')
     refuseAllow(input, rule, `it starts with a wildcard, so it matches every shell command; ${hint}`);
@@ -276,8 +354,20 @@ function checkBashAllow(input: string, rule: string, spec: string | undefined): 
   if (CODE_RUNNERS.has(first) && rest.every((word) => word.startsWith('-'))) {
     refuseAllow(input, rule, `'${prefix}' runs arbitrary code, so it is as broad as Bash; ${hint}`);
   }
+  if (SHELL_EQUIVALENTS.has(first) && spec.includes('*')) {
+    refuseAllow(
+      input,
+      rule,
+      `'${first}' can run programs or open any file through its options (find -exec, xargs, sed e), so with a wildcard it is as broad as Bash; allow an exact command instead`,
+    );
+  }
   const denied = DENIED_COMMAND_MATCHERS.find(({ matcher }) => matcher.test(prefix));
   if (denied) refuseAllow(input, rule, `it re-allows what the always-on deny rule ${denied.rule} refuses`);
+  if (first === 'git') {
+    // The Bash hook passes git only in its read-only forms; a rule for anything else would be dead or a hole.
+    const verdict = checkCommand(prefix, { userPrefixes: [] });
+    if (!verdict.ok) refuseAllow(input, rule, verdict.reason);
+  }
 }
 
 /**
@@ -305,7 +395,33 @@ export function validateUserRule(rule: string, kind: 'allow' | 'deny', mode: Mod
     );
   }
   if (tool === 'Bash') checkBashAllow(input, trimmed, spec);
+  if (FILE_TOOLS.has(tool) && spec !== undefined) checkPathAllow(input, trimmed, spec);
   return trimmed;
+}
+
+/**
+ * A file-tool allow rule stays inside the repository: not absolute (`//x`), not under a home (`~/x`), not
+ * relative to the settings file (`/x`, which sits in the run directory) and never climbing out (`..`).
+ * The review is a channel for whatever the agent can read, so reads outside are closed in every mode.
+ */
+function checkPathAllow(input: string, rule: string, spec: string): void {
+  const path = spec.trim();
+  const why = path.startsWith('//')
+    ? 'it names an absolute path'
+    : path.startsWith('~')
+      ? 'it names a path under a home directory'
+      : path.startsWith('/')
+        ? 'a leading / is relative to the generated settings file, outside the repository'
+        : path.split('/').includes('..')
+          ? "it climbs out of the repository with '..'"
+          : undefined;
+  if (why) {
+    refuseAllow(
+      input,
+      rule,
+      `${why}; the agent reads and writes only inside the repository (whatever it reads can end up in the review)`,
+    );
+  }
 }
 
 const unique = (rules: readonly string[]): string[] => [...new Set(rules)];

@@ -3,7 +3,8 @@
  * source of settings.
  *
  * Decides: the typed settings document (permission rules, `dontAsk`, bypass and auto mode disabled,
- * file tools confined to the working directories, no hooks, no env, no apiKeyHelper, no MCP, no memory)
+ * file tools confined to the working directories, no hooks but the action's own Bash hook, no env, no
+ * apiKeyHelper, no MCP, no memory)
  * and the argv fragment `--settings FILE --setting-sources '' --strict-mcp-config --tools … --disallowed-tools …`.
  *
  * Defends X7 (a PR's `.claude/settings.json`, `.mcp.json`, hooks or `env` loosening the rules or
@@ -40,7 +41,11 @@ export interface SettingsDocument {
     blockReadsOutsideWorkingDirectories: true;
     blockWritesOutsideWorkingDirectories: true;
   };
-  disableAllHooks: true;
+  /** True unless the action's own Bash hook is set; the checkout's hooks never load (`--setting-sources ''`). */
+  disableAllHooks: boolean;
+  hooks?: {
+    PreToolUse: { matcher: 'Bash'; hooks: { type: 'command'; command: string; timeout: number }[] }[];
+  };
   enableAllProjectMcpServers: false;
   autoMemoryEnabled: false;
   sandbox?: SandboxSettings;
@@ -48,6 +53,8 @@ export interface SettingsDocument {
 
 export interface SettingsOptions {
   sandbox?: SandboxSettings;
+  /** The command line of the Bash PreToolUse hook (policy/bash-hook.ts). */
+  bashHook?: string;
 }
 
 export function buildSettingsDocument(
@@ -65,7 +72,19 @@ export function buildSettingsDocument(
       blockReadsOutsideWorkingDirectories: true,
       blockWritesOutsideWorkingDirectories: true,
     },
-    disableAllHooks: true,
+    disableAllHooks: opts.bashHook === undefined,
+    ...(opts.bashHook !== undefined
+      ? {
+          hooks: {
+            PreToolUse: [
+              {
+                matcher: 'Bash' as const,
+                hooks: [{ type: 'command' as const, command: opts.bashHook, timeout: 30 }],
+              },
+            ],
+          },
+        }
+      : {}),
     enableAllProjectMcpServers: false,
     autoMemoryEnabled: false,
     ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),

@@ -22,6 +22,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { codeSpan, table, tableCell } from '../report/markdown.js';
+import type { Mode } from '../core.js';
 
 /** Rule ids are a contract: the log, the job summary and users' suppressions refer to them. */
 export const AUDIT_RULE_IDS = [
@@ -41,7 +42,7 @@ export const AUDIT_RULE_IDS = [
 ] as const;
 export type AuditRuleId = (typeof AUDIT_RULE_IDS)[number];
 export type AuditSeverity = 'error' | 'warning' | 'notice';
-export type AuditMode = 'review' | 'custom' | 'fix';
+export type AuditMode = Mode;
 
 export interface AuditFinding {
   id: AuditRuleId;

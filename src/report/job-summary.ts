@@ -58,9 +58,11 @@ function findingsTable(gate: GateResult): string {
     f,
     where: inline
       ? 'inline'
-      : f.placement === null
-        ? 'summary (not on a changed line)'
-        : 'summary (over the limit)',
+      : f.undelivered
+        ? `summary (${f.undelivered})`
+        : f.placement === null
+          ? 'summary (not on a changed line)'
+          : 'summary (over the limit)',
   });
   const rows = [...gate.inline.map((f) => posted(f, true)), ...gate.summaryOnly.map((f) => posted(f, false))];
   rows.sort((a, b) => severityRank(b.f.severity) - severityRank(a.f.severity));

@@ -35,6 +35,7 @@ function location(f: GatedFinding): string {
 }
 
 function whyNotInline(f: GatedFinding): string {
+  if (f.undelivered) return f.undelivered;
   return f.placement === null ? 'not on a changed line' : 'over the inline comment limit';
 }
 

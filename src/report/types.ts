@@ -2,7 +2,8 @@
  * The data the reports are rendered from: the agent's audit (written by agent/stream.ts), the output
  * gate's result, and the one input object both the sticky comment and the job summary take.
  */
-import type { Finding, RejectedFinding } from '../findings/schema.js';
+import type { GateResult } from '../findings/gate.js';
+import type { RejectedFinding } from '../findings/schema.js';
 
 /** One tool call the agent made, as the audit records it. */
 export interface ToolCall {
@@ -25,20 +26,8 @@ export interface AgentRun {
   error?: string;
 }
 
-// Mirrors the contract of findings/gate.ts (not written yet when this was); structurally identical,
-// so the gate's own types are assignable here.
-/** A finding that passed the gate; `placement` is where it may go inline (null: summary only). */
-export type GatedFinding = Finding & { placement: { line: number; startLine?: number } | null };
-
-/** The output gate's verdict. All text in it is already redacted and neutralised. */
-export interface GateResult {
-  summary: string;
-  inline: GatedFinding[];
-  summaryOnly: GatedFinding[];
-  dropped: { finding: Finding; reason: string }[];
-  redactions: number;
-  neutralised: { mentions: number; links: number; html: number };
-}
+/** The output gate's verdict and its findings: declared once, by the gate (findings/gate.ts). */
+export type { GatedFinding, GateResult } from '../findings/gate.js';
 
 export type Conclusion = 'clean' | 'findings' | 'failed';
 

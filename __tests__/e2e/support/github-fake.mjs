@@ -43,7 +43,8 @@ const DOCS = 'https://docs.github.com/rest';
  *   permissions?: { 'pull-requests'?: 'write' | 'read' }, collaborators?: Record<string, string>,
  *   issueComments?: { body: string, user?: string }[],
  *   reviewComments?: { path: string, line: number | null, body: string, user?: string, resolved?: boolean }[],
- *   botLogin?: string, rejectUnknownFields?: boolean, port?: number }} GitHubFakeOptions
+ *   botLogin?: string, rejectUnknownFields?: boolean, port?: number,
+ *   faults?: { operationId: string, status: number, body?: unknown, headers?: Record<string, string>, times?: number }[] }} GitHubFakeOptions
  */
 
 /**
@@ -299,6 +300,22 @@ export async function startGitHubFake(options) {
       const number = Number(match.params.pull_number ?? match.params.issue_number ?? pull.number);
       if (number !== pull.number) {
         fail(404, 'Not Found', { errors: [`the fake serves pull request #${pull.number} only`] });
+        return;
+      }
+      const fault = (options.faults ?? []).find(
+        (f) => f.operationId === match.op.operationId && (f.times === undefined || f.times > 0),
+      );
+      if (fault) {
+        if (fault.times !== undefined) fault.times--;
+        reply(
+          fault.status,
+          fault.body ?? {
+            message: `injected ${fault.status}`,
+            documentation_url: DOCS,
+            status: String(fault.status),
+          },
+          fault.headers,
+        );
         return;
       }
       if (readOnly && record.method !== 'GET') {

@@ -31,6 +31,10 @@ export interface Turn {
   hang?: boolean;
   /** Merged into the reported usage. */
   usage?: Usage;
+  /** Extra response headers of a `status` answer (e.g. retry-after). */
+  headers?: Record<string, string>;
+  /** A broken 200 stream: cut after message_start, data that is not JSON, or one byte per second. */
+  fault?: 'cut' | 'malformed-sse' | 'drip';
 }
 export interface RecordedRequest {
   method: string;
@@ -199,6 +203,15 @@ export interface GitHubFakeOptions {
   /** Default true: a body field the schema does not name is a 422 (GitHub would ignore it silently). */
   rejectUnknownFields?: boolean;
   port?: number;
+  /** Injected answers: the first `times` (default: every) requests of the operation get this status. */
+  faults?: GitHubFault[];
+}
+export interface GitHubFault {
+  operationId: string;
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  times?: number;
 }
 export interface GitHubFake {
   url: string;
@@ -265,6 +278,8 @@ export interface RunActionOptions {
   timeoutMs?: number;
   /** Called before the main step, e.g. to plant files in HOME or RUNNER_TEMP. */
   setup?: (dirs: RunnerDirs) => void | Promise<void>;
+  /** Called with the main step's pid as soon as it runs (to signal it mid-run). */
+  onMainSpawn?: (pid: number) => void;
   /** Called between the main and the post step, as a later step of the job would run; its result is `betweenSteps`. */
   afterMain?: (r: {
     outputs: Record<string, string>;

@@ -14,7 +14,10 @@ import { parseHunks, splitGitDiff } from './diff-lines.mjs';
  * @typedef {{ input_tokens?: number, output_tokens?: number, cache_creation_input_tokens?: number,
  *   cache_read_input_tokens?: number }} Usage
  * @typedef {{ toolUse?: ToolUse, toolUses?: ToolUse[], text?: string, structured?: Record<string, unknown>,
- *   status?: number, body?: unknown, hang?: boolean, usage?: Usage }} Turn
+ *   status?: number, body?: unknown, hang?: boolean, usage?: Usage, headers?: Record<string, string>,
+ *   fault?: 'cut' | 'malformed-sse' | 'drip' }} Turn
+ * `fault`: 'cut' ends the stream (socket destroyed) after message_start; 'malformed-sse' answers 200 with an
+ * event stream whose data is not JSON; 'drip' sends the event stream one byte per second.
  * @typedef {{ method: string, url: string, path: string, headers: http.IncomingHttpHeaders, body: any,
  *   mainLoop: boolean, turn?: number }} RecordedRequest
  * @typedef {{ tool_use_id: string, content: string, is_error: boolean }} ToolResult
@@ -100,7 +103,11 @@ export async function startModelServer({ script = [], port = 0 } = {}) {
       }
       if (next.hang) return; // accepted, never answered; close() drops the socket
       if (next.status !== undefined) {
-        sendError(res, next.status, next.body, reqId);
+        sendError(res, next.status, next.body, reqId, next.headers);
+        return;
+      }
+      if (next.fault) {
+        sendFault(res, next.fault, reqId);
         return;
       }
       sendMessage(res, record.body, next, raw, reqId);
@@ -239,7 +246,18 @@ export async function startModelServer({ script = [], port = 0 } = {}) {
 
 /** @param {Turn} t */
 function checkTurn(t) {
-  const known = ['toolUse', 'toolUses', 'text', 'structured', 'status', 'body', 'hang', 'usage'];
+  const known = [
+    'toolUse',
+    'toolUses',
+    'text',
+    'structured',
+    'status',
+    'body',
+    'hang',
+    'usage',
+    'headers',
+    'fault',
+  ];
   const unknown = Object.keys(t).filter((k) => !known.includes(k));
   if (unknown.length > 0 || Object.keys(t).every((k) => k === 'usage')) {
     throw new Error(`unknown turn shape ${JSON.stringify(t)}`);
@@ -253,15 +271,58 @@ function sendJson(res, status, body, reqId) {
     .end(JSON.stringify(body));
 }
 
-/** An API error in Anthropic's shape. @param {http.ServerResponse} res @param {number} status @param {unknown} body @param {string} reqId */
-function sendError(res, status, body, reqId) {
+/**
+ * An API error in Anthropic's shape.
+ * @param {http.ServerResponse} res @param {number} status @param {unknown} body @param {string} reqId
+ * @param {Record<string, string>} [headers]
+ */
+function sendError(res, status, body, reqId, headers = {}) {
   const type = ERROR_TYPES[status] ?? 'api_error';
-  sendJson(
-    res,
-    status,
-    body ?? { type: 'error', error: { type, message: `scripted ${status} ${type}` }, request_id: reqId },
-    reqId,
-  );
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'request-id': reqId, ...headers })
+    .end(
+      JSON.stringify(
+        body ?? { type: 'error', error: { type, message: `scripted ${status} ${type}` }, request_id: reqId },
+      ),
+    );
+}
+
+/** A broken 200 stream. @param {http.ServerResponse} res @param {'cut' | 'malformed-sse' | 'drip'} fault @param {string} reqId */
+function sendFault(res, fault, reqId) {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'request-id': reqId,
+  });
+  const start = `event: message_start\ndata: ${JSON.stringify({
+    type: 'message_start',
+    message: {
+      id: `msg_${reqId}`,
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-test',
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 1 },
+    },
+  })}\n\n`;
+  if (fault === 'cut') {
+    res.write(start, () => res.destroy());
+  } else if (fault === 'malformed-sse') {
+    res.end(`${start}event: content_block_start\ndata: {this is not json\n\n`);
+  } else {
+    const bytes = Buffer.from(start);
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i >= bytes.length || res.destroyed) {
+        clearInterval(timer);
+        return;
+      }
+      res.write(bytes.subarray(i, ++i));
+    }, 1000);
+    res.on('close', () => clearInterval(timer));
+  }
 }
 
 /** @param {string} text */

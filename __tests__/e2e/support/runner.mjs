@@ -21,6 +21,7 @@ import YAML from 'yaml';
  * @typedef {{ actionDir: string, inputs?: Record<string, string>, env?: Record<string, string>, cwd: string,
  *   event: { name: string, payload: Record<string, any> }, githubApiUrl: string, githubToken?: string,
  *   node?: string, timeoutMs?: number, setup?: (dirs: RunnerDirs) => void | Promise<void>,
+ *   onMainSpawn?: (pid: number) => void,
  *   afterMain?: (r: { outputs: Record<string, string>, state: Record<string, string>, runnerTemp: string }) => unknown }} RunActionOptions
  */
 
@@ -93,11 +94,13 @@ function mask(text, masks) {
 /**
  * Run node on `script` in its own process group; kill the group at the timeout.
  * @param {string} node @param {string} script @param {string} cwd @param {NodeJS.ProcessEnv} env @param {number} timeoutMs
+ * @param {(pid: number) => void} [onSpawn]
  * @returns {Promise<StepResult>}
  */
-function runStep(node, script, cwd, env, timeoutMs) {
+function runStep(node, script, cwd, env, timeoutMs, onSpawn) {
   return new Promise((resolve, reject) => {
     const child = spawn(node, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid) onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -254,6 +257,7 @@ export async function runAction(options) {
     cwd,
     { ...jobEnv, ...fileCommandEnv(mainFiles) },
     timeoutMs,
+    options.onMainSpawn,
   );
   const read = (/** @type {string} */ f) => fs.readFileSync(f, 'utf8');
   const outputs = parseFileCommand(read(mainFiles.output));

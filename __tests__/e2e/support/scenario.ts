@@ -17,6 +17,7 @@ import {
   type ActionRun,
   type FileChanges,
   type GitHubFake,
+  type GitHubFakeOptions,
   type ModelServer,
   type PullRepo,
   type Script,
@@ -72,6 +73,11 @@ export interface ScenarioOptions {
   extraSecrets?: string[];
   /** Names (relative to RUNNER_TEMP) of files `setup` plants there: canaries by design, skipped by `leaks()`. */
   plantedFiles?: string[];
+  /** Injected GitHub answers (github-fake `faults`), and comments already on the pull request. */
+  githubFaults?: GitHubFakeOptions['faults'];
+  issueComments?: GitHubFakeOptions['issueComments'];
+  /** Called with the main step's pid as soon as it runs. */
+  onMainSpawn?: (pid: number) => void;
 }
 
 export interface Scenario {
@@ -131,6 +137,8 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
         headRepo: `${OWNER}/${REPO}`,
       },
       permissions: o.githubPermissions,
+      faults: o.githubFaults,
+      issueComments: o.issueComments,
       // The triggering actor (the runner's GITHUB_ACTOR) is a collaborator with write access.
       collaborators: { octocat: 'write', ...o.collaborators },
     }));
@@ -172,6 +180,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
       },
       env: { ...planted, GITHUB_REPOSITORY: `${OWNER}/${REPO}`, ...o.env },
       timeoutMs: o.timeoutMs ?? 120_000,
+      onMainSpawn: o.onMainSpawn,
       // A later step of the job reads the findings file (post removes it with the rest of the run dir).
       afterMain: ({ outputs, state }) => ({
         findingsFile: readIfExists(outputs['findings-file']),

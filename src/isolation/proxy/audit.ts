@@ -41,3 +41,25 @@ export function scrubber(secrets: Record<string, string>): (text: string) => str
       .replace(/[\u0000-\u001f\u007f]/g, '')
       .slice(0, AUDIT_TEXT_CHARS);
 }
+
+/**
+ * One line for the job summary about an entry that is not a plain forwarded request, or undefined for one
+ * that is. Built only from the entry's scrubbed fields.
+ */
+export function auditNote(entry: AuditEntry): string | undefined {
+  const request = [entry.method, entry.path].filter(Boolean).join(' ');
+  const status = entry.status === undefined ? '' : ` (HTTP ${entry.status})`;
+  const detail = entry.detail ? `: ${entry.detail}` : '';
+  switch (entry.event) {
+    case 'forwarded':
+      return undefined;
+    case 'unknown-model':
+      return `Key proxy: model ${entry.model ?? '?'} has no known price${detail}.`;
+    case 'unmetered':
+      return `Key proxy stopped forwarding after ${request}${status}${detail}.`;
+    case 'upstream-error':
+      return `Key proxy could not reach the model API for ${request}${detail}.`;
+    default:
+      return `Key proxy refused ${request}${status}${detail}.`;
+  }
+}

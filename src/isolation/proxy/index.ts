@@ -8,7 +8,7 @@
  * - token.ts         the per-run token;  config.ts  settings validation;  audit.ts  what is recorded.
  * The process around it: src/proxy.ts (entry) and ../key-proxy-process.ts (parent side).
  */
-export type { AuditEntry, AuditEvent } from './audit.js';
+export { auditNote, type AuditEntry, type AuditEvent } from './audit.js';
 export { parseKeyProxySettings, type KeyProxySettings } from './config.js';
 export { emptyUsage, type ModelUsage, type Usage } from './ledger.js';
 export {

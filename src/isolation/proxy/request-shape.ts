@@ -2,7 +2,7 @@
  * The request shape the key proxy forwards (threat-model defence 3, row X5): an allow-list, as data, of
  * the request targets, headers, `anthropic-beta` values and JSON body the pinned Claude Code CLI
  * (2.1.332) actually sends, derived from recordings of its own requests (docs/claude-code-facts.md,
- * "Requests to the model API"; __tests__/e2e/proxy-cli.cli.test.ts fails when a new CLI sends anything
+ * "Requests to the model API"; __tests__/cli/proxy-request-shape.test.ts fails when a new CLI sends anything
  * this file does not allow). Everything else is refused, so no request can make the provider's servers
  * open a connection for the agent: no `mcp_servers`, no `container`, no server tools (web fetch/search,
  * code execution, computer use, bash/text-editor typed tools), no files API, no URL-sourced images or
@@ -266,6 +266,8 @@ export type Refusal = {
   event: 'refused-path' | 'refused-request';
   /** What was refused, in words: names the path, header, field or value (never a secret). */
   reason: string;
+  /** The refused part alone, for the audit (e.g. "body field 'mcp_servers' is not forwarded"). */
+  what: string;
 };
 
 export type Decision =
@@ -295,6 +297,7 @@ export function checkTarget(
       status: 403,
       event: 'refused-path',
       reason: 'claude-guard proxy forwards only POST /v1/messages and POST /v1/messages/count_tokens',
+      what: 'only POST /v1/messages and /v1/messages/count_tokens are forwarded',
     };
   }
   return kind;
@@ -309,6 +312,7 @@ export function checkRequest(request: RequestFacts): Decision {
     status: 400,
     event: 'refused-request',
     reason: `claude-guard proxy refused the request: ${reason} (the proxy forwards only what Claude Code ${DERIVED_FROM_CLI} sends)`,
+    what: reason,
   });
 
   const headers: OutgoingHttpHeaders = {};

@@ -106,7 +106,11 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
   const tooLarge = (res: ServerResponse, where: AuditWhere): void => {
     res.shouldKeepAlive = false; // the rest of the body is not read
     const message = `claude-guard proxy: request body over ${maxRequestBytes} bytes`;
-    refuse(res, 413, 'request_too_large', message, { event: 'too-large', ...where, detail: message });
+    refuse(res, 413, 'request_too_large', message, {
+      event: 'too-large',
+      ...where,
+      detail: `body over ${maxRequestBytes} bytes`,
+    });
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -117,12 +121,17 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
       refuse(res, 401, 'authentication_error', 'claude-guard proxy: missing or wrong token', {
         event: 'bad-token',
         ...where,
+        detail: 'missing or wrong token',
       });
       return;
     }
     const targetCheck = checkTarget(method, target);
     if (typeof targetCheck !== 'string') {
-      refuse(res, 403, 'permission_error', targetCheck.reason, { event: 'refused-path', ...where });
+      refuse(res, 403, 'permission_error', targetCheck.reason, {
+        event: 'refused-path',
+        ...where,
+        detail: targetCheck.what,
+      });
       return;
     }
     const stop = ledger.stopReason();
@@ -134,6 +143,9 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
       tooLarge(res, where);
       return;
     }
+    // A client that waits for `100 Continue` (curl does for large bodies) gets it only now, after the
+    // checks that need no body: a refused request is answered before its body is sent.
+    if (/^100-continue$/i.test(String(req.headers.expect ?? ''))) res.writeContinue();
     const chunks: Buffer[] = [];
     let received = 0;
     let over = false;
@@ -156,7 +168,7 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
         refuse(res, decision.status, type, decision.reason, {
           event: decision.event,
           ...where,
-          detail: decision.reason,
+          detail: decision.what,
         });
         return;
       }
@@ -251,6 +263,7 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
   };
 
   const server = http.createServer(handle);
+  server.on('checkContinue', handle);
   return {
     listen: () =>
       new Promise((resolve, reject) => {

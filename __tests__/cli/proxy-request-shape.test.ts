@@ -18,8 +18,9 @@ import {
   newProxyToken,
   type AuditEntry,
 } from '../../src/isolation/proxy/index.js';
-import { startModelServer, type RecordedRequest, type Turn } from './support/index.mjs';
-import { CLAUDE } from './support/scenario.js';
+import { startModelServer, type RecordedRequest, type Turn } from '../e2e/support/index.mjs';
+
+const CLAUDE = fs.realpathSync(new URL('../../node_modules/.bin/claude', import.meta.url).pathname);
 
 const PNG =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
