@@ -11,7 +11,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   createPullRepo,
@@ -130,12 +129,10 @@ maybe("strict: the agent's world", () => {
   }, 600_000);
 
   test('two strict runs started 10 s apart on one machine both finish and clean up', async () => {
-    const pair = await machineLock(async () => {
-      const first = oneRun();
-      await new Promise((resolve) => setTimeout(resolve, 10_000));
-      const second = oneRun();
-      return Promise.all([first, second]);
-    });
+    // The e2e project holds the machine lock for this whole file (support/hold-machine-lock.ts).
+    const first = oneRun();
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const pair = await Promise.all([first, oneRun()]);
     try {
       for (const { run, model } of pair) {
         expect(run.main.code).toBe(0);
@@ -221,31 +218,4 @@ async function oneRun() {
       repo.cleanup();
     },
   };
-}
-
-/** The e2e machine lock (support/scenario.ts protocol), held for both runs so no other e2e run competes. */
-async function machineLock<T>(work: () => Promise<T>): Promise<T> {
-  const lock = path.join(os.tmpdir(), 'claude-guard-e2e.lock');
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      break;
-    } catch {
-      let alive = true;
-      try {
-        const owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
-        if (owner) process.kill(owner, 0);
-      } catch {
-        alive = false;
-      }
-      if (!alive) fs.rmSync(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
 }
