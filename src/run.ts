@@ -150,7 +150,7 @@ export async function run(): Promise<void> {
   // Cancelled (SIGINT/SIGTERM): kill the agent's tree at once, undo, report, exit.
   const stopCancel = onCancel(async (signal) => {
     outcome.cancelled = `The run was cancelled (${signal}): the agent's processes were killed and the changes it made to the runner undone.`;
-    await undo(teardown, outcome);
+    await undo(teardown, outcome, { cancelling: true });
     await report(settings, outcome);
   });
   try {
@@ -718,7 +718,11 @@ function startProxy(settings: Settings, provider: ProviderProxyConfig): Promise<
  * only seconds, and these are what later steps need; then the isolation and the key proxy. If the agent's
  * processes could not be confirmed dead, its isolation is undone before anything secret is put back.
  */
-async function undo(teardown: Teardown, outcome: Outcome): Promise<boolean> {
+async function undo(
+  teardown: Teardown,
+  outcome: Outcome,
+  opts: { cancelling?: boolean } = {},
+): Promise<boolean> {
   let isolationUndone = false;
   // Each part is taken out of `teardown` before it is undone: a cancellation during the normal undo
   // (or the reverse) never undoes anything twice.
@@ -784,7 +788,16 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<boolean> {
   teardown.proxy = undefined;
   teardown.proxyStarting = undefined;
   if (proxy) {
-    const summary = await proxy.stop().catch(() => undefined);
+    // A cancelled run has seconds before the runner kills the step, and the report still has to be
+    // written: wait at most a second for the proxy (it may hold a hung upstream request); the post step
+    // stops whatever is left, by the pid saved in state.
+    const stopping = proxy.stop().catch(() => undefined);
+    const summary = opts.cancelling
+      ? await Promise.race([
+          stopping,
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000).unref()),
+        ])
+      : await stopping;
     if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
   }
   return isolationUndone;
