@@ -712,7 +712,13 @@ function startProxy(settings: Settings, provider: ProviderProxyConfig): Promise<
   return starting;
 }
 
-/** Undo what main set up; each step on its own, failures become warnings (post tries again). True when isolation was undone. */
+/**
+ * Undo what main set up; each step on its own, failures become warnings (post tries again). True when
+ * isolation was undone. Order: the agent's processes die first; then the runner's own files come back
+ * (credentials, instruction files, hidden credential files) — on a cancellation the runner gives the step
+ * only seconds, and these are what later steps need; then the isolation and the key proxy. If the agent's
+ * processes could not be confirmed dead, its isolation is undone before anything secret is put back.
+ */
 async function undo(teardown: Teardown, outcome: Outcome): Promise<boolean> {
   let isolationUndone = false;
   // Each part is taken out of `teardown` before it is undone: a cancellation during the normal undo
@@ -720,31 +726,27 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<boolean> {
   const { tree, agentPid, launcher } = teardown;
   teardown.tree = teardown.agentPid = teardown.launcher = undefined;
   if (agentPid) killGroup(agentPid);
+  let agentGone = true;
   if (tree) {
     try {
       await endTree(tree);
     } catch (err) {
+      agentGone = false;
       core.warning(
         `Stopping the agent's processes failed (the post step will retry): ${(err as Error).message}`,
       );
     }
   }
-  if (launcher) {
+  const undoIsolation = async () => {
+    if (!launcher) return;
     try {
       await launcher.teardown();
       isolationUndone = true;
     } catch (err) {
       core.warning(`Undoing isolation failed (the post step will retry): ${(err as Error).message}`);
     }
-  }
-  teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
-  const proxy = teardown.proxy;
-  teardown.proxy = undefined;
-  teardown.proxyStarting = undefined;
-  if (proxy) {
-    const summary = await proxy.stop().catch(() => undefined);
-    if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
-  }
+  };
+  if (!agentGone) await undoIsolation();
   if (teardown.hiddenFilesIn) {
     try {
       restoreHiddenFiles(teardown.hiddenFilesIn);
@@ -776,6 +778,15 @@ async function undo(teardown: Teardown, outcome: Outcome): Promise<boolean> {
         `Restoring checkout credentials failed (the post step will retry): ${(err as Error).message}`,
       );
     }
+  }
+  if (agentGone) await undoIsolation();
+  teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
+  const proxy = teardown.proxy;
+  teardown.proxy = undefined;
+  teardown.proxyStarting = undefined;
+  if (proxy) {
+    const summary = await proxy.stop().catch(() => undefined);
+    if (summary) outcome.costUsd = Math.max(outcome.costUsd, summary.usage.costUsd);
   }
   return isolationUndone;
 }

@@ -135,7 +135,10 @@ describe('the bundled action on a pull request', () => {
     fs.writeFileSync(wrapper, `#!/bin/sh\nenv > ${dump}/env.txt\nexec ${CLAUDE} "$@"\n`, { mode: 0o755 });
     const s = await go({
       script: [bash('env'), bash('printenv GITHUB_TOKEN'), structured([])],
-      inputs: { 'claude-path': wrapper },
+      // rules-only: the environment the action builds for the CLI is the same at every level, but at strict the
+      // CLI runs in its own world, where this recording wrapper (in /tmp, writing to /tmp) does not exist; the
+      // strict world's reads are checked by e2e/world.test.ts and the red-team suite.
+      inputs: { 'claude-path': wrapper, isolation: 'rules-only' },
     });
     expect(s.run.main.code).toBe(0);
     const agentEnv = fs.readFileSync(path.join(dump, 'env.txt'), 'utf8');

@@ -56,7 +56,7 @@ test('a finding that quotes every input default and the prompt is posted unchang
     expect(posted).toContain('My suggestions: parameterise this');
     // The key is redacted; the ordinary values around it are not (checked above).
     expect(posted.match(/\[REDACTED/g)?.length ?? 0).toBeGreaterThan(0);
-    expect(s.run.summary).toMatch(/Output gate: [1-9]\d* redaction/);
+    expect(s.run.summary).toMatch(/Before showing the agent's text: [1-9]\d* secrets? redacted/);
     expect(leaks(s)).toEqual([]);
   } finally {
     await s.close();

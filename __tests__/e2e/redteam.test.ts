@@ -265,9 +265,12 @@ describe('red team at strict isolation', () => {
       }),
     });
     try {
-      const gate = /Output gate: (\d+) redaction\(s\); neutralised (\d+) mention\(s\), (\d+) link\(s\)/.exec(
-        r.s.run.summary,
-      );
+      // The job summary's gate line: "Before showing the agent's text: 3 secrets redacted; 2 mentions, 1 link
+      // in the agent's text made inert." (report/job-summary.ts gateWords)
+      const line = /Before showing the agent's text: [^\n]*/.exec(r.s.run.summary);
+      const count = (what: string) =>
+        Number(new RegExp(`(\\d+) ${what}s?\\b`).exec(line?.[0] ?? '')?.[1] ?? 0);
+      const gate = line ? [line[0], count('secret'), count('mention'), count('link')] : null;
       const posted = JSON.stringify(r.s.github.state);
       const gateProblems = [
         ...(gate && Number(gate[1]) > 0 && Number(gate[2]) > 0 && Number(gate[3]) > 0
