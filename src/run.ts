@@ -90,6 +90,7 @@ import { explicitInputs } from './inputs.js';
 import { fixRules } from './fix/fix-scope.js';
 import { applyAgentProviderEnv, prepareProvider, type ProviderProxyConfig } from './providers/setup.js';
 import { restoreHiddenFiles } from './providers/credential-files.js';
+import { refusedCredentialHint, type ProviderSettings } from './providers/provider.js';
 import { takeBaseline, workspaceGit } from './fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
 
@@ -669,7 +670,7 @@ function agentFailure(exit: ClaudeExit, audit: StreamAudit, settings: Settings):
     return `The run reached its budget (input 'budget-usd': $${settings.budgetUsd}): the key proxy refused further model calls.`;
   if (result.is_error) {
     const status = result.api_error_status
-      ? ` (model API status ${result.api_error_status}${modelStatusHint(result.api_error_status)})`
+      ? ` (model API status ${result.api_error_status}${modelStatusHint(result.api_error_status, settings.provider)})`
       : '';
     return `Claude Code reported an error${status}: ${result.subtype}${result.result ? ` — ${String(result.result).slice(0, 500)}` : ''}`;
   }
@@ -691,8 +692,8 @@ function executable(file: string): string {
 }
 
 /** What a model API status means for the user. */
-function modelStatusHint(status: number): string {
-  if (status === 401) return ": the key was refused, check input 'anthropic-api-key'";
+function modelStatusHint(status: number, provider: ProviderSettings): string {
+  if (status === 401) return `: ${refusedCredentialHint(provider)}`;
   if (status === 403) return ': the key may not use this model or endpoint';
   if (status === 429) return ': rate limited, retried until the CLI gave up';
   if (status === 529) return ': the model API is overloaded, retried until the CLI gave up';

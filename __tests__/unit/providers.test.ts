@@ -8,6 +8,7 @@ import {
   allowedTarget,
   checkModel,
   readProviderSettings,
+  refusedCredentialHint,
   type ProviderSettings,
 } from '../../src/providers/provider.js';
 import { findCredential, googleSecrets, type CredentialPorts } from '../../src/providers/credentials.js';
@@ -135,6 +136,28 @@ describe('readProviderSettings', () => {
     const f = failure(() => read(inputs, env));
     expect(f.input).toBe(input);
     expect(f.message).toMatch(message);
+  });
+});
+
+describe('refusedCredentialHint: a refused credential (401) names the input or step of THIS provider', () => {
+  test.each<[Pick<ProviderSettings, 'provider' | 'auth'>, RegExp, RegExp]>([
+    [{ provider: 'anthropic', auth: 'api-key' }, /input 'anthropic-api-key'/, /oauth|aws|google|foundry/i],
+    [{ provider: 'anthropic', auth: 'oauth' }, /input 'claude-code-oauth-token'/, /anthropic-api-key/],
+    [{ provider: 'foundry', auth: 'api-key' }, /Foundry key.*input 'anthropic-api-key'/, /oauth|aws|google/i],
+    [
+      { provider: 'bedrock', auth: 'sigv4' },
+      /AWS credentials.*configure-aws-credentials.*'aws-region'/,
+      /anthropic-api-key|oauth/,
+    ],
+    [
+      { provider: 'vertex', auth: 'google' },
+      /Google credentials.*google-github-actions\/auth.*'vertex-project-id'/,
+      /anthropic-api-key|oauth|aws/i,
+    ],
+  ])('%o', (settings, names, never) => {
+    const hint = refusedCredentialHint(settings);
+    expect(hint).toMatch(names);
+    expect(hint).not.toMatch(never);
   });
 });
 

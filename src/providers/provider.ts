@@ -297,3 +297,22 @@ export function agentProviderEnv(
       };
   }
 }
+
+/**
+ * What the user should check when the model API refused the credential (status 401): the input or the
+ * job step that supplies THIS provider's credential, never another provider's.
+ */
+export function refusedCredentialHint(settings: Pick<ProviderSettings, 'provider' | 'auth'>): string {
+  switch (settings.provider) {
+    case 'anthropic':
+      return settings.auth === 'oauth'
+        ? "the subscription token was refused (expired or revoked?), check input 'claude-code-oauth-token'"
+        : "the key was refused, check input 'anthropic-api-key'";
+    case 'foundry':
+      return "the Foundry key was refused, check input 'anthropic-api-key' (the Foundry resource key) and 'foundry-resource'";
+    case 'bedrock':
+      return "the AWS credentials were refused, check the step that sets them (aws-actions/configure-aws-credentials) and input 'aws-region'";
+    case 'vertex':
+      return "the Google credentials were refused, check the step that sets them (google-github-actions/auth) and inputs 'vertex-project-id' and 'vertex-region'";
+  }
+}
