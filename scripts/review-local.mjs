@@ -5,12 +5,18 @@
 // real model API is used (the key still reaches only the action's key proxy, never the agent).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultReviewScript, runAction, startModelServer } from '../__tests__/e2e/support/index.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const workspace = execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim();
+const repository = execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim();
+// The workspace is a fresh clone of this repository's last two commits, as actions/checkout makes one: on a
+// runner the action (and node) never live inside the checkout it reviews, and at strict the agent's world
+// mounts its clean copy of the checkout over the workspace path, hiding anything else under it.
+const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'claude-guard-review-local-'));
+execFileSync('git', ['clone', '--quiet', '--no-local', '--depth', '2', `file://${repository}`, workspace]);
 const claude = fs.realpathSync(path.join(root, 'node_modules', '.bin', 'claude'));
 if (!fs.existsSync(path.join(root, 'dist', 'main', 'index.js'))) {
   console.error('dist/ is missing: run `npm run bundle` first.');
@@ -58,4 +64,5 @@ for (const e of result.errors) console.log(`error: ${e}`);
 for (const w of result.warnings) console.log(`warning: ${w}`);
 console.log(`main step exit ${result.main.code}, post step exit ${result.post.code}`);
 result.cleanup();
+fs.rmSync(workspace, { recursive: true, force: true });
 process.exit(result.main.code === 0 ? 0 : 1);
