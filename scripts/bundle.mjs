@@ -21,10 +21,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ENTRIES = {
-  main: 'src/main.ts',
-  post: 'src/post.ts',
-  proxy: 'src/proxy.ts',
-  hook: 'src/hook.ts',
+  main: 'src/entries/main.ts',
+  post: 'src/entries/post.ts',
+  proxy: 'src/entries/proxy.ts',
+  hook: 'src/entries/hook.ts',
 };
 const UNDICI_ON_DEMAND = path.join(ROOT, 'scripts/bundle/undici-on-demand.mjs');
 

@@ -4,7 +4,7 @@
  * an option's value as a path: `git blame --contents ~/.aws/credentials -- README.md`, its abbreviation
  * `--cont`, `git blame -S <file>` and `--ignore-revs-file <file>` read any file the uid can read, and the
  * CLI's own read-only list lets some of them through with no allow rule at all (observed on 2.1.332).
- * So a PreToolUse hook (src/hook.ts) runs this check on every Bash command before the rules do.
+ * So a PreToolUse hook (src/entries/hook.ts) runs this check on every Bash command before the rules do.
  *
  * A command passes only if every part of it is built from what is listed here:
  * - shell: plain words, '…' and "…" (no $, `, \ or ! inside), pipes, `&&`, `||`, `;`, `&` and newlines

@@ -6,7 +6,7 @@
  * - sse-meter.ts     usage read from a model response as it streams by;
  * - ledger.ts        spend per model and the budget stop;  pricing.ts  prices and costs;
  * - token.ts         the per-run token;  config.ts  settings validation;  audit.ts  what is recorded.
- * The process around it: src/proxy.ts (entry) and ../key-proxy-process.ts (parent side).
+ * The process around it: src/entries/proxy.ts (entry) and ../key-proxy-process.ts (parent side).
  */
 export { auditNote, type AuditEntry, type AuditEvent } from './audit.js';
 export { parseKeyProxySettings, type KeyProxySettings } from './config.js';

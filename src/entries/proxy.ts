@@ -6,8 +6,8 @@
  * Anything after the config line is ignored. It exits when stdin closes (the parent is done or gone) or on
  * SIGTERM. Its error messages never echo the config line.
  */
-import { createKeyProxy, parseKeyProxySettings, type KeyProxy } from './isolation/proxy/index.js';
-import { providerHooks } from './providers/shape.js';
+import { createKeyProxy, parseKeyProxySettings, type KeyProxy } from '../isolation/proxy/index.js';
+import { providerHooks } from '../providers/shape.js';
 
 const MAX_CONFIG_CHARS = 1024 * 1024;
 

@@ -3,7 +3,7 @@
  * the call as JSON on stdin; it prints a deny decision, or nothing. It fails closed: any error denies.
  */
 import { readFileSync } from 'node:fs';
-import { decodePolicy, hookDecision } from './policy/bash-hook.js';
+import { decodePolicy, hookDecision } from '../policy/bash-hook.js';
 
 try {
   const decision = hookDecision(readFileSync(0, 'utf8'), decodePolicy(process.argv[2]));

@@ -1,0 +1,46 @@
+/**
+ * Stages 2 and 3, before anything is set up: the organisation's policy over the inputs, then may this
+ * run go ahead at all (trigger, actor, the calling workflow). Their answers, with what the machine can
+ * do, make the plan (plan.ts).
+ */
+import type { Settings } from '../inputs.js';
+import type { RunContext } from '../context.js';
+import { decideLevel, levelsToProbe } from '../isolation/preflight.js';
+import { plan, type RunPlan } from './plan.js';
+import type { Outcome } from './outcome.js';
+import type { MainPorts } from './ports.js';
+
+export async function admit(
+  inputSettings: Settings,
+  ctx: RunContext,
+  ports: MainPorts,
+  outcome: Outcome,
+): Promise<RunPlan> {
+  // Stage 2: the organisation's policy — the repository's inputs can only tighten it.
+  const policy = await ports.applyPolicy(inputSettings);
+  if (policy.summary !== undefined) outcome.sections.push(policy.summary);
+  const settings = policy.settings;
+
+  // Stage 3: may this run go ahead? (trigger, actor, the calling workflow)
+  // Only the requested level's prerequisites are probed; every level's only when needed (auto, or a run
+  // on an untrusted trigger, which must use the strongest level the machine can reach).
+  const capabilities = await ports.guard.probe(levelsToProbe(settings.isolation));
+  const strongest = async () => {
+    const known = decideLevel('auto', capabilities).level; // strict here means strict was probed and works
+    return known === 'strict' || settings.isolation === 'auto'
+      ? known
+      : decideLevel('auto', await ports.guard.probe()).level;
+  };
+  const constraints = await ports.guard.trigger(settings, strongest);
+  const workflowAudit = await ports.guard.auditWorkflow(settings);
+  outcome.notes.push(...workflowAudit.notes);
+  outcome.sections.push(workflowAudit.markdown);
+  return plan({
+    settings,
+    context: ctx,
+    capabilities,
+    constraints,
+    home: ports.env.HOME,
+    github: ports.github !== undefined,
+  });
+}

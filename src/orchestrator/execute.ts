@@ -1,0 +1,207 @@
+/**
+ * `execute(plan, ports)`: the main step's stages 4–15 in their order, carried out through the injected
+ * ports (ports.ts). The order is the security argument: the agent starts only after the guard passed
+ * (admit.ts, before the plan exists), the checkout credentials are out, the isolation is built (and at
+ * strict proven) and the rules are written. Everything set up goes into the teardown record the moment
+ * it exists, so whatever fails, `undoAll` (teardown/undo-all.ts) undoes it.
+ */
+import path from 'node:path';
+import { CRITICAL_DENIALS } from '../policy/permissions.js';
+import { bashHookFor } from '../policy/hook-setup.js';
+import { buildSettingsDocument, serializeSettings, settingsCliArgs } from '../policy/settings-file.js';
+import { buildChildEnv } from '../policy/child-env.js';
+import { buildPrompt } from '../agent/prompt.js';
+import { buildClaudeArgs } from '../agent/claude-cli.js';
+import { StreamAudit } from '../agent/stream.js';
+import { REVIEW_OUTPUT_SCHEMA, validateReview } from '../findings/schema.js';
+import { createRedactor } from '../findings/redact.js';
+import { auditNote } from '../isolation/proxy/audit.js';
+import { sealBackup, SEALED_BACKUP_FILE } from '../isolation/credentials.js';
+import { instructionChanges } from '../isolation/agent-instructions.js';
+import { applyAgentProviderEnv } from '../providers/setup.js';
+import { excludedBy, splitExcluded } from '../policy/exclude-paths.js';
+import { AGENT_PGID_FILE, INSTRUCTIONS_FILE } from '../state.js';
+import type { TeardownRecord } from '../teardown/record.js';
+import { rulesWith, type RunPlan } from './plan.js';
+import { agentFailure, type Outcome } from './outcome.js';
+import { isolate } from './isolate.js';
+import { untrustedBlock, secretValues } from './agent-input.js';
+import { gateAndDeliver } from './findings-stage.js';
+import type { MainPorts } from './ports.js';
+
+export interface RunRecord {
+  runDir: string;
+  /** What to undo: filled in as the stages go. */
+  teardown: TeardownRecord;
+  outcome: Outcome;
+}
+
+export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Promise<void> {
+  const { settings, context: ctx } = p;
+  const { runDir, teardown, outcome } = run;
+  const { core } = ports;
+
+  // The provider's credential, found and masked now; it goes to the key proxy only (src/providers).
+  teardown.hiddenFilesIn = runDir;
+  const provider = await ports.provider.prepare(settings, runDir);
+  // The key proxy (stage 6) starts now, once the run is allowed, and comes up beside stages 4–5.
+  teardown.proxy = { starting: ports.provider.startProxy(settings, provider.proxy) };
+  // Awaited at stage 6; a failure before then must not surface as an unhandled rejection.
+  teardown.proxy.starting?.catch(() => undefined);
+
+  // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
+  // agent-instruction files replaced by the base branch's.
+  if (p.diff.kind === 'refuse') throw new Error(p.diff.reason);
+  if (p.diff.kind === 'range') {
+    core.notice(p.diff.notice);
+    outcome.notes.push(p.diff.notice);
+  }
+  const source = await ports.workspace.loadDiff(p.diff);
+  outcome.notes.push(...source.notes);
+  const allChanges = source.files;
+  const range = p.diff.range;
+  const isExcluded = excludedBy(settings.excludePaths);
+  const { kept: diff, excluded } = splitExcluded(allChanges, (f) => f.path, isExcluded);
+  if (settings.excludePaths.length) outcome.excluded = { files: excluded.map((f) => f.path), findings: 0 };
+  const git = await ports.workspace.git();
+  const fixPaths =
+    settings.mode === 'fix' ? await ports.workspace.fixablePaths(diff, outcome.notes) : undefined;
+  const changed = ctx.pull ? instructionChanges(allChanges) : [];
+  if (ctx.pull && changed.length) {
+    teardown.instructions = await ports.workspace.pinInstructions(changed, ctx.pull.baseSha, runDir, git);
+    ports.writeFile(path.join(runDir, INSTRUCTIONS_FILE), JSON.stringify(teardown.instructions));
+    outcome.notes.push(
+      `PR changes agent instructions (${changed.map((f) => `\`${f.replace(/`/g, '')}\``).join(', ')}): the agent ran with the base branch's versions.`,
+    );
+  }
+  const untrusted = p.untrustedText ? await untrustedBlock(ctx, git, ports, outcome.notes) : undefined;
+  const guidance = p.guidanceBase
+    ? await ports.workspace.guidance(git, p.guidanceBase, settings.guidanceFiles, outcome.notes)
+    : undefined;
+
+  // Stage 5: checkout credentials out of the repository's git config.
+  const backup = await ports.workspace.removeCredentials(git);
+  // Sealed for the post step; the key stays in memory until the agent has ended (isolation/credentials.ts).
+  const { sealed, key } = sealBackup(backup);
+  core.setSecret(key);
+  teardown.credentials = { backup, key, sealedFile: path.join(runDir, SEALED_BACKUP_FILE) };
+  ports.writeFile(teardown.credentials.sealedFile, sealed);
+  if (backup.files.some((f) => f.removed.length > 0)) {
+    outcome.notes.push(
+      'Checkout credentials were removed from .git/config for the run and restored afterwards.',
+    );
+  }
+
+  // Stage 6: the key proxy — the agent gets a per-run token, never the key or cloud credential.
+  const proxy = await teardown.proxy.starting;
+  if (!proxy) throw new Error('the key proxy did not start');
+  teardown.proxy = { running: proxy, pid: proxy.pid };
+  core.saveState('proxyPid', String(proxy.pid));
+  core.setSecret(proxy.token);
+  const proxyPort = Number(new URL(proxy.url).port);
+
+  // Stage 7: isolation — the strongest level this machine allows, proven before the agent starts.
+  const launcher = await isolate(p, ports, { proxyPort, fixPaths, git, teardown, outcome });
+
+  // Stage 8: the rules — our generated settings file is the only source of them.
+  const rules = rulesWith(p, fixPaths);
+  const bashHook = bashHookFor(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
+  await launcher.writeSettings(
+    serializeSettings(buildSettingsDocument(rules, { sandbox: p.sandbox, bashHook })),
+  );
+
+  // Stage 9: the agent's environment, from an allow-list.
+  const { env, withheld } = buildChildEnv(ports.env, {
+    home: launcher.paths.home,
+    configDir: launcher.paths.configDir,
+    tmpDir: launcher.paths.tmpDir,
+    baseUrl: proxy.url,
+    apiKey: proxy.token,
+    workspace: ctx.workspace,
+  });
+  applyAgentProviderEnv(env, settings, proxy.url, proxy.token);
+  outcome.withheldEnv = withheld;
+  const secrets = [...secretValues(settings, proxy.token, withheld, ports.env), ...provider.secrets];
+  const redactor = createRedactor(secrets);
+  outcome.redactor = redactor;
+
+  // Stage 10: run the agent. From here until it ends the action writes nothing to the runner's
+  // file commands (state included), so any change to them is the agent's.
+  const tree = ports.agent.createTree();
+  teardown.tree = tree;
+  core.saveState('tree', JSON.stringify(tree));
+  const wsGit = ports.fix.workspaceGit(git);
+  const baseline = fixPaths ? await ports.fix.baseline(wsGit) : undefined;
+  const fileCommands = ports.fileCommands.snapshot();
+  const audit = new StreamAudit((t) => redactor.redact(t).text);
+  const agent = launcher.wrap(
+    await ports.agent.cli(settings, runDir),
+    buildClaudeArgs({
+      settings,
+      settingsArgs: settingsCliArgs(launcher.paths.settingsFile, CRITICAL_DENIALS, p.tools),
+      outputSchema: REVIEW_OUTPUT_SCHEMA,
+    }),
+    env,
+  );
+  const exit = await ports.agent.run({
+    ...agent,
+    cwd: ctx.workspace,
+    prompt: buildPrompt({
+      mode: settings.mode,
+      instructions: settings.prompt,
+      files: diff.map((f) => ({ path: f.path, status: f.status })),
+      range,
+      untrusted,
+      fixPaths,
+      guidance,
+    }),
+    timeoutMs: p.timeoutMs,
+    onLine: (line) => audit.push(line),
+    onSpawn: (pid) => {
+      teardown.agentPgid = pid;
+      ports.writeFile(path.join(runDir, AGENT_PGID_FILE), String(pid));
+    },
+    killAll: () => launcher.killAll(),
+    tree,
+  });
+  const proxySummary = await proxy.stop();
+  teardown.proxy = undefined;
+  outcome.costUsd = proxySummary.usage.costUsd;
+  for (const entry of proxySummary.audit) {
+    const note = auditNote(entry);
+    if (note) outcome.notes.push(note);
+  }
+
+  // Stage 11: nothing the agent did may reach later steps through the runner's file commands.
+  const tampered = ports.fileCommands.verify(fileCommands);
+  if (tampered.length) {
+    ports.fileCommands.discard(fileCommands);
+    throw new Error(
+      `The agent changed runner file-command files (${tampered.map((t) => t.name).join(', ')}); the changes were discarded and the run failed.`,
+    );
+  }
+
+  // Stage 12: in fix mode, the action computes what the agent changed, checks it, and puts the tree back.
+  const fix =
+    baseline && fixPaths
+      ? await ports.fix.check(wsGit, baseline, fixPaths, teardown.credentials?.backup)
+      : undefined;
+
+  // Stage 13: the result — a failure is never an empty "clean" review.
+  const agentRun = audit.summary(exit.durationMs, agentFailure(exit, audit, settings));
+  outcome.run = {
+    ...agentRun,
+    costUsd: Math.max(agentRun.costUsd, outcome.costUsd),
+    error: agentRun.error && redactor.redact(agentRun.error).text,
+  };
+  if (agentRun.error) throw new Error(outcome.run.error);
+
+  // Stage 14: findings are data — validated, confined, capped, neutralised, redacted (findings-stage.ts).
+  const { review, rejected } = validateReview(audit.result?.structured_output);
+  if (fix && baseline)
+    review.findings.push(
+      ...(await ports.fix.deliver(fix, baseline.head, settings, diff, runDir, outcome.notes)),
+    );
+  outcome.rejected = rejected;
+  await gateAndDeliver(p, ports, { review, diff, isExcluded, redactor, secrets, git, runDir, outcome });
+}
