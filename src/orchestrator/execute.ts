@@ -7,7 +7,6 @@
  */
 import path from 'node:path';
 import { CRITICAL_DENIALS } from '../policy/permissions.js';
-import { bashHookFor } from '../policy/hook-setup.js';
 import { buildSettingsDocument, serializeSettings, settingsCliArgs } from '../policy/settings-file.js';
 import { buildChildEnv } from '../policy/child-env.js';
 import { buildPrompt } from '../agent/prompt.js';
@@ -105,7 +104,7 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
 
   // Stage 8: the rules — our generated settings file is the only source of them.
   const rules = rulesWith(p, fixPaths);
-  const bashHook = bashHookFor(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
+  const bashHook = ports.bashHook(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
   await launcher.writeSettings(
     serializeSettings(buildSettingsDocument(rules, { sandbox: p.sandbox, bashHook })),
   );

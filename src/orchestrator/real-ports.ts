@@ -36,6 +36,7 @@ import { takeBaseline, workspaceGit } from '../fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from '../fix/fix-mode.js';
 import { deliverToPullRequest, deliverToRun, fingerprintIn } from '../deliver.js';
 import { writeJobSummary } from '../report/job-summary.js';
+import { bashHookFor } from '../policy/hook-setup.js';
 import type { CorePort, MainPorts } from './ports.js';
 
 export const realCore: CorePort = {
@@ -150,6 +151,7 @@ export function realPorts(settings: Settings, ctx: RunContext, env = process.env
       prepare: (level, ictx) => prepareIsolation(level, { ...ictx, system: realSystem }),
       proveStrict: (o) => proveStrict({ ...o, system: realSystem }),
     },
+    bashHook: (allowRules, level, wrap) => bashHookFor(allowRules, level, wrap),
     agent: {
       createTree: () => createProcessTree(),
       async cli(s, runDir) {

@@ -1,0 +1,131 @@
+/**
+ * Stage tests of the main step (src/run.ts → orchestrator/admit.ts, plan.ts, execute.ts) against a
+ * stateful fake of every port (__tests__/support/main-step-fake.ts): the order of the security stages —
+ * nothing starts the agent before the guard passed, the credentials are out, the isolation is built and
+ * the rules are written — and every stage's failure ending in the one teardown (teardown/undo-all.ts).
+ */
+import { describe, expect, test } from '@jest/globals';
+import { run } from '../../src/run.js';
+import { FakeRunner, STAGE_PORTS } from '../support/main-step-fake.js';
+
+const before = (log: string[], a: string, b: string) => {
+  expect(log).toContain(a);
+  expect(log).toContain(b);
+  expect(log.indexOf(a)).toBeLessThan(log.indexOf(b));
+};
+
+describe('main step: the order of the security stages', () => {
+  test.each(['strict', 'sandbox', 'rules-only'] as const)(
+    'at %s the agent starts only after the guard, with the credentials out, isolated and the rules written',
+    async (level) => {
+      const runner = new FakeRunner();
+      runner.level = level;
+      const outcome = await run(runner.deps());
+      expect(runner.failed).toBeUndefined();
+      expect(outcome.conclusion).toBe('clean');
+      expect(outcome.isolation).toBe(level);
+      expect(runner.agentStart).toEqual({
+        guardPassed: true,
+        credentialsOut: true,
+        isolated: true,
+        rulesWritten: true,
+        instructionsPinned: true,
+        proxyRunning: true,
+      });
+      const log = runner.log;
+      for (const stage of [
+        'trigger',
+        'auditWorkflow',
+        'removeCredentials',
+        'prepareIsolation',
+        'writeSettings',
+      ])
+        before(log, stage, 'agentRun');
+      before(log, 'prepareIsolation', 'writeSettings'); // the settings file lives in the agent's directory
+      if (level === 'strict') before(log, 'proveStrict', 'agentRun');
+      else expect(log).not.toContain('proveStrict');
+      // The proxy is stopped once the agent ended, before anything is delivered.
+      before(log, 'agentRun', 'proxy.stop');
+      before(log, 'proxy.stop', 'toRun');
+      expect(runner.leftovers()).toEqual([]);
+      // Everything set up is undone by the one teardown, the secrets before the isolation.
+      before(log, 'undo.credentials', 'undo.isolation');
+      before(log, 'undo.endTree', 'undo.credentials');
+    },
+  );
+
+  test('the guard refusing the actor: skipped, nothing set up, the agent never started', async () => {
+    const runner = new FakeRunner();
+    runner.refuseTrigger = true;
+    const outcome = await run(runner.deps());
+    expect(outcome.conclusion).toBe('skipped');
+    expect(runner.failed).toBeUndefined();
+    expect(runner.agentStart).toBeUndefined();
+    expect(runner.log).toEqual(['applyPolicy', 'probe', 'trigger']);
+    expect(runner.outputs.conclusion).toBe('skipped');
+  });
+
+  test('a level below the requirement fails closed before the agent, and everything is undone', async () => {
+    const runner = new FakeRunner();
+    runner.level = 'rules-only';
+    runner.inputs['require-isolation'] = 'strict';
+    const outcome = await run(runner.deps());
+    expect(outcome.conclusion).toBe('failed');
+    expect(outcome.error).toMatch(/require-isolation/);
+    expect(runner.agentStart).toBeUndefined();
+    expect(runner.log).not.toContain('prepareIsolation');
+    expect(runner.leftovers()).toEqual([]);
+  });
+});
+
+describe('main step: every stage that fails ends in the teardown', () => {
+  const agentIndex = STAGE_PORTS.indexOf('agentRun');
+  test.each([...STAGE_PORTS])('a failure at %s: the run fails, nothing is left behind', async (port) => {
+    const runner = new FakeRunner();
+    runner.failAt = port;
+    const outcome = await run(runner.deps());
+    expect(outcome.conclusion).toBe('failed');
+    expect(runner.failed).toMatch(new RegExp(`claude-guard: .*fake: ${port} failed`));
+    expect(runner.outputs.conclusion).toBe('failed');
+    expect(runner.leftovers()).toEqual([]);
+    // Stages after the failing one never ran; the agent only if it came first.
+    const failedAt = runner.log.indexOf(port);
+    expect(failedAt).toBeGreaterThanOrEqual(0);
+    // The key proxy starts beside stages 4–5: its failure surfaces when stage 6 waits for it.
+    const surfaces =
+      port === 'startProxy' ? STAGE_PORTS.indexOf('removeCredentials') : STAGE_PORTS.indexOf(port);
+    const later = STAGE_PORTS.slice(surfaces + 1);
+    expect(runner.log.slice(failedAt + 1).filter((s) => (later as readonly string[]).includes(s))).toEqual(
+      [],
+    );
+    if (STAGE_PORTS.indexOf(port) < agentIndex) expect(runner.agentStart).toBeUndefined();
+    // Whatever was set up was undone, credentials included.
+    if (runner.log.includes('removeCredentials') && port !== 'removeCredentials')
+      expect(runner.log).toContain('undo.credentials');
+    if (runner.log.includes('prepareIsolation') && port !== 'prepareIsolation')
+      expect(runner.log).toContain('undo.isolation');
+  });
+
+  test('credentials that cannot be put back: the key is handed to the post step, after the agent ended', async () => {
+    const runner = new FakeRunner();
+    runner.undoPorts.restoreCredentials = async () => {
+      throw new Error('fake: .git/config is locked');
+    };
+    await run(runner.deps());
+    expect(runner.state.credentialsKey).toMatch(/\S/);
+    expect(runner.warnings.join('\n')).toMatch(
+      /Restoring checkout credentials failed \(the post step will retry\): fake: \.git\/config is locked/,
+    );
+  });
+
+  test("the agent's processes not confirmed dead: the isolation is undone before the credentials", async () => {
+    const runner = new FakeRunner();
+    runner.failAt = 'knownStrings';
+    runner.undoPorts.endTree = async () => {
+      runner.log.push('undo.endTree');
+      throw new Error('fake: a process survived');
+    };
+    await run(runner.deps());
+    before(runner.log, 'undo.isolation', 'undo.credentials');
+  });
+});
