@@ -53,6 +53,8 @@ export interface AgentStartSnapshot {
   isolated: boolean;
   rulesWritten: boolean;
   instructionsPinned: boolean;
+  /** The Bash hook's self-test had passed. */
+  hookProven: boolean;
   proxyRunning: boolean;
 }
 
@@ -75,6 +77,7 @@ export class FakeRunner {
   isolated = false;
   rulesWritten = false;
   instructionsPinned = false;
+  hookProven = false;
   proxyRunning = false;
   agentRunning = false;
   agentStart?: AgentStartSnapshot;
@@ -257,8 +260,20 @@ export class FakeRunner {
         },
       },
       bashHook: () => {
-        this.step('bashHook');
-        return '/usr/bin/node /action/dist/hook/index.js';
+        this.log.push('bashHook');
+        // The self-test runs beside the set-up: its verdict arrives later, and only then may the agent start.
+        const proven = new Promise<void>((resolve, reject) =>
+          setTimeout(() => {
+            this.log.push('bashHook.proven');
+            if (this.failAt === 'bashHook') reject(new Error('fake: bashHook failed'));
+            else {
+              this.hookProven = true;
+              resolve();
+            }
+          }, 5),
+        );
+        proven.catch(() => undefined);
+        return { commandLine: '/usr/bin/node /action/dist/hook/index.js', proven };
       },
       agent: {
         createTree: () => {
@@ -276,6 +291,7 @@ export class FakeRunner {
             isolated: this.isolated,
             rulesWritten: this.rulesWritten,
             instructionsPinned: this.instructionsPinned,
+            hookProven: this.hookProven,
             proxyRunning: this.proxyRunning,
           };
           this.agentRunning = true;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { run } from '../../src/run.js';
-import { FakeRunner, STAGE_PORTS } from '../support/main-step-fake.js';
+import { FakeRunner, STAGE_PORTS, type StagePort } from '../support/main-step-fake.js';
 
 const before = (log: string[], a: string, b: string) => {
   expect(log).toContain(a);
@@ -30,6 +30,7 @@ describe('main step: the order of the security stages', () => {
         isolated: true,
         rulesWritten: true,
         instructionsPinned: true,
+        hookProven: true,
         proxyRunning: true,
       });
       const log = runner.log;
@@ -91,9 +92,10 @@ describe('main step: every stage that fails ends in the teardown', () => {
     // Stages after the failing one never ran; the agent only if it came first.
     const failedAt = runner.log.indexOf(port);
     expect(failedAt).toBeGreaterThanOrEqual(0);
-    // The key proxy starts beside stages 4–5: its failure surfaces when stage 6 waits for it.
-    const surfaces =
-      port === 'startProxy' ? STAGE_PORTS.indexOf('removeCredentials') : STAGE_PORTS.indexOf(port);
+    // The key proxy starts beside stages 4–5 and the hook's self-test beside the agent's set-up: their
+    // failures surface when they are waited for (stage 6; just before the agent starts).
+    const waitedFor: Partial<Record<string, string>> = { startProxy: 'removeCredentials', bashHook: 'cli' };
+    const surfaces = STAGE_PORTS.indexOf((waitedFor[port] ?? port) as StagePort);
     const later = STAGE_PORTS.slice(surfaces + 1);
     expect(runner.log.slice(failedAt + 1).filter((s) => (later as readonly string[]).includes(s))).toEqual(
       [],

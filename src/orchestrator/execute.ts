@@ -106,7 +106,7 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
   const rules = rulesWith(p, fixPaths);
   const bashHook = ports.bashHook(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
   await launcher.writeSettings(
-    serializeSettings(buildSettingsDocument(rules, { sandbox: p.sandbox, bashHook })),
+    serializeSettings(buildSettingsDocument(rules, { sandbox: p.sandbox, bashHook: bashHook.commandLine })),
   );
 
   // Stage 9: the agent's environment, from an allow-list.
@@ -142,6 +142,7 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
     }),
     env,
   );
+  await bashHook.proven; // the self-test ran beside the set-up above; no agent without a working hook
   const exit = await ports.agent.run({
     ...agent,
     cwd: ctx.workspace,

@@ -27,7 +27,7 @@ import type { GateResult } from '../report/types.js';
 import type { PullDelivery } from '../deliver.js';
 import type { StrictPaths } from '../isolation/preflight.js';
 import type { PullRef } from '../github/client.js';
-import type { Wrap } from '../policy/hook-setup.js';
+import type { BashHook, Wrap } from '../policy/hook-setup.js';
 
 /** The part of @actions/core the main step uses (outputs, masking, annotations, state). */
 export interface CorePort {
@@ -84,10 +84,10 @@ export interface MainPorts {
     }): Promise<{ expected: string }[]>;
   };
   /**
-   * Stage 8: the Bash PreToolUse hook's command line, self-tested as the agent (policy/hook-setup.ts;
-   * at rules-only and sandbox a hook that does not refuse fails the run).
+   * Stage 8: the Bash PreToolUse hook's command line, and its self-test as the agent running beside the
+   * set-up (policy/hook-setup.ts; at rules-only and sandbox a hook that does not refuse fails the run).
    */
-  bashHook(allowRules: readonly string[], level: IsolationLevel, wrap: Wrap): string;
+  bashHook(allowRules: readonly string[], level: IsolationLevel, wrap: Wrap): BashHook;
   /** Stage 10: the agent. */
   agent: {
     createTree(): ProcessTree;
