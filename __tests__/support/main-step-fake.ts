@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { INPUT_DEFAULTS } from '../../src/inputs.js';
+import { STATE_KEYS, type StateKey } from '../../src/state.js';
 import type { Settings } from '../../src/inputs.js';
 import type { RunContext } from '../../src/context.js';
 import type { CorePort, MainPorts } from '../../src/orchestrator/ports.js';
@@ -68,6 +69,8 @@ export class FakeRunner {
   failed?: string;
   /** The port that throws (or, for 'trigger', refuses the run). */
   failAt?: StagePort;
+  /** The agent never ends (main is killed while it runs; the post step has to clean up). */
+  hangAgent = false;
   /** Make the trigger guard refuse the actor instead of throwing an error. */
   refuseTrigger = false;
   level: 'strict' | 'sandbox' | 'rules-only' = 'strict';
@@ -81,6 +84,8 @@ export class FakeRunner {
   proxyRunning = false;
   agentRunning = false;
   agentStart?: AgentStartSnapshot;
+  /** The saved state (as the post step would see it: STATE_* variables) when the agent started. */
+  stateAtAgentStart?: NodeJS.ProcessEnv;
   readonly runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'cg-fake-runner-'));
   readonly eventFile = path.join(this.runnerTemp, 'event.json');
   inputs: Record<string, string> = {
@@ -296,6 +301,8 @@ export class FakeRunner {
           };
           this.agentRunning = true;
           p.onSpawn?.(5151);
+          this.stateAtAgentStart = this.postEnv();
+          if (this.hangAgent) return new Promise<never>(() => undefined);
           this.step('agentRun');
           p.onLine(
             JSON.stringify({
@@ -332,7 +339,8 @@ export class FakeRunner {
           return { notes: [], gate };
         },
       },
-      writeFile: () => undefined,
+      // The run directory is a real temporary directory: what main writes there, post reads back.
+      writeFile: (file, data) => writeFileSync(file, data, { mode: 0o600 }),
       writeJobSummary: async () => undefined,
     };
   }
@@ -369,8 +377,15 @@ export class FakeRunner {
     },
     openSealed: () => ({ version: 1, files: [], credentialFiles: [] }),
     removeFile: () => undefined,
-    killProxy: () => 'no key proxy left',
-    removeRunDir: () => 'removed',
+    killProxy: (pid) => {
+      this.log.push(`undo.killProxy ${pid}`);
+      this.proxyRunning = false;
+      return `killed leftover key proxy ${pid}`;
+    },
+    removeRunDir: (dir) => {
+      this.log.push('undo.removeRunDir');
+      return `removed ${dir}`;
+    },
   };
 
   deps(): MainStepDeps {
@@ -382,6 +397,14 @@ export class FakeRunner {
       undoPorts: this.undoPorts,
       onCancel: () => () => undefined,
     };
+  }
+
+  /** The environment a post step would get now: RUNNER_TEMP and the saved state as STATE_*. */
+  postEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { RUNNER_TEMP: this.runnerTemp };
+    for (const [key, value] of Object.entries(this.state))
+      env[`STATE_${STATE_KEYS[key as StateKey]}`] = value;
+    return env;
   }
 
   /** Everything the run set up is back as it was. */
