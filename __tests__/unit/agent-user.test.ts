@@ -10,7 +10,7 @@ import {
 } from '../../src/isolation/agent-user.js';
 import { EGRESS_CHAIN } from '../../src/isolation/egress.js';
 import { prepareIsolation, undoIsolation, wrapAsUser } from '../../src/isolation/launcher.js';
-import { FakeSystem } from '../../src/isolation/system-fake.js';
+import { FakeSystem } from '../support/fake-system.js';
 
 describe('pure helpers', () => {
   test.each([

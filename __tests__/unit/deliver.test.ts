@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { deliverToPullRequest, moveToSummary, recheckPlacement } from '../../src/deliver.js';
-import { FakeGitHub } from '../../src/github/fake.js';
+import { FakeGitHub } from '../support/fake-github.js';
 import { SUMMARY_MARKER } from '../../src/report/summary-comment.js';
 import { GitHubApiError, GitHubPermissionError } from '../../src/github/client.js';
 import type { GateResult, GatedFinding } from '../../src/report/types.js';

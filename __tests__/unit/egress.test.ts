@@ -7,7 +7,7 @@ import {
   removeEgressRules,
   removeTransaction,
 } from '../../src/isolation/egress.js';
-import { FakeSystem } from '../../src/isolation/system-fake.js';
+import { FakeSystem } from '../support/fake-system.js';
 
 describe('chainRules', () => {
   test('IPv4: the proxy port on 127.0.0.1 is the only ACCEPT, and it comes first', () => {

@@ -8,7 +8,7 @@ import type { RunContext } from '../../src/context.js';
 import { InputError } from '../../src/core.js';
 import { neutralise } from '../../src/findings/gate.js';
 import { createRedactor } from '../../src/findings/redact.js';
-import { FakeGitHub } from '../../src/github/fake.js';
+import { FakeGitHub } from '../support/fake-github.js';
 import { guardTrigger } from '../../src/guard.js';
 import { readSettings, type Settings } from '../../src/inputs.js';
 import { validateClaudeArgs } from '../../src/policy/claude-args.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { GitHubPermissionError } from '../../src/github/client.js';
-import { FakeGitHub } from '../../src/github/fake.js';
+import { FakeGitHub } from '../support/fake-github.js';
 import { InputError } from '../../src/inputs.js';
 import {
   describePolicyRef,

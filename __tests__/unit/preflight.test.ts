@@ -15,7 +15,7 @@ import {
   type ProbeAttempt,
   type ProbeOutcome,
 } from '../../src/isolation/preflight.js';
-import { FakeSystem } from '../../src/isolation/system-fake.js';
+import { FakeSystem } from '../support/fake-system.js';
 
 const base = {
   paths: {

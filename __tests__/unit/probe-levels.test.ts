@@ -1,7 +1,7 @@
 /** Probing only what the requested isolation level needs (issue 12): which probes run for which level. */
 import { describe, expect, test } from '@jest/globals';
 import { decideLevel, levelsToProbe, probeCapabilities } from '../../src/isolation/preflight.js';
-import { FakeSystem } from '../../src/isolation/system-fake.js';
+import { FakeSystem } from '../support/fake-system.js';
 
 const firewall = (log: string[]) => log.filter((l) => /^(sudo -n )?ip6?tables /.test(l));
 const bwrap = (log: string[]) => log.filter((l) => /bwrap|socat/.test(l));

@@ -9,7 +9,7 @@ import {
   type PostedReviewComment,
   type ReviewThread,
 } from '../../src/github/client.js';
-import { FakeGitHub } from '../../src/github/fake.js';
+import { FakeGitHub } from '../support/fake-github.js';
 import { commentBody, postReview } from '../../src/report/review.js';
 import {
   actionLogins,

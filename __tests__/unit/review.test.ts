@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { FakeGitHub } from '../../src/github/fake.js';
+import { FakeGitHub } from '../support/fake-github.js';
 import { COMMENT_MAX } from '../../src/report/markdown.js';
 import { buildReview, postReview, REVIEW_MARKER } from '../../src/report/review.js';
 import type { GateResult, GatedFinding } from '../../src/report/types.js';

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGitHub, type IssueComment } from '../../src/github/client.js';
-import { FakeGitHub } from '../../src/github/fake.js';
+import { FakeGitHub } from '../support/fake-github.js';
 import { COMMENT_MAX } from '../../src/report/markdown.js';
 import {
   isSummaryComment,

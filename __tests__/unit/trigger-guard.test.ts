@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { FakeGitHub } from '../../src/github/fake.js';
+import { FakeGitHub } from '../support/fake-github.js';
 import {
   checkActorPermission,
   classifyTrigger,

@@ -2,7 +2,7 @@
  * The one seam between the isolation code and the machine: running commands and the few file
  * operations the action does as itself. Everything privileged goes through `asRoot` (directly when the
  * action is root, else `sudo -n`), so the isolation modules stay testable against a fake
- * (system-fake.ts). Secrets never reach this layer: arguments are paths, names, ports and uids.
+ * (__tests__/support/fake-system.ts). Secrets never reach this layer: arguments are paths, names, ports and uids.
  */
 import { getExecOutput } from '@actions/exec';
 import { promises as fs } from 'node:fs';

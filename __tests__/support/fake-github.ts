@@ -5,8 +5,8 @@
  * `addFile` seeds a file another repository serves through the contents API.
  * Each inline comment of a created review becomes a review comment in its own thread, as on GitHub.
  */
-import { GitHubApiError, missingFileDetail } from './client.js';
-import { fromPullFiles, placeFinding } from '../findings/diff.js';
+import { GitHubApiError, missingFileDetail } from '../../src/github/client.js';
+import { fromPullFiles, placeFinding } from '../../src/findings/diff.js';
 import type {
   GitHubPort,
   IssueComment,
@@ -18,7 +18,7 @@ import type {
   RepoRef,
   ReviewRequest,
   ReviewThread,
-} from './client.js';
+} from '../../src/github/client.js';
 
 type Op = keyof GitHubPort;
 

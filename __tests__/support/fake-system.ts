@@ -4,7 +4,7 @@
  * models only what those modules use, and answers unknown commands with exit 127 so a test notices.
  * Failures can be injected per command line.
  */
-import type { FileStat, RunOptions, RunResult, SystemPort } from './system.js';
+import type { FileStat, RunOptions, RunResult, SystemPort } from '../../src/isolation/system.js';
 
 interface FakeUser {
   uid: number;
