@@ -29,7 +29,7 @@ import { checkoutHead, persistCredentials } from './workflow-audit/rules/checkou
 import { scriptInjection } from './workflow-audit/rules/injection.js';
 import { permissions } from './workflow-audit/rules/permissions.js';
 import { unpinned } from './workflow-audit/rules/pinning.js';
-import { secretInEnv, secretsInherit } from './workflow-audit/rules/secrets.js';
+import { overprovisionedSecrets, secretInEnv, secretsInherit } from './workflow-audit/rules/secrets.js';
 import { untrustedTrigger } from './workflow-audit/rules/triggers.js';
 import { readWorkflowShape, type Finder } from './workflow-audit/shape.js';
 import { asMap, buildTree, Unreadable } from './workflow-audit/tree.js';
@@ -57,6 +57,7 @@ const RULES: Finder[] = [
   dangerouslySkip,
   untrustedTrigger,
   scriptInjection,
+  overprovisionedSecrets,
 ];
 
 /** Audit a workflow's text. Never throws: anything it cannot read is one `workflow-unreadable` finding. */

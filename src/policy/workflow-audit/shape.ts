@@ -17,7 +17,9 @@ import {
 
 export interface Step {
   node: MapNode;
+  /** The `uses:` value, trimmed (a block scalar `uses: |` ends in a newline). */
   uses?: string;
+  /** The line of the `uses:` value's text (the line after `uses: |` for a block scalar). */
   usesLine: number;
   run?: ScalarNode;
   isAgent: boolean;
@@ -26,6 +28,8 @@ export interface Job {
   id: string;
   line: number;
   node: MapNode;
+  /** A reusable-workflow call: the job's own `uses:`. */
+  call?: { uses: string; line: number };
   steps: Step[];
   /** Index of the first claude-guard step, or -1. */
   agentIndex: number;
@@ -40,11 +44,29 @@ export interface Workflow {
   jobs: Job[];
 }
 
-const normaliseRef = (s: string) => s.trim().toLowerCase().replace(/@.*$/, '').replace(/\/+$/, '');
+/** `$/x` is GitHub's self-repository form of `./x`. */
+const normaliseRef = (s: string) =>
+  s.trim().toLowerCase().replace(/^\$\//, './').replace(/@.*$/, '').replace(/\/+$/, '');
+
+/** A reference into the workflow's own repository (`./path` or the self-repository form `$/path`). */
+export const isLocalUses = (uses: string) => /^(?:\.|\$)\//.test(uses);
 
 export function isAgentUses(uses: string, actionRef?: string): boolean {
   if (/claude-guard/i.test(uses)) return true;
   return actionRef !== undefined && actionRef.trim() !== '' && normaliseRef(uses) === normaliseRef(actionRef);
+}
+
+/** A `uses:` entry's value, trimmed, and the line its text starts on. */
+function readUses(wf: { source: string; lc: LineCounter }, e: Entry | undefined) {
+  const s = asScalar(e?.value);
+  if (!e || !s) return undefined;
+  const uses = s.value.trim();
+  let line = e.line;
+  if (s.span && uses !== '') {
+    const at = wf.source.slice(s.span[0], s.span[1]).indexOf(uses.split('\n')[0]);
+    if (at >= 0) line = wf.lc.linePos(s.span[0] + at).line;
+  }
+  return { uses, line };
 }
 
 function readTriggers(on: Entry | undefined): Workflow['triggers'] {
@@ -70,22 +92,22 @@ export function readWorkflowShape(
     const steps = (asSeq(entry(node, 'steps')?.value)?.items ?? []).flatMap((s): Step[] => {
       const stepMap = asMap(s);
       if (!stepMap) return [];
-      const usesEntry = entry(stepMap, 'uses');
-      const uses = asScalar(usesEntry?.value)?.value;
+      const read = readUses({ source, lc }, entry(stepMap, 'uses'));
+      const uses = read?.uses;
       return [
         {
           node: stepMap,
           uses,
-          usesLine: usesEntry?.line ?? stepMap.line,
+          usesLine: read?.line ?? stepMap.line,
           run: asScalar(entry(stepMap, 'run')?.value),
           isAgent: uses !== undefined && isAgentUses(uses, opts.actionRef),
         },
       ];
     });
     const agentIndex = steps.findIndex((s) => s.isAgent);
-    return [
-      { id: e.key, line: e.line, node, steps, agentIndex, isAgent: agentIndex >= 0 || e.key === opts.jobId },
-    ];
+    const isAgent = opts.everyJob === true || agentIndex >= 0 || e.key === opts.jobId;
+    const call = readUses({ source, lc }, entry(node, 'uses'));
+    return [{ id: e.key, line: e.line, node, call, steps, agentIndex, isAgent }];
   });
   return { root, source, lc, triggers: readTriggers(entry(root, 'on')), jobs };
 }
@@ -122,6 +144,10 @@ export const regexFinder =
 
 /** One rule: the workflow in, its findings out. */
 export type Finder = (wf: Workflow, opts: AuditOptions) => AuditFinding[];
+
+/** The workflow can only be called by another (`on: workflow_call` and nothing else). */
+export const isReusableOnly = (wf: Workflow) =>
+  wf.triggers.length > 0 && wf.triggers.every((t) => t.name === 'workflow_call');
 
 /** Triggers that run with the base repository's secrets and token on work a fork controls. */
 export const PRIVILEGED = new Set(['pull_request_target', 'workflow_run']);

@@ -93,3 +93,11 @@ export const asSeq = (n?: TreeNode) => (n?.kind === 'seq' ? n : undefined);
 export const asScalar = (n?: TreeNode) => (n?.kind === 'scalar' ? n : undefined);
 export const entry = (n: TreeNode | undefined, key: string) => asMap(n)?.entries.find((e) => e.key === key);
 export const text = (n: TreeNode | undefined, key: string) => asScalar(entry(n, key)?.value)?.value;
+
+/** Every scalar value under `n` (keys excluded), in document order. */
+export function scalarsUnder(n: TreeNode | undefined): ScalarNode[] {
+  if (!n) return [];
+  if (n.kind === 'scalar') return [n];
+  if (n.kind === 'seq') return n.items.flatMap(scalarsUnder);
+  return n.entries.flatMap((e) => scalarsUnder(e.value));
+}

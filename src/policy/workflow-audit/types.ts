@@ -18,6 +18,7 @@ export const AUDIT_RULE_IDS = [
   'dangerously-skip-permissions',
   'untrusted-trigger',
   'script-injection',
+  'overprovisioned-secrets',
 ] as const;
 export type AuditRuleId = (typeof AUDIT_RULE_IDS)[number];
 export type AuditSeverity = 'error' | 'warning' | 'notice';
@@ -42,6 +43,11 @@ export interface AuditOptions {
   mode: AuditMode;
   /** GITHUB_JOB: the job this run is in; job-level checks apply to it even when no `uses:` matched. */
   jobId?: string;
+  /**
+   * Judge every job as one that runs claude-guard (the job-level checks apply to all of them). For
+   * auditing a workflow from outside a run, and for the parity tests against zizmor's fixtures.
+   */
+  everyJob?: boolean;
 }
 
 /** Findings in file order: by line, then rule id, then job. */

@@ -1,9 +1,17 @@
-/** Script injection: attacker-controlled text pasted into code before it runs. */
+/**
+ * Script injection: attacker-controlled text pasted into code before it runs — a `${{ }}` expression
+ * naming such text in `run:` or in the input of an action that runs it as code (actions/github-script
+ * `script:`, and the others in code-inputs.ts), directly or through an `env:` variable set from it
+ * (`env: { T: ${{ github.event.issue.title }} }` then `run: echo ${{ env.T }}`). Reading the variable as
+ * "$T" in the script is the safe form and is not flagged.
+ */
 import type { AuditFinding } from '../types.js';
-import { matchLines, type Find, type Finder } from '../shape.js';
-import { asScalar, entry } from '../tree.js';
+import { codeInputsOf } from '../code-inputs.js';
+import { matchLines, type Find, type Finder, type Job, type Step } from '../shape.js';
+import { asMap, asScalar, entry, type ScalarNode, type TreeNode } from '../tree.js';
 
 const INDEX = String.raw`(?:\.\*|\.\d+|\[[^\]]*\])`;
+/** GitHub's list of attacker-controlled contexts (security hardening guide), plus whole-event dumps. */
 const UNTRUSTED_CONTEXT = new RegExp(
   [
     String.raw`github\.head_ref`,
@@ -18,30 +26,79 @@ const UNTRUSTED_CONTEXT = new RegExp(
   'i',
 );
 const EXPRESSION = /\$\{\{([\s\S]*?)\}\}/g;
+const ENV_REF = /\benv\.([A-Za-z_][\w-]*)/gi;
 
-const untrustedExpressions: Find = (t) =>
-  [...t.matchAll(EXPRESSION)]
-    .filter((m) => UNTRUSTED_CONTEXT.test(m[1]))
-    .map((m) => ({ index: m.index, text: m[0] }));
+/** `a['b']["c"]` → `a.b.c`: the index form names the same context. */
+const dotted = (expr: string) => expr.replace(/\[\s*(['"])([\w-]+)\1\s*\]/g, '.$2');
 
-export const scriptInjection: Finder = (wf) =>
-  wf.jobs.flatMap((job) =>
-    job.steps.flatMap((step) => {
-      const script =
-        step.run ??
-        (step.uses && /^actions\/github-script(?:@|$)/i.test(step.uses)
-          ? asScalar(entry(entry(step.node, 'with')?.value, 'script')?.value)
-          : undefined);
-      if (!script) return [];
-      return matchLines(wf, script, untrustedExpressions).map(({ line, text: expr }): AuditFinding => ({
-        id: 'script-injection',
-        severity: 'error',
-        line,
-        job: job.id,
-        message:
-          `${expr} is pasted into the script before it runs: whoever writes that text (a PR title, a branch ` +
-          `name, a comment) runs commands in job '${job.id}'. Pass it through the step's env ` +
-          `(VALUE: ${expr}) and use "$VALUE" in the script.`,
-      }));
-    }),
+/** Variables whose value carries attacker-controlled text: lower-cased name → the expression. */
+type Tainted = Map<string, string>;
+
+/** The expression (the inside of `${{ }}`) names attacker-controlled text, or a variable that carries it. */
+const isTainted = (expr: string, tainted: Tainted): boolean => {
+  const e = dotted(expr);
+  return UNTRUSTED_CONTEXT.test(e) || [...e.matchAll(ENV_REF)].some((m) => tainted.has(m[1].toLowerCase()));
+};
+
+/** The env map of `node` layered over `outer`: a variable is tainted when its value is. */
+function layerEnv(outer: Tainted, node: TreeNode | undefined): Tainted {
+  const env = asMap(entry(node, 'env')?.value);
+  if (!env) return outer;
+  const next = new Map(outer);
+  for (const e of env.entries) {
+    const value = asScalar(e.value)?.value ?? '';
+    const hit = [...value.matchAll(EXPRESSION)].find((m) => isTainted(m[1], outer));
+    if (hit) next.set(e.key.toLowerCase(), hit[0]);
+    else next.delete(e.key.toLowerCase());
+  }
+  return next;
+}
+
+const injected =
+  (tainted: Tainted): Find =>
+  (t) =>
+    [...t.matchAll(EXPRESSION)]
+      .filter((m) => isTainted(m[1], tainted))
+      .map((m) => ({ index: m.index, text: m[0] }));
+
+/** The code a step runs: `run:`, or the code inputs of an action that runs them. */
+function codeOf(step: Step): Array<{ where: string; s: ScalarNode }> {
+  if (step.run) return [{ where: 'the script', s: step.run }];
+  if (!step.uses) return [];
+  const with_ = entry(step.node, 'with')?.value;
+  return codeInputsOf(step.uses).flatMap((input) => {
+    const s = asScalar(entry(with_, input)?.value);
+    return s ? [{ where: `${step.uses?.replace(/@.*$/, '')}'s ${input} input`, s }] : [];
+  });
+}
+
+function message(job: Job, expr: string, where: string, tainted: Tainted): string {
+  const env = [...dotted(expr).matchAll(ENV_REF)]
+    .map((m) => ({ name: m[1], from: tainted.get(m[1].toLowerCase()) }))
+    .find((x) => x.from !== undefined);
+  const source = env ? `${expr} (env ${env.name} is set from ${env.from})` : expr;
+  return (
+    `${source} is pasted into ${where} before it runs: whoever writes that text (a PR title, a branch ` +
+    `name, a comment) runs code in job '${job.id}'. Pass it through the step's env ` +
+    `and read it as data ("$VALUE" in a shell, process.env.VALUE in a script).`
   );
+}
+
+export const scriptInjection: Finder = (wf) => {
+  const workflowEnv = layerEnv(new Map(), wf.root);
+  return wf.jobs.flatMap((job) => {
+    const jobEnv = layerEnv(workflowEnv, job.node);
+    return job.steps.flatMap((step) => {
+      const tainted = layerEnv(jobEnv, step.node);
+      return codeOf(step).flatMap(({ where, s }) =>
+        matchLines(wf, s, injected(tainted)).map(({ line, text: expr }): AuditFinding => ({
+          id: 'script-injection',
+          severity: 'error',
+          line,
+          job: job.id,
+          message: message(job, expr, where, tainted),
+        })),
+      );
+    });
+  });
+};

@@ -1,13 +1,13 @@
 /** uses: references that a moved tag, branch or image tag can change under the job. */
 import type { AuditFinding } from '../types.js';
-import type { Finder } from '../shape.js';
-import { asScalar, entry } from '../tree.js';
+import { isLocalUses, type Finder } from '../shape.js';
 
 const FULL_SHA = /@[0-9a-f]{40}$/i;
 const DOCKER_DIGEST = /@sha256:[0-9a-f]{64}$/i;
 
 function pinFinding(uses: string, line: number, job: string): AuditFinding[] {
-  if (uses.startsWith('./')) return [];
+  // The workflow's own repository at the same commit (`./x`, or GitHub's self-repository form `$/x`).
+  if (isLocalUses(uses)) return [];
   const base = { id: 'unpinned-action' as const, line, job };
   if (uses.startsWith('docker://')) {
     return DOCKER_DIGEST.test(uses)
@@ -38,10 +38,8 @@ function pinFinding(uses: string, line: number, job: string): AuditFinding[] {
 
 export const unpinned: Finder = (wf) =>
   wf.jobs.flatMap((job) => {
-    const callUses = entry(job.node, 'uses');
-    const call = asScalar(callUses?.value)?.value;
     return [
-      ...(callUses && call ? pinFinding(call, callUses.line, job.id) : []),
+      ...(job.call ? pinFinding(job.call.uses, job.call.line, job.id) : []),
       ...job.steps.flatMap((s) => (s.uses ? pinFinding(s.uses, s.usesLine, job.id) : [])),
     ];
   });

@@ -1,7 +1,10 @@
-/** Secrets spread wider than one step: in workflow- or job-level env, or every secret passed to a called workflow. */
+/**
+ * Secrets spread wider than one step: in workflow- or job-level env, every secret passed to a called
+ * workflow (`secrets: inherit`), or the whole secrets context handed to a step (`toJSON(secrets)`).
+ */
 import type { AuditFinding } from '../types.js';
-import type { Finder } from '../shape.js';
-import { asMap, asScalar, entry, type Entry } from '../tree.js';
+import { matchLines, type Finder } from '../shape.js';
+import { asMap, asScalar, entry, scalarsUnder, type Entry } from '../tree.js';
 
 const SECRET_EXPR =
   /\$\{\{[^}]*?\b(?:secrets\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*['"]([^'"]+)['"]\s*\])|github\s*\.\s*token\b)/i;
@@ -92,3 +95,32 @@ export const secretsInherit: Finder = (wf) =>
         ]
       : [];
   });
+
+/** The whole secrets context in one value: `toJSON(secrets)`, or `secrets[...]` indexed by a computed name. */
+const ALL_SECRETS = /\btoJSON\(\s*secrets\s*\)|\bsecrets\s*\[\s*(?!['"\s])/i;
+const EXPRESSION = /\$\{\{[\s\S]*?\}\}/g;
+
+export const overprovisionedSecrets: Finder = (wf) => {
+  const scopes = [
+    { job: undefined, nodes: wf.root.entries.filter((e) => e.key !== 'jobs').map((e) => e.value) },
+    ...wf.jobs.map((j) => ({ job: j.id, nodes: [j.node] })),
+  ];
+  return scopes.flatMap(({ job, nodes }) =>
+    nodes.flatMap(scalarsUnder).flatMap((s) =>
+      matchLines(wf, s, (t) =>
+        [...t.matchAll(EXPRESSION)]
+          .filter((m) => ALL_SECRETS.test(m[0]))
+          .map((m) => ({ index: m.index, text: m[0] })),
+      ).map(({ line, text: expr }): AuditFinding => ({
+        id: 'overprovisioned-secrets',
+        severity: 'warning',
+        line,
+        job,
+        message:
+          `${expr} hands every secret of the repository (the Anthropic key and deploy credentials ` +
+          `alike) to ${job ? `job '${job}'` : 'the workflow'}, where one needs a few. Pass each secret ` +
+          `it needs by name.`,
+      })),
+    ),
+  );
+};
