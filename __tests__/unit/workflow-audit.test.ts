@@ -478,6 +478,16 @@ ${allow === undefined ? '' : `        with:\n          allow-untrusted-pr: ${all
         .map((f) => f.severity),
     ).toEqual(severities);
   });
+
+  test('a job GITHUB_JOB names runs claude-guard through a wrapper: never counted as allowed', () => {
+    const wrapper = `on: pull_request_target\npermissions: {}\njobs:\n  j:\n    steps: [{ uses: ./wrapper }]\n`;
+    expect(audit(wrapper).filter((f) => f.id === 'untrusted-trigger')).toEqual([]);
+    expect(
+      audit(wrapper, { jobId: 'j' })
+        .filter((f) => f.id === 'untrusted-trigger')
+        .map((f) => f.severity),
+    ).toEqual(['notice']);
+  });
 });
 
 describe('unpinned-action', () => {
@@ -644,6 +654,16 @@ describe('robustness', () => {
     const lines = audit(fixtures.find((f) => f.name === 'secrets-env')!.text).map((f) => f.line ?? Infinity);
     expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
+});
+
+test('the README documents every rule, one row each', () => {
+  const readme = readFileSync(join(FIXTURES, '..', '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('## The workflow audit'),
+    readme.indexOf('### Parity with zizmor'),
+  );
+  const rows = section.split('\n').filter((l) => /^\| `[a-z-]+` \|/.test(l));
+  expect(rows.map((l) => /^\| `([a-z-]+)`/.exec(l)?.[1]).sort()).toEqual([...AUDIT_RULE_IDS].sort());
 });
 
 describe('renderAuditMarkdown', () => {
