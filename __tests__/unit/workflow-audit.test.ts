@@ -241,6 +241,7 @@ jobs:
     ['azure/cli@v2', 'inlineScript', 'echo ${{ github.event.comment.body }}', true],
     ['addnab/docker-run-action@v3', 'run', 'echo ${{ github.event.issue.body }}', true],
     ['acme/other@v1', 'script', '${{ github.event.pull_request.title }}', false],
+    ['actions/github-script@v7', 'script', 'console.log("${{ inputs.env.T }}")', false],
   ])('%s with %s: %s → %s', (uses, input, value, flagged) => {
     expect(ids(audit(step(uses, input, value))).includes('script-injection')).toBe(flagged);
   });
@@ -252,6 +253,7 @@ describe('overprovisioned-secrets', () => {
     ["${{ format('{0}', toJson( secrets )) }}", true],
     ['${{ secrets[matrix.name] }}', true],
     ['${{ toJSON(secrets.ONE) }}', false],
+    ['${{ inputs.secrets[0] }}', false],
     ["${{ secrets['ONE'] }}", false],
     ['${{ secrets.ONE }}', false],
     ['toJSON(secrets) outside an expression', false],
@@ -343,6 +345,8 @@ jobs:
     ['{ contents: write }', 'fix', []],
     ['{ id-token: write }', 'custom', ['warning']],
     ['{ actions: write, packages: write }', 'review', ['warning', 'warning']],
+    ['{ actions: write, packages: write }', 'custom', ['warning', 'warning']],
+    ['{ actions: write, packages: write }', 'fix', ['warning', 'warning']],
     ['{ actions: read, packages: read, id-token: none }', 'review', []],
     ['{ issues: write, checks: write, statuses: write }', 'review', ['warning', 'warning', 'warning']],
     ['{ issues: write, checks: write, statuses: write }', 'custom', []],
@@ -352,6 +356,15 @@ jobs:
     ['{ nonexistent: write }', 'review', ['warning']],
   ] as const)('%s in %s mode → %j', (perms, mode, severities) => {
     expect(job(perms, mode).map((f) => f.severity)).toEqual(severities);
+  });
+
+  test.each([
+    ['{ contents: write }', 'a review only reads the code'],
+    ['{ issues: write }', 'needs only pull-requests and security-events to write'],
+    ['{ actions: write }', 'cancel, re-run and dispatch workflows'],
+    ['read-all', 'every step can read every scope'],
+  ])('%s in review mode: the message says why', (perms, why) => {
+    expect(job(perms)[0].message).toContain(why);
   });
 
   test('workflow-level permissions cover jobs without their own; one finding per block, not per job', () => {

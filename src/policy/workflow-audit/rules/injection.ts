@@ -26,7 +26,8 @@ const UNTRUSTED_CONTEXT = new RegExp(
   'i',
 );
 const EXPRESSION = /\$\{\{([\s\S]*?)\}\}/g;
-const ENV_REF = /\benv\.([A-Za-z_][\w-]*)/gi;
+/** `env.X` as a context of its own (not `github.env` or `inputs.env`). */
+const ENV_REF = /(?<![\w.])env\.([A-Za-z_][\w-]*)/gi;
 
 /** `a['b']["c"]` → `a.b.c`: the index form names the same context. */
 const dotted = (expr: string) => expr.replace(/\[\s*(['"])([\w-]+)\1\s*\]/g, '.$2');

@@ -97,7 +97,7 @@ export const secretsInherit: Finder = (wf) =>
   });
 
 /** The whole secrets context in one value: `toJSON(secrets)`, or `secrets[...]` indexed by a computed name. */
-const ALL_SECRETS = /\btoJSON\(\s*secrets\s*\)|\bsecrets\s*\[\s*(?!['"\s])/i;
+const ALL_SECRETS = /\btoJSON\(\s*secrets\s*\)|(?<![\w.])secrets\s*\[\s*(?!['"\s])/i;
 const EXPRESSION = /\$\{\{[\s\S]*?\}\}/g;
 
 export const overprovisionedSecrets: Finder = (wf) => {
