@@ -86,6 +86,23 @@ export interface Posted {
   url: string;
 }
 
+/** A pull request as GitHub records it (GET pulls/{n}); the text fields are untrusted (the author wrote them). */
+export interface PullDetails {
+  number: number;
+  /** 'open' or 'closed'. */
+  state: string;
+  baseSha: string;
+  /** `owner/name` of the base repository. */
+  baseRepo: string;
+  headSha: string;
+  headRef: string;
+  /** `owner/name` of the head repository; null when it was deleted. */
+  headRepo: string | null;
+  title: string;
+  body: string;
+  changedFiles?: number;
+}
+
 export interface GitHubPort {
   listPullFiles(pr: PullRef): Promise<PullFile[]>;
   createReview(pr: PullRef, review: ReviewRequest): Promise<Posted>;
@@ -103,6 +120,10 @@ export interface GitHubPort {
   resolveReviewThread(threadId: string): Promise<void>;
   /** A file's text at `ref` (a commit SHA, tag or branch; the default branch when unset). */
   getFileContent(repo: RepoRef, path: string, ref?: string): Promise<string>;
+  /** GitHub's record of one pull request; undefined when there is none with that number. */
+  getPull(pr: PullRef): Promise<PullDetails | undefined>;
+  /** The open pull requests of `repo` whose head is `head` (`owner:branch`), first page (at most 100). */
+  listOpenPullsByHead(repo: RepoRef, head: string): Promise<PullDetails[]>;
 }
 
 export interface Logger {
@@ -143,7 +164,9 @@ type Operation =
   | 'list review comments'
   | 'list review threads'
   | 'resolve a review thread'
-  | 'read the policy file';
+  | 'read the policy file'
+  | 'read the pull request'
+  | 'list pull requests';
 
 /** The workflow permission each operation needs. */
 const PERMISSION: Record<Operation, string> = {
@@ -158,6 +181,8 @@ const PERMISSION: Record<Operation, string> = {
   'list review threads': 'pull-requests: read',
   'resolve a review thread': 'pull-requests: write',
   'read the policy file': 'contents: read',
+  'read the pull request': 'pull-requests: read',
+  'list pull requests': 'pull-requests: read',
 };
 
 const PERMISSIONS: readonly RepoPermission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
@@ -199,6 +224,32 @@ export function missingFileDetail(repo: RepoRef, path: string, ref?: string): st
     `path and ref, and that github-token can read ${repo.owner}/${repo.repo} (GitHub answers 404 for a ` +
     `private repository the token cannot see)`
   );
+}
+
+interface PullData {
+  number: number;
+  state: string;
+  title: string;
+  body?: string | null;
+  changed_files?: number;
+  base: { sha: string; repo: { full_name: string } };
+  head: { sha: string; ref: string; repo: { full_name: string } | null };
+}
+
+/** GitHub's pull request object (full or simple) → PullDetails. */
+function pullDetails(p: PullData): PullDetails {
+  return {
+    number: p.number,
+    state: p.state,
+    baseSha: p.base.sha,
+    baseRepo: p.base.repo.full_name,
+    headSha: p.head.sha,
+    headRef: p.head.ref,
+    headRepo: p.head.repo?.full_name ?? null,
+    title: p.title,
+    body: p.body ?? '',
+    ...(typeof p.changed_files === 'number' ? { changedFiles: p.changed_files } : {}),
+  };
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -436,6 +487,33 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
     resolveReviewThread: (threadId) =>
       call('resolve a review thread', async () => {
         await octokit.graphql(RESOLVE_THREAD_MUTATION, { threadId });
+      }),
+
+    getPull: (pr) =>
+      call('read the pull request', async () => {
+        try {
+          const { data } = await octokit.rest.pulls.get({
+            owner: pr.owner,
+            repo: pr.repo,
+            pull_number: pr.number,
+          });
+          return pullDetails(data);
+        } catch (error) {
+          if (statusOf(error) === 404) return undefined;
+          throw error;
+        }
+      }),
+
+    listOpenPullsByHead: (repo, head) =>
+      call('list pull requests', async () => {
+        const { data } = await octokit.rest.pulls.list({
+          owner: repo.owner,
+          repo: repo.repo,
+          state: 'open',
+          head,
+          per_page: 100,
+        });
+        return data.map(pullDetails);
       }),
 
     getFileContent: (repo, path, ref) =>
