@@ -8,6 +8,7 @@
  */
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
+import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { retry } from '@octokit/plugin-retry';
 import type { Octokit } from '@octokit/core';
 import { rateLimitPlugin, type RateLimitKind } from './rate-limit.js';
@@ -289,10 +290,11 @@ function attemptLogger(log: Logger) {
   };
 }
 
-const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $number: Int!, $after: String) {
+/** Paged by @octokit/plugin-paginate-graphql: it follows `$cursor` through `pageInfo` and joins the nodes. */
+const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $number: Int!, $cursor: String) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $after) {
+      reviewThreads(first: 100, after: $cursor) {
         nodes { id isResolved comments(first: 1) { nodes { databaseId } } }
         pageInfo { hasNextPage endCursor }
       }
@@ -305,7 +307,6 @@ interface ReviewThreadsPage {
     pullRequest: {
       reviewThreads: {
         nodes: { id: string; isResolved: boolean; comments: { nodes: { databaseId: number | null }[] } }[];
-        pageInfo: { hasNextPage: boolean; endCursor: string | null };
       };
     } | null;
   } | null;
@@ -355,6 +356,8 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
       ...(opts.now ? { now: opts.now } : {}),
     }),
   );
+
+  const { graphql } = paginateGraphQL(octokit);
 
   return {
     listPullFiles: (pr) =>
@@ -464,24 +467,25 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
 
     listReviewThreads: (pr) =>
       call('list review threads', async () => {
-        const threads: ReviewThread[] = [];
-        let after: string | null = null;
-        do {
-          const page: ReviewThreadsPage = await octokit.graphql<ReviewThreadsPage>(REVIEW_THREADS_QUERY, {
+        let all: ReviewThreadsPage;
+        try {
+          all = await graphql.paginate<ReviewThreadsPage>(REVIEW_THREADS_QUERY, {
             owner: pr.owner,
             repo: pr.repo,
             number: pr.number,
-            after,
           });
-          const connection = page.repository?.pullRequest?.reviewThreads;
-          if (!connection) throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
-          for (const t of connection.nodes) {
-            const first = t.comments.nodes[0]?.databaseId;
-            threads.push({ id: t.id, isResolved: t.isResolved, ...(first ? { firstCommentId: first } : {}) });
-          }
-          after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
-        } while (after !== null);
-        return threads;
+        } catch (error) {
+          // A null repository or pull request has no pageInfo for the plugin to follow.
+          if ((error as Error).name === 'MissingPageInfo')
+            throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
+          throw error;
+        }
+        const connection = all.repository?.pullRequest?.reviewThreads;
+        if (!connection) throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
+        return connection.nodes.map((t) => {
+          const first = t.comments.nodes[0]?.databaseId;
+          return { id: t.id, isResolved: t.isResolved, ...(first ? { firstCommentId: first } : {}) };
+        });
       }),
 
     resolveReviewThread: (threadId) =>
