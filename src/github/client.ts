@@ -12,11 +12,6 @@ import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { retry } from '@octokit/plugin-retry';
 import type { Octokit } from '@octokit/core';
 import { rateLimitPlugin, type RateLimitKind } from './rate-limit.js';
-import { pullDetails, type PullDetails } from './pulls.js';
-import { reviewThreads, type ReviewThread } from './review-threads.js';
-
-export type { PullDetails } from './pulls.js';
-export type { ReviewThread } from './review-threads.js';
 
 export interface RepoRef {
   owner: string;
@@ -77,12 +72,36 @@ export interface PostedReviewComment {
   nodeId?: string;
 }
 
+/** A review thread (GraphQL), identified by its node id and by the REST id of its first comment. */
+export interface ReviewThread {
+  id: string;
+  isResolved: boolean;
+  firstCommentId?: number;
+}
+
 /** A collaborator's role on a repository, highest first. */
 export type RepoPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
 export interface Posted {
   id: number;
   url: string;
+}
+
+/** A pull request as GitHub records it (GET pulls/{n}); the text fields are untrusted (the author wrote them). */
+export interface PullDetails {
+  number: number;
+  /** 'open' or 'closed'. */
+  state: string;
+  baseSha: string;
+  /** `owner/name` of the base repository. */
+  baseRepo: string;
+  headSha: string;
+  headRef: string;
+  /** `owner/name` of the head repository; null when it was deleted. */
+  headRepo: string | null;
+  title: string;
+  body: string;
+  changedFiles?: number;
 }
 
 export interface GitHubPort {
@@ -208,6 +227,32 @@ export function missingFileDetail(repo: RepoRef, path: string, ref?: string): st
   );
 }
 
+interface PullData {
+  number: number;
+  state: string;
+  title: string;
+  body?: string | null;
+  changed_files?: number;
+  base: { sha: string; repo: { full_name: string } };
+  head: { sha: string; ref: string; repo: { full_name: string } | null };
+}
+
+/** GitHub's pull request object (full or simple) → PullDetails. */
+function pullDetails(p: PullData): PullDetails {
+  return {
+    number: p.number,
+    state: p.state,
+    baseSha: p.base.sha,
+    baseRepo: p.base.repo.full_name,
+    headSha: p.head.sha,
+    headRef: p.head.ref,
+    headRepo: p.head.repo?.full_name ?? null,
+    title: p.title,
+    body: p.body ?? '',
+    ...(typeof p.changed_files === 'number' ? { changedFiles: p.changed_files } : {}),
+  };
+}
+
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
@@ -244,6 +289,32 @@ function attemptLogger(log: Logger) {
     });
   };
 }
+
+/** Paged by @octokit/plugin-paginate-graphql: it follows `$cursor` through `pageInfo` and joins the nodes. */
+const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $number: Int!, $cursor: String) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      reviewThreads(first: 100, after: $cursor) {
+        nodes { id isResolved comments(first: 1) { nodes { databaseId } } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}`;
+
+interface ReviewThreadsPage {
+  repository: {
+    pullRequest: {
+      reviewThreads: {
+        nodes: { id: string; isResolved: boolean; comments: { nodes: { databaseId: number | null }[] } }[];
+      };
+    } | null;
+  } | null;
+}
+
+const RESOLVE_THREAD_MUTATION = `mutation ($threadId: ID!) {
+  resolveReviewThread(input: { threadId: $threadId }) { thread { id isResolved } }
+}`;
 
 export function createGitHub(opts: GitHubOptions): GitHubPort {
   const log = opts.log ?? { warn: (m: string) => core.warning(m) };
@@ -286,7 +357,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
     }),
   );
 
-  const threads = reviewThreads(paginateGraphQL(octokit).graphql);
+  const { graphql } = paginateGraphQL(octokit);
 
   return {
     listPullFiles: (pr) =>
@@ -394,9 +465,33 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
         }));
       }),
 
-    listReviewThreads: (pr) => call('list review threads', () => threads.list(pr)),
+    listReviewThreads: (pr) =>
+      call('list review threads', async () => {
+        let all: ReviewThreadsPage;
+        try {
+          all = await graphql.paginate<ReviewThreadsPage>(REVIEW_THREADS_QUERY, {
+            owner: pr.owner,
+            repo: pr.repo,
+            number: pr.number,
+          });
+        } catch (error) {
+          // A null repository or pull request has no pageInfo for the plugin to follow.
+          if ((error as Error).name === 'MissingPageInfo')
+            throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
+          throw error;
+        }
+        const connection = all.repository?.pullRequest?.reviewThreads;
+        if (!connection) throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
+        return connection.nodes.map((t) => {
+          const first = t.comments.nodes[0]?.databaseId;
+          return { id: t.id, isResolved: t.isResolved, ...(first ? { firstCommentId: first } : {}) };
+        });
+      }),
 
-    resolveReviewThread: (threadId) => call('resolve a review thread', () => threads.resolve(threadId)),
+    resolveReviewThread: (threadId) =>
+      call('resolve a review thread', async () => {
+        await octokit.graphql(RESOLVE_THREAD_MUTATION, { threadId });
+      }),
 
     getPull: (pr) =>
       call('read the pull request', async () => {
