@@ -272,6 +272,24 @@ describe('reusable workflow (.github/workflows/review.yml)', () => {
     expect(installStep.run).not.toContain('${{');
   });
 
+  test('on workflow_run (fork-safe): checks out the triggering run’s head, refuses install-command, one review per head branch', () => {
+    const checkout = step(job, (s) => !!s.uses?.startsWith('actions/checkout@'));
+    expect(checkout.with?.ref).toBe(
+      "${{ github.event_name == 'workflow_run' && github.event.workflow_run.head_sha || '' }}",
+    );
+    const refuse = step(job, named('Refuse install-command on untrusted runs'));
+    expect(refuse.if).toBe(
+      "inputs.install-command != '' && (inputs.allow-untrusted-pr || github.event_name == 'workflow_run')",
+    );
+    // The refusal comes before the checkout, so no install step ever sees the pull request's code there.
+    expect(stepIndex(job, named('Refuse install-command on untrusted runs'))).toBeLessThan(
+      stepIndex(job, (s) => !!s.uses?.startsWith('actions/checkout@')),
+    );
+    const group = (job.concurrency ?? REVIEW_YML.concurrency)?.group ?? '';
+    expect(group).toContain('${{ github.event.workflow_run.head_repository.full_name }}');
+    expect(group).toContain('${{ github.event.workflow_run.head_branch }}');
+  });
+
   test('maps every action output through the job to the caller', () => {
     const outputs = Object.keys(action.outputs);
     expect(Object.keys(reviewCall.outputs).sort()).toEqual([...outputs].sort());
