@@ -7,7 +7,7 @@
  * checks every request against GitHub's OpenAPI description.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { createPullRepo, type PullRepo } from './support/index.mjs';
+import { createPullRepo, git, type PullRepo } from './support/index.mjs';
 import {
   DEFAULT_BASE,
   DEFAULT_HEAD,
@@ -116,6 +116,32 @@ describe('workflow_run (fork-safe review)', () => {
     expect(s.github.state.reviews).toHaveLength(0);
     expect(s.github.state.issueComments).toHaveLength(0);
     expect(s.github.failures).toEqual([]);
+    expect(s.run.post.code).toBe(0);
+  });
+
+  test('a checkout of the default branch instead of the head fails, saying how to check out; nothing is posted', async () => {
+    const repo = createPullRepo({ base: DEFAULT_BASE, head: DEFAULT_HEAD });
+    repos.push(repo);
+    git(repo.dir, ['checkout', '-q', '--detach', repo.baseSha]); // what a workflow_run job starts on
+    const s = await go({
+      repo,
+      event: workflowRun(repo.headSha),
+      pr: { headRepo: FORK },
+      collaborators: { mallory: 'read' },
+      inputs: { 'allow-untrusted-pr': 'true' },
+      script: [structured([finding])],
+    });
+    expect(s.run.main.code).not.toBe(0);
+    expect(s.run.outputs.conclusion).toBe('failed');
+    expect(s.run.errors.join('\n')).toMatch(
+      new RegExp(
+        `workspace is at ${repo.baseSha.slice(0, 12)}, not at the head of pull request #${PR_NUMBER}`,
+      ),
+    );
+    expect(s.run.errors.join('\n')).toContain('github.event.workflow_run.head_sha');
+    expect(s.model.requests).toHaveLength(0);
+    expect(s.github.state.reviews).toHaveLength(0);
+    expect(s.github.state.issueComments).toHaveLength(0);
     expect(s.run.post.code).toBe(0);
   });
 });
