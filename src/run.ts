@@ -81,7 +81,8 @@ export async function run(deps: MainStepDeps = realDeps): Promise<Outcome> {
     outcome.findingsFile = path.join(teardown.runDir, 'findings.json');
     const runDir = teardown.runDir;
     const plan = await admit(settings, ctx, ports, outcome);
-    await execute(plan, ports, { runDir, teardown, outcome });
+    const planned = plan.context === ctx ? ports : ports.withContext(plan.context);
+    await execute(plan, planned, { runDir, teardown, outcome });
   } catch (err) {
     if (err instanceof TriggerRefused && err.notAllowed && settings?.onRefused !== 'fail') {
       outcome.conclusion = 'skipped';

@@ -197,6 +197,10 @@ export class FakeRunner {
           this.guardPassed = true;
           return { readOnly: false };
         },
+        workflowRunPull: async (ctx) => {
+          this.log.push('workflowRunPull');
+          return ctx;
+        },
         auditWorkflow: async () => {
           this.step('auditWorkflow');
           return { markdown: '', notes: [] };
@@ -339,6 +343,7 @@ export class FakeRunner {
           return { notes: [], gate };
         },
       },
+      withContext: (ctx) => this.ports(_settings, ctx),
       // The run directory is a real temporary directory: what main writes there, post reads back.
       writeFile: (file, data) => writeFileSync(file, data, { mode: 0o600 }),
       writeJobSummary: async () => undefined,

@@ -43,6 +43,7 @@ describe('main step: the order of the security stages', () => {
       ])
         before(log, stage, 'agentRun');
       before(log, 'prepareIsolation', 'writeSettings'); // the settings file lives in the agent's directory
+      before(log, 'trigger', 'workflowRunPull'); // a workflow_run's pull request only once the run may go ahead
       if (level === 'strict') before(log, 'proveStrict', 'agentRun');
       else expect(log).not.toContain('proveStrict');
       // The proxy is stopped once the agent ended, before anything is delivered.

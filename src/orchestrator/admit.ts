@@ -1,7 +1,8 @@
 /**
  * Stages 2 and 3, before anything is set up: the organisation's policy over the inputs, then may this
  * run go ahead at all (trigger, actor, the calling workflow). Their answers, with what the machine can
- * do, make the plan (plan.ts).
+ * do, make the plan (plan.ts). On workflow_run the plan's context carries the verified pull request:
+ * execute with `ports.withContext(plan.context)`.
  */
 import type { Settings } from '../inputs.js';
 import type { RunContext } from '../context.js';
@@ -32,12 +33,14 @@ export async function admit(
       : decideLevel('auto', await ports.guard.probe()).level;
   };
   const constraints = await ports.guard.trigger(settings, strongest);
+  // workflow_run: the verified pull request (fork-safe pattern); from here on the run is about it.
+  const context = await ports.guard.workflowRunPull(ctx);
   const workflowAudit = await ports.guard.auditWorkflow(settings);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
   return plan({
     settings,
-    context: ctx,
+    context,
     capabilities,
     constraints,
     home: ports.env.HOME,

@@ -6,6 +6,7 @@
  * Each port is one stage's effect; the decisions stay in the pure modules they call.
  */
 import type { Settings } from '../inputs.js';
+import type { RunContext } from '../context.js';
 import type { StateKey } from '../state.js';
 import type { GitHubPort } from '../github/client.js';
 import type { Capabilities } from '../isolation/preflight.js';
@@ -54,6 +55,8 @@ export interface MainPorts {
     /** The machine's isolation prerequisites for `levels` (every level when omitted). */
     probe(levels?: IsolationLevel[]): Promise<Capabilities>;
     trigger(settings: Settings, strongest: () => Promise<IsolationLevel>): Promise<RunConstraints>;
+    /** workflow_run (the fork-safe pattern): the run's context with the pull request, verified. */
+    workflowRunPull(ctx: RunContext): Promise<RunContext>;
     auditWorkflow(settings: Settings): Promise<WorkflowAudit>;
   };
   /** The provider's credential (masked here) and the key proxy it goes to. */
@@ -130,6 +133,8 @@ export interface MainPorts {
       summaryBody: (notes: string[], gate: GateResult, ids: ReadonlyMap<Finding, number>) => string,
     ): Promise<PullDelivery>;
   };
+  /** The same ports for another context (workflow_run: once its pull request is verified). */
+  withContext(ctx: RunContext): MainPorts;
   /** A file of the action's run directory (0600). */
   writeFile(file: string, data: string | Buffer): void;
   /** The job summary (GITHUB_STEP_SUMMARY). */

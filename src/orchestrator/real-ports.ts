@@ -14,7 +14,7 @@ import { resolveTool } from '../system-tools.js';
 import { createGitHub, type GitHubPort } from '../github/client.js';
 import { loadPolicy } from '../policy-source.js';
 import { applyPolicy } from '../policy/central-policy.js';
-import { auditCallingWorkflow, guardTrigger } from '../guard.js';
+import { auditCallingWorkflow, guardTrigger, withWorkflowRunPull } from '../guard.js';
 import { realSystem } from '../isolation/system.js';
 import { probeCapabilities, proveStrict } from '../isolation/preflight.js';
 import { prepareIsolation } from '../isolation/launcher.js';
@@ -66,11 +66,18 @@ function executable(file: string): string {
   throw new InputError('claude-path', `${file} is not an executable file.`);
 }
 
-export function realPorts(settings: Settings, ctx: RunContext, env = process.env): MainPorts {
-  const github: GitHubPort | undefined =
-    ctx.pull || env.GITHUB_ACTIONS === 'true'
-      ? createGitHub({ token: settings.githubToken, baseUrl: ctx.apiUrl, log: { warn: core.warning } })
-      : undefined;
+function githubFor(settings: Settings, ctx: RunContext, env: NodeJS.ProcessEnv): GitHubPort | undefined {
+  return ctx.pull || env.GITHUB_ACTIONS === 'true'
+    ? createGitHub({ token: settings.githubToken, baseUrl: ctx.apiUrl, log: { warn: core.warning } })
+    : undefined;
+}
+
+export function realPorts(
+  settings: Settings,
+  ctx: RunContext,
+  env = process.env,
+  github = githubFor(settings, ctx, env),
+): MainPorts {
   const ws = ctx.workspace;
   const pull = ctx.pull;
   return {
@@ -90,6 +97,7 @@ export function realPorts(settings: Settings, ctx: RunContext, env = process.env
     guard: {
       probe: (levels) => probeCapabilities(realSystem, levels),
       trigger: (s, strongest) => guardTrigger(s, ctx, github, strongest),
+      workflowRunPull: (c) => withWorkflowRunPull(c, github),
       auditWorkflow: (s) => auditCallingWorkflow(s, ctx),
     },
     provider: {
@@ -185,6 +193,7 @@ export function realPorts(settings: Settings, ctx: RunContext, env = process.env
         return deliverToPullRequest(github, pr, headSha, gate, fingerprintIn(ws), summaryBody);
       },
     },
+    withContext: (c) => realPorts(settings, c, env, github),
     writeFile: (file, data) => writeFileSync(file, data, { mode: 0o600 }),
     writeJobSummary,
   };
