@@ -21,7 +21,7 @@
  * step already passed (`<!\u200b--`, `<<b></b>!--`, `&amp;lt;`, `[x]<b></b>: /u "t"`), one pass runs, in
  * this order, until nothing changes (bounded):
  *   1. decode one level of HTML entities (numeric with or without `;`; every WHATWG named reference with
- *      `;`, from the `entities` package's full table);
+ *      `;`, from the full table micromark itself uses);
  *   2. normalise line endings, then NFKC (folds fullwidth `＜！－`, small `﹤`, styled math letters and
  *      other compatibility forms to what they look like — a judgement call: it also rewrites ligatures,
  *      superscripts and halfwidth kana, which is harmless for text the model only reads);
@@ -34,7 +34,7 @@
  * no construct survives. The code set aside comes back (its invisible characters removed, nothing else),
  * and the result is capped at `maxChars` with an explicit marker. sanitize(sanitize(x)) === sanitize(x).
  */
-import { decodeHTMLStrict } from 'entities';
+import { decodeNamedCharacterReference } from 'decode-named-character-reference';
 import { stripMarkup } from './html-strip.js';
 import { parseBudget, PLACEHOLDERS, removeHidden, restoreCode } from './markdown-hidden.js';
 import { emptyCounts, REMOVAL_KINDS, type RemovalCounts, type RemovalKind } from './removal-counts.js';
@@ -192,8 +192,12 @@ const ENTITY = /&(?:#(\d+);?|#[xX]([0-9a-fA-F]+);?|([A-Za-z][A-Za-z0-9]{1,31});)
 function decodeEntities(text: string, c: RemovalCounts): string {
   if (!text.includes('&')) return text;
   return text.replace(ENTITY, (m: string, dec?: string, hex?: string, name?: string) => {
-    // The full WHATWG table (2,231 names, `&NegativeThinSpace;` included); unknown names stay as they are.
-    const out = name !== undefined ? decodeHTMLStrict(m) : codePoint(dec ? Number(dec) : parseInt(hex!, 16));
+    // The full WHATWG table (2,231 names, `&NegativeThinSpace;` included; the parser's own copy, so the
+    // bundle holds one); unknown names stay as they are.
+    const out =
+      name !== undefined
+        ? decodeNamedCharacterReference(name) || m
+        : codePoint(dec ? Number(dec) : parseInt(hex!, 16));
     if (out === m) return m;
     c.entitiesDecoded++;
     return out;
