@@ -1,6 +1,6 @@
 /**
  * Parity with the field's own test suite: every case of claude-code-action's sanitizer tests (vendored
- * with its licence and source commit in __tests__/fixtures/parity/), each asserting our verdict. A case
+ * with its licence and source commit in __tests__/fixtures/parity/claude-code-action/), each asserting our verdict. A case
  * marked "same" must satisfy the upstream expectation on our output; a case marked "differs" must not
  * (so the README's table of deliberate differences cannot go stale) and must give exactly the recorded
  * output. The reasons are the rows of that table.
@@ -28,7 +28,10 @@ interface Case {
 }
 
 const fixture = JSON.parse(
-  fs.readFileSync(new URL('../fixtures/parity/claude-code-action-sanitizer.json', import.meta.url), 'utf8'),
+  fs.readFileSync(
+    new URL('../fixtures/parity/claude-code-action/claude-code-action-sanitizer.json', import.meta.url),
+    'utf8',
+  ),
 ) as { source: { commit: string }; cases: Case[] };
 
 const REASONS = new Set([
