@@ -189,6 +189,7 @@ describe('text that needs no change', () => {
     'Tabs\tand\nnewlines stay; emoji 🎉 and accents é ü ñ and 中文 too. AT&T, R&D, 5 &gt 4',
     'An unresolved reference is literal text, as GitHub shows it: ![shown][nowhere]',
     'Code shows markup as text: `<!-- shown -->` and\n\n```html\n<img alt="shown">\n```\n',
+    'Autolinks are shown: <https://example.com/docs?a=1&b=2> and <someone@example.com>.',
   ])('%j is unchanged', (text) => {
     const out = sanitizeUntrusted(text);
     expect(out.text).toBe(text);
@@ -301,8 +302,8 @@ const corpus: string[] = (() => {
   return out;
 })();
 
-/** `text` with the content of its code spans and blocks blanked: GitHub shows code as literal text, so
- * markup there is shown, not live (a leading tab makes an indented code block, as on GitHub). */
+/** `text` with the content of its code spans and blocks and its autolinks blanked: GitHub shows them as
+ * literal text, so markup there is shown, not live (a leading tab makes an indented code block, as on GitHub). */
 function outsideCode(text: string): string {
   const events = postprocess(
     parse({ extensions: [gfm(), math()] })
@@ -311,7 +312,7 @@ function outsideCode(text: string): string {
   );
   let out = text;
   for (const [kind, token] of events)
-    if (kind === 'enter' && (token.type === 'codeFlowValue' || token.type === 'codeTextData'))
+    if (kind === 'enter' && ['codeFlowValue', 'codeTextData', 'autolink'].includes(token.type))
       out =
         out.slice(0, token.start.offset) +
         ' '.repeat(token.end.offset - token.start.offset) +

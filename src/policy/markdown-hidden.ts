@@ -17,6 +17,7 @@
  * Code spans and code blocks are shown by GitHub as literal text, so with `codes` given (the first pass over
  * text as GitHub received it) their content is swapped for placeholder characters and collected: later
  * stages cannot mistake a `<!--` shown in code for markup, and `restoreCode` puts the text back at the end.
+ * Autolinks (`<https://…>`) are set aside whole the same way: they are shown, not tags.
  * Placeholders are single private-use characters of planes 15 and 16 (input holding any is cleaned first).
  * Without `codes` (the later fixed-point passes, over text that decoding and stripping produced) code is
  * not protected: a code span that decoding created was never shown as code on GitHub.
@@ -128,6 +129,13 @@ export function removeHidden(text: string, c: RemovalCounts, codes?: string[]): 
       case 'codeFencedFenceInfo':
         if (fenceInfo === '') fenceInfo = slice(token).trim().split(/\s/)[0].toLowerCase();
         break;
+      case 'autolink':
+        // `<https://…>` and `<a@b.c>` are shown as links: kept whole, so the HTML stage cannot take them for tags.
+        if (codes && codes.length < MAX_PLACEHOLDERS) {
+          edits.push({ start: token.start.offset, end: token.end.offset, text: placeholder(codes.length) });
+          codes.push(slice(token).replace(PLACEHOLDERS, ''));
+        }
+        break;
       case 'codeFenced':
         fenceInfo = '';
         mermaid = { inBlock: false };
@@ -193,8 +201,8 @@ export function restoreCode(text: string, codes: string[]): string {
   });
 }
 
-/** Text with none of these characters has no Markdown construct that hides anything and no code. */
-const MARKDOWN_HINT = /[[`$~\t]| {4}/;
+/** Text with none of these characters has no Markdown construct that hides anything, no code and no autolink. */
+const MARKDOWN_HINT = /[[`$~<\t]| {4}/;
 
 const NO_LABEL = { labelStart: 0, labelEnd: 0, within: -1 };
 
