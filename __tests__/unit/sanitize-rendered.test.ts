@@ -79,6 +79,12 @@ describe('hidden by the renderer, removed by structure (issue #16)', () => {
     ['phantom math', 'a $\\phantom{PAYLOAD}$ b', 'a $$ b', { hiddenMath: 1 }],
     ['hphantom in display math', '$$\nx \\hphantom{PAYLOAD} y\n$$', '$$\nx  y\n$$', { hiddenMath: 1 }],
     ['transparent colour', '$\\textcolor{transparent}{PAYLOAD} x$', '$ x$', { hiddenMath: 1 }],
+    [
+      'dollar-backtick math (GitHub renders $`…`$ as math)',
+      'a $`\\phantom{PAYLOAD}`$ b',
+      'a $``$ b',
+      { hiddenMath: 1 },
+    ],
     ['TeX comment', '$$\nx % PAYLOAD\n$$', '$$\nx \n$$', { hiddenMath: 1 }],
     ['math fence', '```math\n\\phantom{PAYLOAD} x\n```', '```math\n x\n```', { hiddenMath: 1 }],
     [
