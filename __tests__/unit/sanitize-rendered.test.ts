@@ -126,6 +126,12 @@ describe('hidden by the renderer, removed by structure (issue #16)', () => {
       { htmlComments: 1, invisibleChars: 1 },
     ],
     [
+      'a private-use character is replaced, not removed: no indented code appears',
+      '\u{F0000}    <!-- PAYLOAD -->',
+      '\ufffd    ',
+      { htmlComments: 1, privateUseChars: 1 },
+    ],
+    [
       'comment in a table cell',
       '| a | b |\n| - | - |\n| x <!-- PAYLOAD --> | y |',
       '| a | b |\n| - | - |\n| x  | y |',

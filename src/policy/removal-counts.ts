@@ -22,6 +22,7 @@ export const REMOVAL_KINDS = [
   'bidiControls',
   'invisibleChars',
   'controlChars',
+  'privateUseChars',
   'deepEncodingChars',
   'truncatedChars',
 ] as const;

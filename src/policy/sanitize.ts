@@ -136,6 +136,11 @@ const DESCRIPTIONS: Record<RemovalKind, [one: string, many: string, verb: string
     'removed from',
   ],
   controlChars: ['control character', 'control characters', 'removed from'],
+  privateUseChars: [
+    'supplementary private-use character (shown as U+FFFD)',
+    'supplementary private-use characters (shown as U+FFFD)',
+    'replaced in',
+  ],
   deepEncodingChars: [
     'angle bracket or ampersand (nested entity encoding did not settle)',
     'angle brackets and ampersands (nested entity encoding did not settle)',
@@ -159,7 +164,13 @@ export function describeRemovals(source: string, counts: RemovalCounts): string[
 /** The whole sanitiser without the cap: structure first, then passes to a fixed point, then code back. */
 function clean(text: string, counts: RemovalCounts): string {
   const codes: string[] = [];
-  const structured = removeHidden(removeCounted(text, PLACEHOLDERS, counts, 'invisibleChars'), counts, codes);
+  // Private-use characters of planes 15–16 are the placeholders: replaced (not removed, which could turn the
+  // spaces around one into an indented code block GitHub never showed) by U+FFFD, shown much as they are.
+  const own = text.replace(PLACEHOLDERS, () => {
+    counts.privateUseChars++;
+    return '\ufffd';
+  });
+  const structured = removeHidden(own, counts, codes);
   let result = settle(structured, counts);
   if (!result.settled) {
     const flattened = removeCounted(result.text, /[<&]/g, counts, 'deepEncodingChars');
