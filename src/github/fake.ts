@@ -8,7 +8,9 @@
 import { GitHubApiError, missingFileDetail } from './client.js';
 import { fromPullFiles, placeFinding } from '../findings/diff.js';
 import type {
+  CommentSnapshot,
   GitHubPort,
+  PullRequestInfo,
   IssueComment,
   Posted,
   PostedReviewComment,
@@ -49,6 +51,12 @@ export class FakeGitHub implements GitHubPort {
   checkAnchors = false;
   /** Collaborator roles by login (matched case-insensitively); anyone else has 'none'. */
   readonly permissions: Record<string, RepoPermission> = {};
+  /** Pull requests by number, as GET pulls/{n} reports them (seed with `addPull`). */
+  readonly pulls = new Map<number, PullRequestInfo>();
+  /** Replies posted in review threads, by the comment replied to. */
+  readonly replies: { pr: PullRef; inReplyTo: number; body: string; id: number }[] = [];
+  /** Comments as the API reports them now (the triggering comment, re-read), by id. */
+  readonly snapshots = new Map<number, CommentSnapshot>();
   private nextId = 1000;
   private readonly repoFiles = new Map<string, string>();
 
@@ -57,9 +65,29 @@ export class FakeGitHub implements GitHubPort {
     this.repoFiles.set(`${repo.owner}/${repo.repo}/${path}@${ref ?? ''}`, content);
   }
 
+  addPull(pull: Partial<PullRequestInfo> & { number: number }): PullRequestInfo {
+    const full: PullRequestInfo = {
+      state: 'open',
+      headSha: 'h'.repeat(40),
+      baseSha: 'b'.repeat(40),
+      headRepo: 'octo/app',
+      headRef: 'feature',
+      baseRepo: 'octo/app',
+      title: 'A change',
+      body: '',
+      ...pull,
+    };
+    this.pulls.set(pull.number, full);
+    return full;
+  }
+
   /** Seed a comment as someone else would have written it. */
-  addComment(pr: PullRef, body: string, who: Partial<typeof FAKE_BOT> = {}): FakeComment {
-    const c = { ...FAKE_BOT, ...who, pr, id: this.nextId++, body };
+  addComment(
+    pr: PullRef,
+    body: string,
+    who: Partial<typeof FAKE_BOT> & { createdAt?: string } = {},
+  ): FakeComment {
+    const c = { ...FAKE_BOT, createdAt: new Date().toISOString(), ...who, pr, id: this.nextId++, body };
     this.comments.push(c);
     return c;
   }
@@ -142,6 +170,44 @@ export class FakeGitHub implements GitHubPort {
     const c = this.comments.find((x) => x.id === id && x.pr.owner === repo.owner && x.pr.repo === repo.repo);
     if (!c) throw new Error(`fake GitHub: no comment ${id} in ${repo.owner}/${repo.repo}`);
     c.body = body;
+    return this.posted(id);
+  }
+
+  async getPull(pr: PullRef): Promise<PullRequestInfo> {
+    this.enter('getPull');
+    const p = this.pulls.get(pr.number);
+    if (!p) throw new GitHubApiError('read the pull request', 404, 'Not Found');
+    return structuredClone(p);
+  }
+
+  async getIssueComment(_repo: RepoRef, id: number): Promise<CommentSnapshot> {
+    this.enter('getIssueComment');
+    const c = this.snapshots.get(id);
+    if (!c) throw new GitHubApiError('read the triggering comment', 404, 'Not Found');
+    return structuredClone(c);
+  }
+
+  async getReviewComment(_repo: RepoRef, id: number): Promise<CommentSnapshot> {
+    this.enter('getReviewComment');
+    const c = this.snapshots.get(id);
+    if (!c) throw new GitHubApiError('read the triggering comment', 404, 'Not Found');
+    return structuredClone(c);
+  }
+
+  async replyToReviewComment(pr: PullRef, commentId: number, body: string): Promise<Posted> {
+    this.enter('replyToReviewComment');
+    const original = this.reviewComments.find((c) => c.id === commentId && samePr(c.pr, pr));
+    if (!original) throw new GitHubApiError('reply in a review thread', 404, 'Not Found');
+    const id = this.nextId++;
+    this.replies.push({ pr, inReplyTo: commentId, body, id });
+    this.reviewComments.push({
+      ...original,
+      ...FAKE_BOT,
+      id,
+      body,
+      nodeId: `PRRC_${id}`,
+      createdAt: new Date().toISOString(),
+    });
     return this.posted(id);
   }
 
