@@ -240,7 +240,12 @@ async function review(
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
-  teardown.checkoutBack = await placeReviewedHead(ctx, constraints.onDemand, outcome.notes);
+  teardown.checkoutBack = await placeReviewedHead(
+    ctx,
+    constraints.onDemand,
+    settings.githubToken,
+    outcome.notes,
+  );
   if (github && ctx.pull && settings.comment)
     outcome.progress = await startProgress(github, ctx.pull, {
       headSha: ctx.pull.headSha,

@@ -20,8 +20,33 @@ async function hasCommit(git: Git, sha: string): Promise<boolean> {
   return (await git.exec(['cat-file', '-e', `${sha}^{commit}`])).exitCode === 0;
 }
 
-/** Check out `headSha` (detached), fetching it (and `baseSha`) from origin when the clone lacks them. */
-export async function checkoutHead(git: Git, headSha: string, baseSha: string): Promise<PlacedHead> {
+/** Where missing commits are fetched from: the repository's URL and, for a private one, the token. */
+export interface FetchSource {
+  url: string;
+  /** Sent only as an `http.<server>/.extraheader` through GIT_CONFIG_* (never a command line). */
+  token?: string;
+}
+
+function fetchEnv(source: FetchSource): Record<string, string> {
+  if (!source.token || !/^https?:\/\//.test(source.url)) return {};
+  const server = new URL(source.url).origin;
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: `http.${server}/.extraheader`,
+    GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${source.token}`).toString('base64')}`,
+  };
+}
+
+/**
+ * Check out `headSha` (detached). When the clone lacks it (or `baseSha`), both are fetched by SHA from
+ * `source` (GitHub serves any commit reachable from the pull request's refs, forks included).
+ */
+export async function checkoutHead(
+  git: Git,
+  headSha: string,
+  baseSha: string,
+  source: FetchSource,
+): Promise<PlacedHead> {
   if (!SHA.test(headSha)) throw new Error(`The pull request's head '${headSha}' is not a commit SHA.`);
   const sha = (await git.text(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
   const branch = (await git.exec(['symbolic-ref', '--quiet', '--short', 'HEAD'])).stdout.toString().trim();
@@ -31,11 +56,17 @@ export async function checkoutHead(git: Git, headSha: string, baseSha: string): 
   for (const want of [headSha, baseSha])
     if (SHA.test(want) && !(await hasCommit(git, want))) missing.push(want);
   if (missing.length) {
+    // actions/checkout may have left its own header (persist-credentials): then git already authenticates,
+    // and a second Authorization header would be refused.
+    const configured = await git.exec(['config', '--get-regexp', String.raw`^http\..*extraheader$`]);
+    const env = configured.exitCode === 0 ? {} : fetchEnv(source);
     try {
-      await git.run(['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', 'origin', ...missing]);
+      await git.run(['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', source.url, ...missing], {
+        env,
+      });
     } catch (err) {
       throw new Error(
-        `Could not fetch the pull request's head ${headSha.slice(0, 12)} from origin (${(err as Error).message.split('\n')[0]}): check out the repository with actions/checkout first.`,
+        `Could not fetch the pull request's head ${headSha.slice(0, 12)} (${(err as Error).message.split('\n')[0]}): check out the repository with actions/checkout (fetch-depth: 0) and give the job contents: read.`,
       );
     }
   }

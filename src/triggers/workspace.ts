@@ -12,11 +12,15 @@ import { checkoutHead, restoreHead } from './checkout.js';
 export async function placeReviewedHead(
   ctx: RunContext,
   onDemand: OnDemand | undefined,
+  token: string,
   notes: string[],
 ): Promise<(() => Promise<void>) | undefined> {
   if (onDemand?.kind !== 'comment' || !ctx.pull) return undefined;
   const git = await systemGit({ workspace: ctx.workspace });
-  const placed = await checkoutHead(git, ctx.pull.headSha, ctx.pull.baseSha);
+  const placed = await checkoutHead(git, ctx.pull.headSha, ctx.pull.baseSha, {
+    url: `${ctx.serverUrl}/${ctx.repository}.git`,
+    token,
+  });
   if (!placed.moved) return undefined;
   notes.push(
     `Reviewed the pull request's head ${ctx.pull.headSha.slice(0, 12)} as the API reported it (checked out by claude-guard, and the job's checkout put back after).`,
