@@ -7,7 +7,7 @@
  */
 import * as core from '@actions/core';
 import type { GitHubPort, PullRef } from '../github/client.js';
-import { SUMMARY_MARKER, upsertSummaryComment } from './summary-comment.js';
+import { isSummaryComment, SUMMARY_MARKER, upsertSummaryComment } from './summary-comment.js';
 import type { OnDemand } from '../triggers/on-demand.js';
 import { answerInThread, threadAnswer } from '../triggers/replies.js';
 
@@ -34,6 +34,20 @@ export function renderProgressComment(input: ProgressInput): string {
   ].join('\n\n');
 }
 
+/** A machine-readable record on a summary comment's second line (e.g. the last reviewed head). */
+const RECORD = /^<!-- claude-guard:[a-z-]+[ =][^\n]*-->$/;
+
+/**
+ * Pure: `body` with the record line of `previous` kept as its second line, unless `body` has its own.
+ * The progress note and a failure must not erase what the last finished review recorded.
+ */
+export function carryRecord(previous: string | undefined, body: string): string {
+  const record = previous?.split('\n', 2)[1]?.trimEnd() ?? '';
+  const [first, second = '', ...rest] = body.split('\n');
+  if (!RECORD.test(record) || RECORD.test(second.trimEnd())) return body;
+  return [first, record, second, ...rest].join('\n');
+}
+
 export interface Progress {
   /** The summary comment's address. */
   url: string;
@@ -50,8 +64,14 @@ export async function startProgress(
   input: ProgressInput,
 ): Promise<Progress | undefined> {
   let url: string;
+  let previous: string | undefined;
   try {
-    ({ url } = await upsertSummaryComment(github, pr, renderProgressComment(input)));
+    const ours = (await github.listIssueComments(pr)).filter(isSummaryComment);
+    previous = ours.reduce<(typeof ours)[number] | undefined>(
+      (a, c) => (!a || c.id > a.id ? c : a),
+      undefined,
+    )?.body;
+    ({ url } = await upsertSummaryComment(github, pr, carryRecord(previous, renderProgressComment(input))));
   } catch (err) {
     core.info(`claude-guard: the progress note was not posted (${(err as Error).message.split('\n')[0]}).`);
     return undefined;
@@ -64,7 +84,8 @@ export async function startProgress(
       finished = true;
       if (finalBody) {
         try {
-          await upsertSummaryComment(github, pr, finalBody({ headSha: input.headSha, runUrl: input.runUrl }));
+          const body = finalBody({ headSha: input.headSha, runUrl: input.runUrl });
+          await upsertSummaryComment(github, pr, carryRecord(previous, body));
         } catch (err) {
           core.warning(`Updating the summary comment failed: ${(err as Error).message.split('\n')[0]}`);
         }
