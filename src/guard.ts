@@ -86,7 +86,7 @@ export async function guardTrigger(
     decision = decideTrigger({ ...input, isolationAvailable: await strongestLevel() });
   }
   if (!decision.allowed) {
-    if (comment && github && ctx.pull)
+    if (comment && github && ctx.pull && settings.comment)
       await answerRefusal(
         github,
         { owner: ctx.owner, repo: ctx.repo, number: ctx.pull.number },

@@ -188,6 +188,7 @@ const settings = {
   allowedTools: [],
   triggerPhrase: '@claude-guard',
   triggerLabel: 'ai-review',
+  comment: true,
 } as unknown as Settings;
 
 function commentContext(
@@ -284,6 +285,15 @@ describe('guardTrigger on comments', () => {
       expect(gh.commentsOn(pr)[0].body.startsWith(REFUSED_MARKER)).toBe(true);
       expect(gh.commentsOn(pr)[0].body).not.toContain('rita');
     }
+  });
+
+  test('with comment: false a refusal is not answered either', async () => {
+    const ctx = commentContext('/review', { login: 'rita' });
+    const gh = fakeFor(ctx);
+    await expect(guardTrigger({ ...settings, comment: false }, ctx, gh, never)).rejects.toThrow(
+      /write access/,
+    );
+    expect(gh.comments).toHaveLength(0);
   });
 
   test('allow-untrusted-pr does not let a reader start a run by commenting', async () => {
