@@ -244,6 +244,7 @@ async function review(
     ctx,
     constraints.onDemand,
     settings.githubToken,
+    runDir,
     outcome.notes,
   );
   if (github && ctx.pull && settings.comment)

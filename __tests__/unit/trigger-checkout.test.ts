@@ -8,6 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { systemGit } from '../../src/git-runner.js';
 import { checkoutHead, restoreHead } from '../../src/triggers/checkout.js';
+import { placeReviewedHead, restoreCheckoutFromRecord } from '../../src/triggers/workspace.js';
+import type { RunContext } from '../../src/context.js';
+import type { OnDemand } from '../../src/triggers/on-demand.js';
 import { git, tempDirs } from '../support/git-sandbox.js';
 
 const tempDir = tempDirs('trigger-checkout-');
@@ -85,5 +88,41 @@ describe('checkoutHead', () => {
   test('a head that is not a SHA is refused before git runs', async () => {
     const g = await systemGit({ workspace: tempDir() });
     await expect(checkoutHead(g, 'main', 'x', { url: 'file:///x' })).rejects.toThrow(/not a commit SHA/);
+  });
+});
+
+describe('placeReviewedHead and the post step', () => {
+  test('the record in the run dir lets post put the checkout back when main could not', async () => {
+    const o = origin();
+    // The repository as the action addresses it: <serverUrl>/<owner>/<repo>.git
+    const server = tempDir();
+    fs.mkdirSync(path.join(server, 'acme'));
+    git(server, ['clone', '-q', '--bare', o.dir, path.join(server, 'acme', 'widgets.git')]);
+    git(path.join(server, 'acme', 'widgets.git'), ['update-ref', 'refs/pull/7/head', o.head]);
+    const ws = clone(o.url);
+    const runDir = tempDir();
+    const ctx = {
+      serverUrl: `file://${server}`,
+      repository: 'acme/widgets',
+      workspace: ws,
+      pull: { headSha: o.head, baseSha: o.base },
+    } as unknown as RunContext;
+    const demand = { kind: 'comment' } as OnDemand;
+    const notes: string[] = [];
+    const undo = await placeReviewedHead(ctx, demand, '', runDir, notes);
+    expect(undo).toBeDefined();
+    expect(git(ws, ['rev-parse', 'HEAD']).trim()).toBe(o.head);
+    expect(notes.join()).toMatch(/checked out by claude-guard/);
+    expect(fs.existsSync(path.join(runDir, 'checkout.json'))).toBe(true);
+    // main died before its undo: post does it from the record, once.
+    expect(await restoreCheckoutFromRecord(runDir)).toMatch(/main again/);
+    expect(git(ws, ['symbolic-ref', '--short', 'HEAD']).trim()).toBe('main');
+    expect(await restoreCheckoutFromRecord(runDir)).toBeUndefined();
+  });
+
+  test('not a comment run (a label, an ordinary push): the checkout is the workflow’s', async () => {
+    const ctx = { pull: { headSha: 'a'.repeat(40) } } as unknown as RunContext;
+    expect(await placeReviewedHead(ctx, { kind: 'label', label: 'x' }, '', tempDir(), [])).toBeUndefined();
+    expect(await placeReviewedHead(ctx, undefined, '', tempDir(), [])).toBeUndefined();
   });
 });
