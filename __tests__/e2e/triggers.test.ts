@@ -224,6 +224,28 @@ describe('comment commands', () => {
     }
   });
 
+  test('a run that fails after the progress note leaves the failure there, not "reviewing…"', async () => {
+    const f = await fixture({ body: '/review', user: 'alice' });
+    try {
+      const s = await go({
+        repo: f.repo,
+        github: f.github,
+        event: commentEvent(f),
+        // The model API refuses the key: the run fails once the agent has started.
+        script: (): Turn => ({ status: 401 }),
+      });
+      expect(s.run.main.code).not.toBe(0);
+      expect(s.run.outputs.conclusion).toBe('failed');
+      const ours = s.github.state.issueComments.filter((c) => c.user.type === 'Bot');
+      expect(ours).toHaveLength(1);
+      expect(ours[0].body).toMatch(/the review did not finish/);
+      expect(ours[0].body).not.toContain('reviewing…');
+      expect(onMain(s)).toBe('main');
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   test('a mention in a review thread is answered in that thread', async () => {
     const f = await fixture({ body: '@claude-guard is this safe?', user: 'alice' }, 'review');
     try {
