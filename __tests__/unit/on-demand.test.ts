@@ -113,6 +113,19 @@ describe('classifyOnDemand', () => {
     ).toBe('none');
   });
 
+  test('a review comment that is a reply is answered at the start of its thread', () => {
+    const got = classifyOnDemand(
+      'pull_request_review_comment',
+      {
+        action: 'created',
+        pull_request: { number: 7 },
+        comment: { ...comment('/review'), in_reply_to_id: 40 },
+      },
+      OPTS,
+    );
+    expect(got).toMatchObject({ kind: 'comment', threadStart: 40 });
+  });
+
   test('the command and the request travel with the comment', () => {
     const got = classifyOnDemand(
       'issue_comment',

@@ -16,6 +16,7 @@ const demand = (source: OnDemandComment['source'], commentId = 1): OnDemandComme
   kind: 'comment',
   source,
   commentId,
+  replyTo: commentId,
   author: 'alice',
   authorType: 'User',
   command: { scope: 'incremental', request: 'x', via: 'command' },

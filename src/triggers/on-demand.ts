@@ -31,7 +31,15 @@ export type OnDemandEvent =
   | { kind: 'none' }
   /** An on-demand event that starts nothing; the reason is the notice. */
   | { kind: 'skip'; reason: string }
-  | { kind: 'comment'; source: CommentSource; number: number; comment: EventComment; command: CommentCommand }
+  | {
+      kind: 'comment';
+      source: CommentSource;
+      number: number;
+      comment: EventComment;
+      command: CommentCommand;
+      /** A review comment that is itself a reply: the thread's first comment (replies go there). */
+      threadStart?: number;
+    }
   | { kind: 'label'; label: string };
 
 export interface OnDemandOptions {
@@ -85,7 +93,17 @@ export function classifyOnDemand(eventName: string, payload: unknown, opts: OnDe
         kind: 'skip',
         reason: `the comment does not ask for a review (\`/review\` or a mention of ${opts.triggerPhrase}).`,
       };
-    return { kind: 'comment', source, number, comment, command };
+    const inReplyTo = obj(p.comment).in_reply_to_id;
+    return {
+      kind: 'comment',
+      source,
+      number,
+      comment,
+      command,
+      ...(source === 'pull_request_review_comment' && typeof inReplyTo === 'number'
+        ? { threadStart: inReplyTo }
+        : {}),
+    };
   }
   if ((eventName === 'pull_request' || eventName === 'pull_request_target') && action === 'labeled') {
     if (!opts.triggerLabel) return { kind: 'none' };
@@ -127,6 +145,8 @@ export interface OnDemandComment {
   kind: 'comment';
   source: CommentSource;
   commentId: number;
+  /** Where an answer goes: the review thread's first comment (GitHub takes no reply to a reply). */
+  replyTo: number;
   /** The commenter, as the API reports the comment now: the login the trigger guard checks. */
   author: string;
   authorType: string;
@@ -191,6 +211,7 @@ export async function resolveOnDemand(
     kind: 'comment',
     source: event.source,
     commentId: event.comment.id,
+    replyTo: event.threadStart ?? event.comment.id,
     author: now.author,
     authorType: now.authorType,
     command: event.command,

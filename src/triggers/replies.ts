@@ -43,7 +43,7 @@ export const REFUSAL_TEXT =
 
 async function post(github: GitHubPort, pr: PullRef, demand: OnDemandComment, body: string): Promise<void> {
   if (demand.source === 'pull_request_review_comment')
-    await github.replyToReviewComment(pr, demand.commentId, body);
+    await github.replyToReviewComment(pr, demand.replyTo, body);
   else await github.createIssueComment(pr, body);
 }
 
@@ -87,7 +87,7 @@ export async function answerInThread(
 ): Promise<void> {
   if (demand.source !== 'pull_request_review_comment') return;
   try {
-    await github.replyToReviewComment(pr, demand.commentId, body);
+    await github.replyToReviewComment(pr, demand.replyTo, body);
   } catch (err) {
     core.warning(`Answering in the review thread failed: ${(err as Error).message.split('\n')[0]}`);
   }
