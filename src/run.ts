@@ -139,6 +139,7 @@ interface Outcome {
   cancelled?: string;
   /** The "reviewing…" summary comment, finished by delivery or by report(). */
   progress?: Progress;
+  skipHint?: string;
 }
 
 export async function run(): Promise<void> {
@@ -167,11 +168,18 @@ export async function run(): Promise<void> {
     outcome.findingsFile = path.join(runDir, 'findings.json');
     await review(settings, context, runDir, teardown, outcome);
   } catch (err) {
-    if (err instanceof TriggerRefused && err.notAllowed && settings?.onRefused !== 'fail') {
+    if (
+      err instanceof TriggerRefused &&
+      err.notAllowed &&
+      (err.nothingToDo || settings?.onRefused !== 'fail')
+    ) {
       outcome.conclusion = 'skipped';
       outcome.skipReason = err.message;
+      outcome.skipHint = err.nothingToDo
+        ? ''
+        : ' (on-refused: skip; set on-refused: fail to fail the step instead)';
       outcome.notes.push(
-        `${err.message} The step ends successfully with conclusion 'skipped' (set on-refused: fail to fail it instead).`,
+        `${err.message} The step ends successfully with conclusion 'skipped'${outcome.skipHint}.`,
       );
     } else {
       outcome.conclusion = 'failed';
@@ -916,9 +924,7 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
 
   if (outcome.conclusion === 'skipped') {
-    core.notice(
-      `${outcome.skipReason ?? 'claude-guard did not run'} — skipped (on-refused: skip; set on-refused: fail to fail the step instead).`,
-    );
+    core.notice(`${outcome.skipReason ?? 'claude-guard did not run'} — skipped${outcome.skipHint ?? ''}.`);
     return;
   }
   if (outcome.conclusion === 'failed') {

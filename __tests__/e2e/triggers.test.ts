@@ -246,6 +246,26 @@ describe('comment commands', () => {
     }
   });
 
+  test('a comment that asks for nothing ends skipped even with on-refused: fail (comments must not fail jobs)', async () => {
+    const f = await fixture({ body: 'LGTM, thanks!', user: 'rita' });
+    try {
+      const s = await go({
+        repo: f.repo,
+        github: f.github,
+        event: commentEvent(f),
+        inputs: { 'on-refused': 'fail' },
+        script: [structured([])],
+      });
+      expect(s.run.main.code).toBe(0);
+      expect(s.run.outputs.conclusion).toBe('skipped');
+      expect(s.run.main.stdout).toMatch(/::notice::.*does not ask for a review/);
+      expect(s.run.main.stdout).not.toMatch(/on-refused/);
+      expect(s.github.requests).toHaveLength(0);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   test('a mention in a review thread is answered in that thread', async () => {
     const f = await fixture({ body: '@claude-guard is this safe?', user: 'alice' }, 'review');
     try {

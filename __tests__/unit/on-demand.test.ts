@@ -382,11 +382,28 @@ describe('guardTrigger on comments', () => {
     await expect(guardTrigger(settings, ctx, gh, never)).rejects.toThrow(/is closed/);
   });
 
-  test('a comment that is not a command: skipped before any API call', async () => {
+  test('a comment that is not a command: nothing to do (skipped whatever on-refused says), no API call', async () => {
     const ctx = commentContext('thanks!');
     const gh = fakeFor(ctx);
     const refused = await guardTrigger(settings, ctx, gh, never).catch((e: unknown) => e);
-    expect((refused as TriggerRefused).notAllowed).toBe(true);
+    expect(refused).toMatchObject({ notAllowed: true, nothingToDo: true });
     expect(gh.calls).toEqual([]);
+  });
+
+  test('a reader and an edited comment are refusals (on-refused applies), not "nothing to do"', async () => {
+    const reader = commentContext('/review', { login: 'rita' });
+    expect(
+      await guardTrigger(settings, reader, fakeFor(reader), never).catch((e: unknown) => e),
+    ).toMatchObject({
+      notAllowed: true,
+      nothingToDo: false,
+    });
+    const edited = commentContext('/review');
+    const gh = fakeFor(edited);
+    gh.snapshots.get(55)!.body = '/review now';
+    expect(await guardTrigger(settings, edited, gh, never).catch((e: unknown) => e)).toMatchObject({
+      notAllowed: true,
+      nothingToDo: false,
+    });
   });
 });

@@ -183,7 +183,8 @@ export async function resolveOnDemand(
 ): Promise<OnDemand | undefined> {
   const event = classifyOnDemand(ctx.eventName, ctx.payload, opts);
   if (event.kind === 'none') return undefined;
-  if (event.kind === 'skip') throw new TriggerRefused(`claude-guard did not start: ${event.reason}`, true);
+  if (event.kind === 'skip')
+    throw new TriggerRefused(`claude-guard did not start: ${event.reason}`, true, true);
   if (event.kind === 'label') return event;
   if (!github) throw new Error(`The '${ctx.eventName}' event needs the GitHub API (input 'github-token').`);
   const repo = { owner: ctx.owner, repo: ctx.repo };
@@ -204,6 +205,7 @@ export async function resolveOnDemand(
   if (info.state !== 'open')
     throw new TriggerRefused(
       `claude-guard did not start: pull request #${info.number} is ${info.state}.`,
+      true,
       true,
     );
   ctx.pull = pullFromApi(ctx.owner, ctx.repo, info);
