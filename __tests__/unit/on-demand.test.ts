@@ -378,7 +378,7 @@ describe('guardTrigger on comments', () => {
   test('a closed pull request starts nothing', async () => {
     const ctx = commentContext('/review');
     const gh = fakeFor(ctx);
-    gh.pulls.get(7)!.state = 'closed';
+    gh.pulls.find((p) => p.number === 7)!.state = 'closed';
     await expect(guardTrigger(settings, ctx, gh, never)).rejects.toThrow(/is closed/);
   });
 

@@ -10,10 +10,10 @@ import { fromPullFiles, placeFinding } from '../findings/diff.js';
 import type {
   CommentSnapshot,
   GitHubPort,
-  PullRequestInfo,
   IssueComment,
   Posted,
   PostedReviewComment,
+  PullDetails,
   PullFile,
   PullRef,
   RepoPermission,
@@ -51,8 +51,8 @@ export class FakeGitHub implements GitHubPort {
   checkAnchors = false;
   /** Collaborator roles by login (matched case-insensitively); anyone else has 'none'. */
   readonly permissions: Record<string, RepoPermission> = {};
-  /** Pull requests by number, as GET pulls/{n} reports them (seed with `addPull`). */
-  readonly pulls = new Map<number, PullRequestInfo>();
+  /** Pull requests GitHub knows (getPull, listOpenPullsByHead), in the repository the run is in. */
+  readonly pulls: PullDetails[] = [];
   /** Replies posted in review threads, by the comment replied to. */
   readonly replies: { pr: PullRef; inReplyTo: number; body: string; id: number }[] = [];
   /** Comments as the API reports them now (the triggering comment, re-read), by id. */
@@ -65,8 +65,9 @@ export class FakeGitHub implements GitHubPort {
     this.repoFiles.set(`${repo.owner}/${repo.repo}/${path}@${ref ?? ''}`, content);
   }
 
-  addPull(pull: Partial<PullRequestInfo> & { number: number }): PullRequestInfo {
-    const full: PullRequestInfo = {
+  /** Seed a pull request as GET pulls/{n} reports it (defaults for what the test does not care about). */
+  addPull(pull: Partial<PullDetails> & { number: number }): PullDetails {
+    const full: PullDetails = {
       state: 'open',
       headSha: 'h'.repeat(40),
       baseSha: 'b'.repeat(40),
@@ -77,7 +78,7 @@ export class FakeGitHub implements GitHubPort {
       body: '',
       ...pull,
     };
-    this.pulls.set(pull.number, full);
+    this.pulls.push(full);
     return full;
   }
 
@@ -173,13 +174,6 @@ export class FakeGitHub implements GitHubPort {
     return this.posted(id);
   }
 
-  async getPull(pr: PullRef): Promise<PullRequestInfo> {
-    this.enter('getPull');
-    const p = this.pulls.get(pr.number);
-    if (!p) throw new GitHubApiError('read the pull request', 404, 'Not Found');
-    return structuredClone(p);
-  }
-
   async getIssueComment(_repo: RepoRef, id: number): Promise<CommentSnapshot> {
     this.enter('getIssueComment');
     const c = this.snapshots.get(id);
@@ -245,5 +239,24 @@ export class FakeGitHub implements GitHubPort {
       throw new GitHubApiError('read the policy file', 404, missingFileDetail(repo, path, ref));
     }
     return content;
+  }
+
+  async getPull(pr: PullRef): Promise<PullDetails | undefined> {
+    this.enter('getPull');
+    const found = this.pulls.find((p) => p.number === pr.number);
+    return found && structuredClone(found);
+  }
+
+  async listOpenPullsByHead(_repo: RepoRef, head: string): Promise<PullDetails[]> {
+    this.enter('listOpenPullsByHead');
+    const [owner, ref] = [head.slice(0, head.indexOf(':')), head.slice(head.indexOf(':') + 1)];
+    return structuredClone(
+      this.pulls.filter(
+        (p) =>
+          p.state === 'open' &&
+          p.headRef === ref &&
+          p.headRepo?.split('/')[0].toLowerCase() === owner.toLowerCase(),
+      ),
+    );
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The GitHub calls only an on-demand run makes (a `/review` comment, a label): the pull request and the
- * triggering comment as they are now, and a reply in a review thread. Kept beside client.ts, which spreads
- * them into its port; `call` is client.ts's error mapping (403 → the missing permission named).
+ * The GitHub calls only an on-demand comment run makes: the triggering comment as it is now, and a reply
+ * in a review thread (the pull request itself is client.ts's getPull). Kept beside client.ts, which
+ * spreads them into its port; `call` is client.ts's error mapping (403 → the missing permission named).
  */
 import type { getOctokit } from '@actions/github';
 
@@ -9,8 +9,7 @@ type Octokit = ReturnType<typeof getOctokit>;
 type Ref = { owner: string; repo: string };
 type Pull = Ref & { number: number };
 
-export type OnDemandOperation =
-  'read the pull request' | 'read the triggering comment' | 'reply in a review thread';
+export type OnDemandOperation = 'read the triggering comment' | 'reply in a review thread';
 
 type Call = <T>(operation: OnDemandOperation, fn: () => Promise<T>) => Promise<T>;
 
@@ -22,21 +21,6 @@ export interface CommentSnapshot {
   authorType: string;
   createdAt: string;
   updatedAt: string;
-}
-
-/** A pull request as the API reports it now (GET pulls/{n}). */
-export interface PullRequestInfo {
-  number: number;
-  state: string;
-  headSha: string;
-  baseSha: string;
-  /** `owner/name` of the head repository ('' when it was deleted). */
-  headRepo: string;
-  headRef: string;
-  baseRepo: string;
-  title: string;
-  body: string;
-  changedFiles?: number;
 }
 
 interface RawComment {
@@ -58,27 +42,6 @@ const snapshot = (c: RawComment): CommentSnapshot => ({
 
 export function onDemandMethods(octokit: Octokit, call: Call) {
   return {
-    getPull: (pr: Pull): Promise<PullRequestInfo> =>
-      call('read the pull request', async () => {
-        const { data } = await octokit.rest.pulls.get({
-          owner: pr.owner,
-          repo: pr.repo,
-          pull_number: pr.number,
-        });
-        return {
-          number: data.number,
-          state: data.state,
-          headSha: data.head.sha,
-          baseSha: data.base.sha,
-          headRepo: data.head.repo?.full_name ?? '',
-          headRef: data.head.ref,
-          baseRepo: data.base.repo.full_name,
-          title: data.title,
-          body: data.body ?? '',
-          ...(typeof data.changed_files === 'number' ? { changedFiles: data.changed_files } : {}),
-        };
-      }),
-
     getIssueComment: (repo: Ref, id: number): Promise<CommentSnapshot> =>
       call('read the triggering comment', async () => {
         const { data } = await octokit.rest.issues.getComment({ ...repo, comment_id: id });

@@ -15,7 +15,7 @@
  *   out;
  * - a label starts a run only when it is the configured `trigger-label`; other labels end with a notice.
  */
-import type { CommentSnapshot, GitHubPort, PullRequestInfo } from '../github/client.js';
+import type { CommentSnapshot, GitHubPort, PullDetails } from '../github/client.js';
 import { GitHubApiError } from '../github/client.js';
 import type { PullRequestRef, RunContext } from '../context.js';
 import { TriggerRefused } from '../policy/trigger-guard.js';
@@ -155,14 +155,14 @@ export interface OnDemandComment {
 export type OnDemand = OnDemandComment | { kind: 'label'; label: string };
 
 /** The run's pull request from the API's answer (never from the comment event's payload). */
-export function pullFromApi(owner: string, repo: string, info: PullRequestInfo): PullRequestRef {
+export function pullFromApi(owner: string, repo: string, info: PullDetails): PullRequestRef {
   return {
     owner,
     repo,
     number: info.number,
     baseSha: info.baseSha,
     headSha: info.headSha,
-    headRepo: info.headRepo,
+    headRepo: info.headRepo ?? '',
     headRef: info.headRef,
     title: info.title,
     body: info.body,
@@ -202,6 +202,12 @@ export async function resolveOnDemand(
   const stale = staleComment(event.comment, now, runStartedAt);
   if (stale) throw new TriggerRefused(`claude-guard did not start: ${stale}`, true);
   const info = await github.getPull({ ...repo, number: event.number });
+  if (!info)
+    throw new TriggerRefused(
+      `claude-guard did not start: there is no pull request #${event.number}.`,
+      true,
+      true,
+    );
   if (info.state !== 'open')
     throw new TriggerRefused(
       `claude-guard did not start: pull request #${info.number} is ${info.state}.`,
