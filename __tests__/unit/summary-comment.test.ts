@@ -12,6 +12,7 @@ import {
   type SummaryCommentInput,
 } from '../../src/report/summary-comment.js';
 import type { GateResult, GatedFinding } from '../../src/report/types.js';
+import { parseReviewedMarker } from '../../src/review-scope.js';
 
 const pr = { owner: 'o', repo: 'r', number: 5 };
 
@@ -314,5 +315,36 @@ describe('upsertSummaryComment', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('the reviewed range (incremental review)', () => {
+  const LAST = 'a'.repeat(40);
+  const HEAD = 'd'.repeat(40);
+  test('the summary records the reviewed head for the next run and says which commits were reviewed', () => {
+    const body = renderSummaryComment(
+      input({}, { conclusion: 'clean', reviewed: { scope: 'incremental', base: LAST, head: HEAD } }),
+    );
+    expect(body.startsWith(SUMMARY_MARKER)).toBe(true);
+    expect(parseReviewedMarker(body)).toEqual({ sha: HEAD });
+    expect(body).toContain('reviewed commits aaaaaaaaaaaa..dddddddddddd (incremental)');
+  });
+
+  test('a fallback says why the whole pull request was reviewed', () => {
+    const body = renderSummaryComment(
+      input({}, { reviewed: { scope: 'full', base: LAST, head: HEAD, fallback: 'a force-push <b>x</b>.' } }),
+    );
+    expect(body).toContain('(full). Incremental review not possible: a force-push &lt;b&gt;x&lt;/b&gt;.');
+  });
+
+  test('a failed run records nothing (the next run reviews from the last completed review)', () => {
+    const body = renderSummaryComment(
+      input({}, { conclusion: 'failed', reviewed: { scope: 'full', base: LAST, head: HEAD } }),
+    );
+    expect(parseReviewedMarker(body)).toBeUndefined();
+  });
+
+  test('no reviewed range given: no record', () => {
+    expect(parseReviewedMarker(renderSummaryComment(input()))).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@
 import { severityRank, SEVERITIES, type Severity } from '../findings/schema.js';
 import type { GitHubPort, IssueComment, PullRef } from '../github/client.js';
 import type { GatedFinding, ReportInput } from './types.js';
+import { describeReviewed, reviewedMarker } from '../review-scope.js';
 import {
   COMMENT_MAX,
   closeOpenBlocks,
@@ -111,7 +112,14 @@ function footer(input: SummaryCommentInput): string {
 export function renderSummaryComment(input: SummaryCommentInput): string {
   const gate = input.gate;
   const reported = gate ? [...gate.inline, ...gate.summaryOnly] : [];
-  const sections = [SUMMARY_MARKER, `### 🛡️ claude-guard: ${headline(input, reported.length)}`];
+  // The reviewed head, on the second line, for the next run's incremental review (review-scope.ts).
+  const record =
+    input.reviewed && input.conclusion !== 'failed' ? `\n${reviewedMarker(input.reviewed.head)}` : '';
+  const sections = [`${SUMMARY_MARKER}${record}`, `### 🛡️ claude-guard: ${headline(input, reported.length)}`];
+  if (input.reviewed) {
+    const why = input.reviewed.fallback ? ` Incremental review not possible: ${input.reviewed.fallback}` : '';
+    sections.push(`<sub>${escapeHtml(flatten(`This run ${describeReviewed(input.reviewed)}.${why}`))}</sub>`);
+  }
 
   if (input.conclusion === 'failed') {
     const where = input.runUrl ? `the job summary of the [workflow run](${input.runUrl})` : 'the job summary';
