@@ -9,6 +9,7 @@
  * anthropic-base-url with credentials, a query or a non-HTTP scheme is refused).
  */
 import { parseRange } from './diff-source.js';
+import { REVIEW_SCOPES, type ReviewScopeSetting } from './review-scope.js';
 import type { Severity } from './findings/schema.js';
 import { SEVERITIES } from './findings/schema.js';
 import { mapClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
@@ -78,6 +79,8 @@ export interface Settings {
   guidanceFiles: string[];
   /** Runs without a pull request: the git range to review ('' = refuse; push uses before..after). */
   diffRange: string;
+  /** On a push to a pull request: review only the commits since the last review, or the whole PR. */
+  reviewScope: ReviewScopeSetting;
 }
 
 /** Defaults of the inputs an organisation policy can cap, as action.yml declares them. */
@@ -148,6 +151,7 @@ export const INPUT_NAMES = [
   'exclude-paths',
   'guidance-files',
   'diff-range',
+  'review-scope',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -417,6 +421,7 @@ export function readSettings(getInput: GetInput, env: Env = {}): Settings {
     excludePaths: excludeGlobs(get('exclude-paths')),
     guidanceFiles: guidancePaths(get('guidance-files')),
     diffRange: diffRange(get('diff-range')),
+    reviewScope: choice('review-scope', get('review-scope'), REVIEW_SCOPES, 'incremental'),
   };
 }
 

@@ -93,6 +93,7 @@ import { restoreHiddenFiles } from './providers/credential-files.js';
 import { refusedCredentialHint, type ProviderSettings } from './providers/provider.js';
 import { takeBaseline, workspaceGit } from './fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
+import { reviewScopeFor } from './review-range.js';
 
 const MAX_BODY_CHARS = 8000;
 
@@ -133,6 +134,7 @@ interface Outcome {
   reported?: boolean;
   /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
   cancelled?: string;
+  reviewed?: ReportInput['reviewed'];
 }
 
 export async function run(): Promise<void> {
@@ -253,6 +255,10 @@ async function review(
   await pinInstructions(allChanges, ctx, runDir, git, teardown, outcome);
   const untrusted = await untrustedText(settings, ctx, git, outcome);
   const guidance = await loadGuidance(settings, ctx, git, outcome, range);
+  // What the agent is asked to review: the whole PR, or only the commits since the last review.
+  const scope = await reviewScopeFor(settings, ctx, diff, git, github);
+  outcome.reviewed = scope?.decision;
+  outcome.notes.push(...(scope?.notes ?? []));
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
@@ -343,8 +349,8 @@ async function review(
     prompt: buildPrompt({
       mode: settings.mode,
       instructions: settings.prompt,
-      files: diff.map((f) => ({ path: f.path, status: f.status })),
-      range,
+      files: (scope?.files ?? diff).map((f) => ({ path: f.path, status: f.status })),
+      range: scope?.range ?? range,
       untrusted,
       fixPaths,
       guidance,
@@ -437,6 +443,7 @@ async function review(
           inlineLinks: commentLinks(ids, `${ctx.serverUrl}/${ctx.repository}/pull/${pr.number}`),
           runUrl: runUrl(ctx),
         }),
+      scope?.mayResolve,
     );
     outcome.onPullRequest = true;
     outcome.notes.push(...delivery.notes);
@@ -817,6 +824,7 @@ function reportInput(outcome: Outcome): ReportInput {
     failure: outcome.failure,
     onPullRequest: outcome.onPullRequest,
     excluded: outcome.excluded,
+    reviewed: outcome.reviewed,
   };
 }
 
