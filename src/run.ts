@@ -354,6 +354,7 @@ async function review(
       instructions: settings.prompt,
       files: (scope?.files ?? diff).map((f) => ({ path: f.path, status: f.status })),
       range: scope?.range ?? range,
+      incremental: scope?.decision.scope === 'incremental',
       untrusted,
       fixPaths,
       guidance,

@@ -94,6 +94,7 @@ describe('incremental review', () => {
 
     // The prompt names only the new range and only the file it changed.
     expect(seen.prompt).toContain(`git diff ${reviewedHead}...${head}`);
+    expect(seen.prompt).toContain('This is an incremental review');
     expect(seen.prompt).not.toContain(first.repo.baseSha);
     expect(seen.prompt).toContain('Changed files (1):\n- "src/mul.js" (added)');
     expect(seen.prompt).not.toContain('"src/app.js"');
@@ -169,6 +170,7 @@ describe('incremental review', () => {
     const head = first.repo.headSha;
     expect(seen.prompt).toContain(`git diff ${first.repo.baseSha}...${head}`);
     expect(seen.prompt).toContain('Changed files (2):');
+    expect(seen.prompt).not.toContain('This is an incremental review');
     expect(seen.diff?.content).toContain('export function div(a, b)');
     expect(seen.diff?.content).toContain('export function mul(a, b)');
     expect(second.run.main.stdout).not.toContain('incremental review not possible');

@@ -152,7 +152,7 @@ export function renderJobSummary(input: ReportInput): string {
   if (input.conclusion !== 'skipped') out.push(overview(input));
   if (input.reviewed) {
     const why = input.reviewed.fallback ? ` Incremental review not possible: ${input.reviewed.fallback}` : '';
-    out.push(`This run ${describeReviewed(input.reviewed)}.${why}`);
+    out.push(flatten(`This run ${describeReviewed(input.reviewed)}.${why}`));
   }
 
   if (input.failure) out.push(`**Why it failed: ${input.failure.reason}.** ${input.failure.advice}`);
