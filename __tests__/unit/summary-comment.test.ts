@@ -327,7 +327,9 @@ describe('the reviewed range (incremental review)', () => {
     );
     expect(body.startsWith(SUMMARY_MARKER)).toBe(true);
     expect(parseReviewedMarker(body)).toEqual({ sha: HEAD });
-    expect(body).toContain('reviewed commits aaaaaaaaaaaa..dddddddddddd (incremental)');
+    expect(body).toContain(
+      'reviewed commits aaaaaaaaaaaa..dddddddddddd (incremental). Findings of earlier reviews stay in their review threads.',
+    );
   });
 
   test('a fallback says why the whole pull request was reviewed', () => {

@@ -117,7 +117,11 @@ export function renderSummaryComment(input: SummaryCommentInput): string {
     input.reviewed && input.conclusion !== 'failed' ? `\n${reviewedMarker(input.reviewed.head)}` : '';
   const sections = [`${SUMMARY_MARKER}${record}`, `### 🛡️ claude-guard: ${headline(input, reported.length)}`];
   if (input.reviewed) {
-    const why = input.reviewed.fallback ? ` Incremental review not possible: ${input.reviewed.fallback}` : '';
+    const why = input.reviewed.fallback
+      ? ` Incremental review not possible: ${input.reviewed.fallback}`
+      : input.reviewed.scope === 'incremental'
+        ? ' Findings of earlier reviews stay in their review threads.'
+        : '';
     sections.push(`<sub>${escapeHtml(flatten(`This run ${describeReviewed(input.reviewed)}.${why}`))}</sub>`);
   }
 
