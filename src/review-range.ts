@@ -108,6 +108,8 @@ export function touchedBy(files: readonly FileDiff[]): (p: { path: string; line:
 export async function chooseReviewScope(
   input: {
     setting: ReviewScopeSetting;
+    /** An explicit request (a comment command such as `/review incremental`): overrides the event rule. */
+    requested?: ReviewScopeSetting;
     eventName: string;
     action: unknown;
     pull: { baseSha: string; headSha: string };
@@ -115,7 +117,9 @@ export async function chooseReviewScope(
   },
   ports: ScopePorts,
 ): Promise<ReviewScope> {
-  const incremental = wantsIncremental(input.setting, input.eventName, input.action);
+  const incremental = input.requested
+    ? input.requested === 'incremental'
+    : wantsIncremental(input.setting, input.eventName, input.action);
   const recorded = incremental ? await readRecorded(ports) : undefined;
   const sha = commitToCheck({ incremental, pull: input.pull, recorded });
   const facts = sha ? await recordedFacts(sha, input.pull, ports.gitExit) : undefined;
@@ -161,6 +165,7 @@ export async function reviewScopeFor(
   prFiles: FileDiff[],
   gitPath: string,
   github: GitHubPort | undefined,
+  requested?: ReviewScopeSetting,
 ): Promise<ReviewScope | undefined> {
   const pull = ctx.pull;
   if (!pull) return undefined;
@@ -170,6 +175,7 @@ export async function reviewScopeFor(
     {
       // Without the summary comment (comment: false) no review is recorded: every run reviews the whole PR.
       setting: settings.comment ? settings.reviewScope : 'full',
+      requested: settings.comment ? requested : undefined,
       eventName: ctx.eventName,
       action: (ctx.payload as { action?: unknown } | null)?.action,
       pull,

@@ -99,6 +99,27 @@ describe('chooseReviewScope', () => {
     }
   });
 
+  test('an explicit request (a comment command) overrides the event rule, either way', async () => {
+    const r = repo();
+    const ports = await portsFor(r.dir, [comment(summaryOf(r.first))]);
+    const pull = { baseSha: r.base, headSha: r.second };
+    const files = await prFiles(ports, r.base, r.second);
+    const asked = await chooseReviewScope(
+      {
+        ...synchronize,
+        eventName: 'issue_comment',
+        action: 'created',
+        requested: 'incremental',
+        pull,
+        prFiles: files,
+      },
+      ports,
+    );
+    expect(asked.range).toBe(`${r.first}...${r.second}`);
+    const full = await chooseReviewScope({ ...synchronize, requested: 'full', pull, prFiles: files }, ports);
+    expect(full.range).toBe(`${r.base}...${r.second}`);
+  });
+
   test('a force-push that dropped the reviewed commit: the whole pull request, saying why', async () => {
     const r = repo();
     git(r.dir, ['checkout', '-q', '-B', 'feature', r.base]);
