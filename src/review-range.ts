@@ -110,6 +110,8 @@ export async function chooseReviewScope(
     setting: ReviewScopeSetting;
     /** An explicit request (a comment command such as `/review incremental`): overrides the event rule. */
     requested?: ReviewScopeSetting;
+    /** `fail-on-severity` is set: the whole pull request is always reviewed (review-scope.ts). */
+    gate?: boolean;
     eventName: string;
     action: unknown;
     pull: { baseSha: string; headSha: string };
@@ -120,10 +122,11 @@ export async function chooseReviewScope(
   const incremental = input.requested
     ? input.requested === 'incremental'
     : wantsIncremental(input.setting, input.eventName, input.action);
-  const recorded = incremental ? await readRecorded(ports) : undefined;
-  const sha = commitToCheck({ incremental, pull: input.pull, recorded });
+  const gate = input.gate === true;
+  const recorded = incremental && !gate ? await readRecorded(ports) : undefined;
+  const sha = commitToCheck({ incremental, gate, pull: input.pull, recorded });
   const facts = sha ? await recordedFacts(sha, input.pull, ports.gitExit) : undefined;
-  let decision = decideReviewScope({ incremental, pull: input.pull, recorded, facts });
+  let decision = decideReviewScope({ incremental, gate, pull: input.pull, recorded, facts });
   let files = input.prFiles;
   if (decision.scope === 'incremental') {
     try {
@@ -160,7 +163,11 @@ export async function chooseReviewScope(
  * checkout and the GitHub client as ports; a fallback is also a notice on the run.
  */
 export async function reviewScopeFor(
-  settings: { reviewScope: ReviewScopeSetting; comment: boolean },
+  settings: {
+    reviewScope: ReviewScopeSetting;
+    comment: boolean;
+    failOnSeverity: string;
+  },
   ctx: Pick<RunContext, 'eventName' | 'payload' | 'pull' | 'workspace'>,
   prFiles: FileDiff[],
   gitPath: string,
@@ -176,6 +183,7 @@ export async function reviewScopeFor(
       // Without the summary comment (comment: false) no review is recorded: every run reviews the whole PR.
       setting: settings.comment ? settings.reviewScope : 'full',
       requested: settings.comment ? requested : undefined,
+      gate: settings.failOnSeverity !== 'none',
       eventName: ctx.eventName,
       action: (ctx.payload as { action?: unknown } | null)?.action,
       pull,

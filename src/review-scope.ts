@@ -60,6 +60,11 @@ export interface RecordedFacts {
 export interface ScopeInput {
   /** An incremental review is wanted (`wantsIncremental`, or a comment command asking for one). */
   incremental: boolean;
+  /**
+   * `fail-on-severity` is set: the step is a merge gate, and a gate must judge the whole pull request (an
+   * incremental run does not repeat earlier findings, so a trivial push would turn a failed gate green).
+   */
+  gate?: boolean;
   pull: { baseSha: string; headSha: string };
   /** The record in our newest summary comment, when there is one. */
   recorded?: Recorded;
@@ -81,7 +86,8 @@ export interface ScopeDecision {
 /** Pure: the recorded SHA git must be asked about, or undefined when the decision needs no look-up. */
 export function commitToCheck(input: Omit<ScopeInput, 'facts'>): string | undefined {
   const r = input.recorded;
-  if (!input.incremental || !r || !('sha' in r) || r.sha === input.pull.headSha) return undefined;
+  if (!input.incremental || input.gate || !r || !('sha' in r) || r.sha === input.pull.headSha)
+    return undefined;
   return r.sha;
 }
 
@@ -98,6 +104,10 @@ export function decideReviewScope(input: ScopeInput): ScopeDecision {
     ...(fallback ? { fallback } : {}),
   });
   if (!input.incremental) return full();
+  if (input.gate)
+    return full(
+      'fail-on-severity is set, and a merge gate must judge the whole pull request (earlier findings are not repeated by an incremental run): the whole pull request was reviewed.',
+    );
   const r = input.recorded;
   const whole = 'the whole pull request was reviewed';
   if (!r) return full(); // the first review of this pull request (or its summary comment was deleted)

@@ -157,6 +157,25 @@ describe('incremental review', () => {
     expect(summary).toContain(`<!-- claude-guard:reviewed head=${head} -->`);
   });
 
+  test('fail-on-severity set: a trivial push cannot turn a failed gate green; the whole PR is reviewed again', async () => {
+    const gate = { 'fail-on-severity': 'high' };
+    const first = await go({ inputs: gate, script: [structured([divByZero])] });
+    expect(first.run.main.code).not.toBe(0);
+    first.repo.push({ 'README.md': '# widgets\n\nNow with div().\n' }, 'Docs');
+    // A model that reports what it is shown: the whole PR still holds div() without a guard.
+    const { seen, script } = reviewer([divByZero]);
+    const second = await go({ github: first.github, repo: first.repo, inputs: gate, script });
+    const head = first.repo.headSha;
+    expect(seen.prompt).toContain(`git diff ${first.repo.baseSha}...${head}`);
+    expect(seen.prompt).not.toContain('This is an incremental review');
+    expect(seen.diff?.content).toContain('export function div(a, b)');
+    expect(second.run.main.stdout).toMatch(
+      /::notice::claude-guard: incremental review not possible: fail-on-severity is set/,
+    );
+    expect(second.run.main.code).not.toBe(0);
+    expect(second.run.errors.join('\n')).toMatch(/fail-on-severity/);
+  });
+
   test('review-scope: full reviews the whole pull request on every push', async () => {
     const { first } = await reviewedThenPushed();
     const { seen, script } = reviewer([]);

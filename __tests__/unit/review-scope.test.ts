@@ -65,6 +65,13 @@ describe('decideReviewScope', () => {
       'full',
       /already part of the base branch/,
     ],
+    [
+      'fail-on-severity set: a merge gate judges the whole pull request',
+      { incremental: true, gate: true, recorded: { sha: LAST }, facts: good },
+      'full',
+      /fail-on-severity is set/,
+    ],
+    ['fail-on-severity set, full anyway: no fallback', { incremental: false, gate: true }, 'full', undefined],
     ['an invalid record', { incremental: true, recorded: { invalid: 'HEAD~3' } }, 'full', /not a commit SHA/],
     [
       'comments unreadable',
@@ -97,6 +104,7 @@ describe('decideReviewScope', () => {
     expect(commitToCheck({ incremental: true, pull, recorded: { sha: HEAD } })).toBeUndefined();
     expect(commitToCheck({ incremental: true, pull, recorded: { invalid: 'x' } })).toBeUndefined();
     expect(commitToCheck({ incremental: true, pull })).toBeUndefined();
+    expect(commitToCheck({ incremental: true, gate: true, pull, recorded: { sha: LAST } })).toBeUndefined();
   });
 });
 
