@@ -6,6 +6,7 @@ import { FakeGitHub } from '../../src/github/fake.js';
 import { COMMENT_MAX } from '../../src/report/markdown.js';
 import {
   isSummaryComment,
+  keepReviewedRecord,
   renderSummaryComment,
   SUMMARY_MARKER,
   upsertSummaryComment,
@@ -348,5 +349,39 @@ describe('the reviewed range (incremental review)', () => {
 
   test('no reviewed range given: no record', () => {
     expect(parseReviewedMarker(renderSummaryComment(input()))).toBeUndefined();
+  });
+});
+
+describe('keepReviewedRecord: a body without a record keeps the previous one', () => {
+  const A = 'a'.repeat(40);
+  const D = 'd'.repeat(40);
+  const withRecord = (sha: string, text: string) =>
+    `${SUMMARY_MARKER}\n<!-- claude-guard:reviewed head=${sha} -->\n${text}`;
+  test.each<[string, string, string | undefined, string]>([
+    ['no previous comment', `${SUMMARY_MARKER}\nreviewing…`, undefined, `${SUMMARY_MARKER}\nreviewing…`],
+    [
+      'a progress state keeps the record',
+      `${SUMMARY_MARKER}\nreviewing…`,
+      withRecord(A, 'old'),
+      withRecord(A, 'reviewing…'),
+    ],
+    ['a new record wins', withRecord(D, 'new'), withRecord(A, 'old'), withRecord(D, 'new')],
+    [
+      'an invalid previous record is not carried',
+      `${SUMMARY_MARKER}\nnew`,
+      `${SUMMARY_MARKER}\n<!-- claude-guard:reviewed head=HEAD~1 -->\nold`,
+      `${SUMMARY_MARKER}\nnew`,
+    ],
+  ])('%s', (_name, body, previous, expected) => {
+    expect(keepReviewedRecord(body, previous)).toBe(expected);
+  });
+
+  test('upsert: a body without a record updates the comment and keeps its record', async () => {
+    const gh = new FakeGitHub();
+    await upsertSummaryComment(gh, pr, withRecord(A, 'done'));
+    await upsertSummaryComment(gh, pr, `${SUMMARY_MARKER}\nreviewing…`);
+    const [c] = gh.commentsOn(pr);
+    expect(parseReviewedMarker(c.body)).toEqual({ sha: A });
+    expect(c.body).toContain('reviewing…');
   });
 });
