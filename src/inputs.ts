@@ -9,6 +9,7 @@
  * anthropic-base-url with credentials, a query or a non-HTTP scheme is refused).
  */
 import { parseRange } from './diff-source.js';
+import { REVIEW_SCOPES, type ReviewScopeSetting } from './review-scope.js';
 import type { Severity } from './findings/schema.js';
 import { SEVERITIES } from './findings/schema.js';
 import { mapClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
@@ -83,6 +84,8 @@ export interface Settings {
   triggerPhrase: string;
   /** The label that starts a review when added to a pull request ('' when none). */
   triggerLabel: string;
+  /** On a push to a pull request: review only the commits since the last review, or the whole PR. */
+  reviewScope: ReviewScopeSetting;
 }
 
 /** Defaults of the inputs an organisation policy can cap, as action.yml declares them. */
@@ -155,6 +158,7 @@ export const INPUT_NAMES = [
   'diff-range',
   'trigger-phrase',
   'trigger-label',
+  'review-scope',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -426,6 +430,7 @@ export function readSettings(getInput: GetInput, env: Env = {}): Settings {
     diffRange: diffRange(get('diff-range')),
     triggerPhrase: triggerPhrase(get('trigger-phrase')),
     triggerLabel: triggerLabel(get('trigger-label')),
+    reviewScope: choice('review-scope', get('review-scope'), REVIEW_SCOPES, 'incremental'),
   };
 }
 

@@ -95,6 +95,7 @@ import { takeBaseline, workspaceGit } from './fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
 import { placeReviewedHead } from './triggers/workspace.js';
 import { startProgress, type Progress } from './report/progress.js';
+import { reviewScopeFor } from './review-range.js';
 
 const MAX_BODY_CHARS = 8000;
 
@@ -140,6 +141,7 @@ interface Outcome {
   /** The "reviewing…" summary comment, finished by delivery or by report(). */
   progress?: Progress;
   skipHint?: string;
+  reviewed?: ReportInput['reviewed'];
 }
 
 export async function run(): Promise<void> {
@@ -281,6 +283,12 @@ async function review(
   await pinInstructions(allChanges, ctx, runDir, git, teardown, outcome);
   const untrusted = await untrustedText(settings, ctx, git, outcome, constraints.onDemand);
   const guidance = await loadGuidance(settings, ctx, git, outcome, range);
+  // What the agent is asked to review: the whole PR, or only the commits since the last review.
+  // A comment's `/review` asks for the whole PR, `/review incremental` for the new commits only.
+  const requested = constraints.onDemand?.kind === 'comment' ? constraints.onDemand.command.scope : undefined;
+  const scope = await reviewScopeFor(settings, ctx, diff, git, github, requested);
+  outcome.reviewed = scope?.decision;
+  outcome.notes.push(...(scope?.notes ?? []));
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
@@ -374,8 +382,9 @@ async function review(
     prompt: buildPrompt({
       mode: settings.mode,
       instructions: settings.prompt,
-      files: diff.map((f) => ({ path: f.path, status: f.status })),
-      range,
+      files: (scope?.files ?? diff).map((f) => ({ path: f.path, status: f.status })),
+      range: scope?.range ?? range,
+      incremental: scope?.decision.scope === 'incremental',
       untrusted,
       fixPaths,
       guidance,
@@ -469,6 +478,7 @@ async function review(
           runUrl: runUrl(ctx),
           headSha: ctx.pull?.headSha,
         }),
+      scope?.mayResolve,
     );
     await outcome.progress?.finish(true);
     outcome.onPullRequest = true;
@@ -866,6 +876,7 @@ function reportInput(outcome: Outcome): ReportInput {
     failure: outcome.failure,
     onPullRequest: outcome.onPullRequest,
     excluded: outcome.excluded,
+    reviewed: outcome.reviewed,
   };
 }
 
