@@ -156,9 +156,9 @@ export const INPUT_NAMES = [
   'exclude-paths',
   'guidance-files',
   'diff-range',
+  'review-scope',
   'trigger-phrase',
   'trigger-label',
-  'review-scope',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
