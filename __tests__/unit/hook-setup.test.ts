@@ -24,10 +24,25 @@ describe('the Bash hook self-test (the CLI ignores a hook that cannot start)', (
     expect(hookScriptPath('/a/dist/main/index.js')).toBe('/a/dist/hook/index.js');
   });
 
-  test('a hook that does not answer fails the run at rules-only and sandbox, naming it; strict warns', () => {
+  test('a hook that does not answer fails the run at every level, naming it', () => {
     // Under jest there is no dist/hook beside the entry script: the self-test fails.
-    for (const level of ['rules-only', 'sandbox'])
+    for (const level of ['rules-only', 'sandbox', 'strict'])
       expect(() => bashHookFor([], level)).toThrow(/did not refuse its self-test.*agent was not started/);
-    expect(bashHookFor(['Bash(make test:*)'], 'strict')).toMatch(/hook[/\\]index\.js' '[A-Za-z0-9_-]+'$/);
+  });
+
+  test('in the agent’s world the command names node and the hook where the world binds them', () => {
+    const lines: string[] = [];
+    const deny = `printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'`;
+    const line = bashHookFor(
+      ['Bash(make test:*)'],
+      'strict',
+      (command, args, env) => {
+        lines.push(args[1]);
+        return { command, args: ['-c', deny], env };
+      },
+      { node: '/opt/node/bin/node', script: '/claude-guard/hook/index.js' },
+    );
+    expect(line).toMatch(/^'\/opt\/node\/bin\/node' '\/claude-guard\/hook\/index\.js' '[A-Za-z0-9_-]+'$/);
+    expect(lines).toEqual([line]);
   });
 });

@@ -3,11 +3,11 @@
  * before the agent starts. The CLI treats a hook that cannot start as a non-blocking error and goes on
  * (observed on 2.1.332), so a hook that does not answer would silently leave only the rules: at
  * rules-only and sandbox, where the hook is what stops a command from naming a file, that fails the run.
- * The self-test runs as the agent (the launcher's wrap). At strict the agent runs as another user in a
- * world holding only the PR's files, who may not reach the action's node or dist/ (a runner's HOME is
- * 0750); there a failing self-test is a warning and the deny rules and the world remain.
+ * The self-test runs as the agent (the launcher's wrap), at every level. At strict the agent runs as
+ * another user in a world holding only the PR's files: the launcher binds the action's hook bundle (and
+ * nothing else of the action) read-only at a fixed path there, and node at its real path, and the hook
+ * command names those (`world`); a hook that does not answer fails the run there too.
  */
-import * as core from '@actions/core';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { hookCommandLine } from './bash-hook.js';
@@ -46,18 +46,22 @@ export function hookRefuses(commandLine: string, wrap: Wrap = asIs): boolean {
   return result.status === 0 && /"permissionDecision":"deny"/.test(result.stdout ?? '');
 }
 
-export function bashHookFor(allowRules: readonly string[], level: string, wrap: Wrap = asIs): string {
-  const commandLine = hookCommandLine(process.execPath, hookScriptPath(), {
+/**
+ * The hook's command line, proven to refuse its self-test command as the agent; throws otherwise.
+ * `world` is where the agent's world puts node and the hook bundle (strict); elsewhere the action's own.
+ */
+export function bashHookFor(
+  allowRules: readonly string[],
+  level: string,
+  wrap: Wrap = asIs,
+  world?: { node: string; script: string },
+): string {
+  const script = world?.script ?? hookScriptPath();
+  const commandLine = hookCommandLine(world?.node ?? process.execPath, script, {
     userPrefixes: userPrefixesOf(allowRules),
   });
   if (hookRefuses(commandLine, wrap)) return commandLine;
-  if (level === 'strict') {
-    core.warning(
-      'claude-guard: the Bash command hook did not answer its self-test; at strict the agent’s world holds only the PR’s files and the permission rules remain.',
-    );
-    return commandLine;
-  }
   throw new Error(
-    `The Bash command hook (${hookScriptPath()}) did not refuse its self-test command, so commands naming files could not be stopped at '${level}'; the agent was not started.`,
+    `The Bash command hook (${script}) did not refuse its self-test command, so commands naming files could not be stopped at '${level}'; the agent was not started.`,
   );
 }
