@@ -2,18 +2,22 @@ import { describe, expect, test } from '@jest/globals';
 import { bashHookFor, hookRefuses, hookScriptPath } from '../../src/policy/hook-setup.js';
 
 describe('the Bash hook self-test (the CLI ignores a hook that cannot start)', () => {
-  test('a hook that prints a deny decision passes; one that cannot start or stays silent fails', () => {
-    expect(hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'`)).toBe(true);
-    expect(hookRefuses('/nonexistent/node /nonexistent/hook.js')).toBe(false);
-    expect(hookRefuses('cat >/dev/null')).toBe(false);
-    expect(hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'; exit 1`)).toBe(
-      false,
+  test('a hook that prints a deny decision passes; one that cannot start or stays silent fails', async () => {
+    expect(await hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'`)).toBe(true);
+    expect(await hookRefuses('/nonexistent/node /nonexistent/hook.js')).toBe(false);
+    expect(await hookRefuses('cat >/dev/null')).toBe(false);
+    expect(
+      await hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'; exit 1`),
+    ).toBe(false);
+    // It reads the probe from stdin, as the CLI gives it: a hook that echoes its input back is judged on it.
+    expect(await hookRefuses('grep -q "git blame --contents" && echo \'"permissionDecision":"deny"\'')).toBe(
+      true,
     );
   });
 
-  test('it runs as the agent: through the launcher’s wrap', () => {
+  test('it runs as the agent: through the launcher’s wrap', async () => {
     const seen: string[] = [];
-    hookRefuses('true', (command, args, env) => {
+    await hookRefuses('true', (command, args, env) => {
       seen.push(command, ...args);
       return { command, args, env };
     });
@@ -24,16 +28,18 @@ describe('the Bash hook self-test (the CLI ignores a hook that cannot start)', (
     expect(hookScriptPath('/a/dist/main/index.js')).toBe('/a/dist/hook/index.js');
   });
 
-  test('a hook that does not answer fails the run at every level, naming it', () => {
+  test('a hook that does not answer fails the run at every level, naming it', async () => {
     // Under jest there is no dist/hook beside the entry script: the self-test fails.
     for (const level of ['rules-only', 'sandbox', 'strict'])
-      expect(() => bashHookFor([], level)).toThrow(/did not refuse its self-test.*agent was not started/);
+      await expect(bashHookFor([], level).proven).rejects.toThrow(
+        /did not refuse its self-test.*agent was not started/,
+      );
   });
 
-  test('in the agent’s world the command names node and the hook where the world binds them', () => {
+  test('in the agent’s world the command names node and the hook where the world binds them', async () => {
     const lines: string[] = [];
     const deny = `printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'`;
-    const line = bashHookFor(
+    const hook = bashHookFor(
       ['Bash(make test:*)'],
       'strict',
       (command, args, env) => {
@@ -42,7 +48,10 @@ describe('the Bash hook self-test (the CLI ignores a hook that cannot start)', (
       },
       { node: '/opt/node/bin/node', script: '/claude-guard/hook/index.js' },
     );
-    expect(line).toMatch(/^'\/opt\/node\/bin\/node' '\/claude-guard\/hook\/index\.js' '[A-Za-z0-9_-]+'$/);
-    expect(lines).toEqual([line]);
+    await expect(hook.proven).resolves.toBeUndefined();
+    expect(hook.commandLine).toMatch(
+      /^'\/opt\/node\/bin\/node' '\/claude-guard\/hook\/index\.js' '[A-Za-z0-9_-]+'$/,
+    );
+    expect(lines).toEqual([hook.commandLine]);
   });
 });
