@@ -280,11 +280,33 @@ maybe("strict: the action's hook and the modes that write, in the world", () => 
     expect(gone(s.run)).toEqual([]);
     repo.cleanup();
   }, 300_000);
+
+  test('an action inside the workspace (uses: ./) is refused at strict, naming the cause, before the agent starts', async () => {
+    const { run, model, close } = await oneRun({ actionInWorkspace: true });
+    try {
+      expect(run.main.code).not.toBe(0);
+      expect(run.errors.join('\n')).toMatch(/input 'isolation'.*action's own directory.*uses: \.\//s);
+      expect(model.requests.filter((r) => r.mainLoop)).toHaveLength(0);
+      expect(run.post.code).toBe(0);
+      expect(gone(run)).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 300_000);
 });
 
-/** One whole run (main + post) with its own repository, model and GitHub fake; no machine lock. */
-async function oneRun() {
+/**
+ * One whole run (main + post) with its own repository, model and GitHub fake; no machine lock.
+ * `actionInWorkspace`: the bundled action is copied into the checkout and run from there (`uses: ./`).
+ */
+async function oneRun(o: { actionInWorkspace?: boolean } = {}) {
   const repo = createPullRepo({ base: DEFAULT_BASE, head: DEFAULT_HEAD });
+  let actionDir = ROOT;
+  if (o.actionInWorkspace) {
+    actionDir = path.join(repo.dir, '.github', 'actions', 'claude-guard');
+    fs.cpSync(path.join(ROOT, 'dist'), path.join(actionDir, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'action.yml'), path.join(actionDir, 'action.yml'));
+  }
   const model = await startModelServer({
     script: [
       {
@@ -310,7 +332,7 @@ async function oneRun() {
     collaborators: { octocat: 'write' },
   });
   const run = await runAction({
-    actionDir: ROOT,
+    actionDir,
     cwd: repo.dir,
     githubApiUrl: github.url,
     githubToken: github.token,
