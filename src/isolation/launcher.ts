@@ -301,6 +301,13 @@ async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<Ag
   const realpath = ctx.realpath ?? realpathSync;
   const realWorkspace = realpath(ctx.workspace);
   const node = realpath(process.execPath);
+  const resolved = (file: string) => {
+    try {
+      return realpath(file);
+    } catch {
+      return path.resolve(file);
+    }
+  };
   const refuse = (reasons: string[]) => {
     if (reasons.length)
       throw new Error(
@@ -311,8 +318,9 @@ async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<Ag
     worldObstacles({
       workspace: realWorkspace,
       node,
-      actionDir: ctx.actionDir && realpath(ctx.actionDir),
-      cli: ctx.cliPath && realpath(ctx.cliPath),
+      actionDir: ctx.actionDir && resolved(ctx.actionDir),
+      // A missing claude-path is reported later, naming the input (run.ts): judge its path as given.
+      cli: ctx.cliPath && resolved(ctx.cliPath),
     }),
   );
   undo.world = true;
