@@ -84,11 +84,18 @@ export async function run(deps: MainStepDeps = realDeps): Promise<Outcome> {
     const planned = plan.context === ctx ? ports : ports.withContext(plan.context);
     await execute(plan, planned, { runDir, teardown, outcome });
   } catch (err) {
-    if (err instanceof TriggerRefused && err.notAllowed && settings?.onRefused !== 'fail') {
+    if (
+      err instanceof TriggerRefused &&
+      err.notAllowed &&
+      (err.nothingToDo || settings?.onRefused !== 'fail')
+    ) {
       outcome.conclusion = 'skipped';
       outcome.skipReason = err.message;
+      outcome.skipHint = err.nothingToDo
+        ? ''
+        : ' (on-refused: skip; set on-refused: fail to fail the step instead)';
       outcome.notes.push(
-        `${err.message} The step ends successfully with conclusion 'skipped' (set on-refused: fail to fail it instead).`,
+        `${err.message} The step ends successfully with conclusion 'skipped'${outcome.skipHint}.`,
       );
     } else {
       outcome.conclusion = 'failed';

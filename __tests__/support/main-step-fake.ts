@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { INPUT_DEFAULTS } from '../../src/inputs.js';
-import { STATE_KEYS, type StateKey } from '../../src/state.js';
+import { CHECKOUT_FILE, STATE_KEYS, type StateKey } from '../../src/state.js';
 import type { Settings } from '../../src/inputs.js';
 import type { RunContext } from '../../src/context.js';
 import type { CorePort, MainPorts } from '../../src/orchestrator/ports.js';
@@ -29,6 +29,8 @@ export const STAGE_PORTS = [
   'probe',
   'trigger',
   'auditWorkflow',
+  'placeReviewedHead',
+  'startProgress',
   'prepareProvider',
   'startProxy',
   'loadDiff',
@@ -81,6 +83,7 @@ export class FakeRunner {
   rulesWritten = false;
   instructionsPinned = false;
   hookProven = false;
+  checkoutMoved = false;
   proxyRunning = false;
   agentRunning = false;
   agentStart?: AgentStartSnapshot;
@@ -246,6 +249,17 @@ export class FakeRunner {
           };
         },
         commitSubjects: async () => ['Add div'],
+        // As on an on-demand comment run: the PR's head checked out, the job's checkout to be put back.
+        placeReviewedHead: async (_onDemand, runDir) => {
+          this.step('placeReviewedHead');
+          this.checkoutMoved = true;
+          writeFileSync(path.join(runDir, CHECKOUT_FILE), '{}', { mode: 0o600 }); // for the post step
+          return async () => {
+            this.log.push('undo.checkout');
+            this.checkoutMoved = false;
+          };
+        },
+        reviewScope: async () => undefined,
         guidance: async () => undefined,
         removeCredentials: async () => {
           this.step('removeCredentials');
@@ -334,6 +348,10 @@ export class FakeRunner {
         deliver: async () => [],
       },
       deliver: {
+        startProgress: async () => {
+          this.step('startProgress');
+          return { url: 'https://github.com/o/r/pull/7#issuecomment-1', finish: async () => undefined };
+        },
         toRun: () => {
           this.step('toRun');
           return path.join(this.runnerTemp, 'claude-guard.sarif');
@@ -382,6 +400,11 @@ export class FakeRunner {
     },
     openSealed: () => ({ version: 1, files: [], credentialFiles: [] }),
     removeFile: () => undefined,
+    restoreCheckout: async () => {
+      this.log.push('undo.checkout');
+      this.checkoutMoved = false;
+      return "the job's checkout is main again";
+    },
     killProxy: (pid) => {
       this.log.push(`undo.killProxy ${pid}`);
       this.proxyRunning = false;
@@ -420,6 +443,7 @@ export class FakeRunner {
     if (this.instructionsPinned) left.push("PR's instruction files still pinned");
     if (this.proxyRunning) left.push('key proxy still running');
     if (this.agentRunning) left.push('agent still running');
+    if (this.checkoutMoved) left.push("the job's checkout not put back");
     return left;
   }
 }

@@ -113,7 +113,7 @@ describe('plan: what is reviewed and where it goes', () => {
     });
     expect(p.deliveries.pullRequest).toEqual({ owner: 'o', repo: 'r', number: 7, headSha: PULL.headSha });
     expect(p.backstopRevs).toEqual([PULL.headSha, PULL.baseSha]);
-    expect(p.untrustedText).toBe(true);
+    expect(p.untrusted).toEqual({ description: true, request: '' });
   });
 
   test.each<[string, Partial<PlanInput>]>([
@@ -128,7 +128,7 @@ describe('plan: what is reviewed and where it goes', () => {
     const p = plan(input({ context: context({ pull: undefined, eventName: 'schedule' }) }));
     expect(p.diff.kind).toBe('refuse');
     expect(p.backstopRevs).toEqual(['HEAD', 'HEAD~1']);
-    expect(p.untrustedText).toBe(false);
+    expect(p.untrusted).toBeUndefined();
   });
 
   test('guidance is read from the base of the reviewed range, only when guidance-files names files', () => {

@@ -54,6 +54,7 @@ describe('one teardown record for main and post', () => {
       'undo.hiddenFiles',
       'undo.instructions',
       'undo.isolation',
+      'undo.checkout',
       'undo.killProxy 4242',
       'undo.removeRunDir',
     ]);

@@ -9,18 +9,25 @@ import { isRedactionTarget } from '../policy/child-env.js';
 import { MAX_UNTRUSTED_CHARS } from './plan.js';
 import type { MainPorts } from './ports.js';
 
-/** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
+/**
+ * The PR's title, body and commit subjects (include-pr-description) and a comment's request, sanitised
+ * into a nonce-delimited data block.
+ */
 export async function untrustedBlock(
   ctx: RunContext,
+  what: { description: boolean; request: string },
   git: string,
   ports: Pick<MainPorts, 'workspace'>,
   notes: string[],
 ): Promise<string | undefined> {
-  if (!ctx.pull) return undefined;
-  const commits = await ports.workspace.commitSubjects(git, `${ctx.pull.baseSha}..${ctx.pull.headSha}`);
+  const pull = ctx.pull;
+  if (!pull) return undefined;
+  const commits = what.description
+    ? await ports.workspace.commitSubjects(git, `${pull.baseSha}..${pull.headSha}`)
+    : [];
   const context = buildUntrustedContext(
-    { title: ctx.pull.title, body: ctx.pull.body, commits },
-    { maxChars: MAX_UNTRUSTED_CHARS },
+    what.description ? { title: pull.title, body: pull.body, commits } : undefined,
+    { maxChars: MAX_UNTRUSTED_CHARS, request: what.request },
   );
   notes.push(...context.removals);
   for (const signal of context.signals) {

@@ -25,7 +25,7 @@ import { rulesWith, type RunPlan } from './plan.js';
 import { agentFailure, type Outcome } from './outcome.js';
 import { isolate } from './isolate.js';
 import { untrustedBlock, secretValues } from './agent-input.js';
-import { gateAndDeliver } from './findings-stage.js';
+import { gateAndDeliver, runUrl } from './findings-stage.js';
 import type { MainPorts } from './ports.js';
 
 export interface RunRecord {
@@ -40,6 +40,16 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
   const { runDir, teardown, outcome } = run;
   const { core } = ports;
 
+  // An on-demand comment run reviews the PR's head as the API reported it; the job's checkout comes back.
+  const onDemand = p.constraints.onDemand;
+  teardown.checkout = { undo: await ports.workspace.placeReviewedHead(onDemand, runDir, outcome.notes) };
+  const pr = p.deliveries.pullRequest;
+  if (pr)
+    outcome.progress = await ports.deliver.startProgress(pr, {
+      headSha: pr.headSha,
+      runUrl: runUrl(p, ports.env),
+      onDemand,
+    });
   // The provider's credential, found and masked now; it goes to the key proxy only (src/providers).
   teardown.hiddenFilesIn = runDir;
   const provider = await ports.provider.prepare(settings, runDir);
@@ -73,10 +83,17 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
       `PR changes agent instructions (${changed.map((f) => `\`${f.replace(/`/g, '')}\``).join(', ')}): the agent ran with the base branch's versions.`,
     );
   }
-  const untrusted = p.untrustedText ? await untrustedBlock(ctx, git, ports, outcome.notes) : undefined;
+  const untrusted = p.untrusted
+    ? await untrustedBlock(ctx, p.untrusted, git, ports, outcome.notes)
+    : undefined;
   const guidance = p.guidanceBase
     ? await ports.workspace.guidance(git, p.guidanceBase, settings.guidanceFiles, outcome.notes)
     : undefined;
+  // What the agent is asked to review: the whole PR, or only the commits since the last review.
+  // A comment's `/review` asks for the whole PR, `/review incremental` for the new commits only.
+  const scope = await ports.workspace.reviewScope(settings, diff, git, p.requestedScope);
+  outcome.reviewed = scope?.decision;
+  outcome.notes.push(...(scope?.notes ?? []));
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await ports.workspace.removeCredentials(git);
@@ -104,7 +121,13 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
 
   // Stage 8: the rules — our generated settings file is the only source of them.
   const rules = rulesWith(p, fixPaths);
-  const bashHook = ports.bashHook(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
+  // At strict the hook runs inside the agent's world, where the launcher bound the action's hook bundle.
+  const bashHook = ports.bashHook(
+    rules.allow,
+    launcher.level,
+    (c, a, e) => launcher.wrap(c, a, e),
+    launcher.world?.hook,
+  );
   await launcher.writeSettings(
     serializeSettings(buildSettingsDocument(rules, { sandbox: p.sandbox, bashHook: bashHook.commandLine })),
   );
@@ -129,8 +152,10 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
   const tree = ports.agent.createTree();
   teardown.tree = tree;
   core.saveState('tree', JSON.stringify(tree));
-  const wsGit = ports.fix.workspaceGit(git);
-  const baseline = fixPaths ? await ports.fix.baseline(wsGit) : undefined;
+  // The tree the agent edits: at strict its own copy (the workspace is not in its world), else the workspace.
+  const edited = launcher.world?.copy ?? ctx.workspace;
+  const wsGit = ports.fix.workspaceGit(git, edited);
+  const baseline = fixPaths ? await ports.fix.baseline(edited, wsGit) : undefined;
   const fileCommands = ports.fileCommands.snapshot();
   const audit = new StreamAudit((t) => redactor.redact(t).text);
   const agent = launcher.wrap(
@@ -149,8 +174,9 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
     prompt: buildPrompt({
       mode: settings.mode,
       instructions: settings.prompt,
-      files: diff.map((f) => ({ path: f.path, status: f.status })),
-      range,
+      files: (scope?.files ?? diff).map((f) => ({ path: f.path, status: f.status })),
+      range: scope?.range ?? range,
+      incremental: scope?.decision.scope === 'incremental',
       untrusted,
       fixPaths,
       guidance,
@@ -184,7 +210,13 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
   // Stage 12: in fix mode, the action computes what the agent changed, checks it, and puts the tree back.
   const fix =
     baseline && fixPaths
-      ? await ports.fix.check(wsGit, baseline, fixPaths, teardown.credentials?.backup)
+      ? await ports.fix.check(
+          edited,
+          wsGit,
+          baseline,
+          fixPaths,
+          launcher.world ? undefined : teardown.credentials?.backup,
+        )
       : undefined;
 
   // Stage 13: the result — a failure is never an empty "clean" review.
@@ -203,5 +235,15 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
       ...(await ports.fix.deliver(fix, baseline.head, settings, diff, runDir, outcome.notes)),
     );
   outcome.rejected = rejected;
-  await gateAndDeliver(p, ports, { review, diff, isExcluded, redactor, secrets, git, runDir, outcome });
+  await gateAndDeliver(p, ports, {
+    review,
+    diff,
+    isExcluded,
+    redactor,
+    secrets,
+    git,
+    runDir,
+    outcome,
+    mayResolve: scope?.mayResolve,
+  });
 }

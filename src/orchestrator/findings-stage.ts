@@ -12,13 +12,14 @@ import { renderSummaryComment } from '../report/summary-comment.js';
 import { MAX_BODY_CHARS, type RunPlan } from './plan.js';
 import { reportInput, type Outcome } from './outcome.js';
 import type { MainPorts } from './ports.js';
+import type { ReviewScope } from '../review-range.js';
 
 /** Links to inline review comments: the pull request's page anchored at each comment. */
 function commentLinks(ids: ReadonlyMap<Finding, number>, prUrl: string): Map<Finding, string> {
   return new Map([...ids].map(([f, id]) => [f, `${prUrl}#discussion_r${id}`]));
 }
 
-function runUrl(p: RunPlan, env: NodeJS.ProcessEnv): string | undefined {
+export function runUrl(p: RunPlan, env: NodeJS.ProcessEnv): string | undefined {
   const id = env.GITHUB_RUN_ID;
   const ctx = p.context;
   return id && /^\d+$/.test(id) ? `${ctx.serverUrl}/${ctx.repository}/actions/runs/${id}` : undefined;
@@ -36,6 +37,8 @@ export async function gateAndDeliver(
     git: string;
     runDir: string;
     outcome: Outcome;
+    /** Which earlier findings this run may call gone (an incremental review: only those on code it saw). */
+    mayResolve?: ReviewScope['mayResolve'];
   },
 ): Promise<void> {
   const { settings, context: ctx } = p;
@@ -80,8 +83,11 @@ export async function gateAndDeliver(
           onPullRequest: true,
           inlineLinks: commentLinks(ids, `${ctx.serverUrl}/${ctx.repository}/pull/${pr.number}`),
           runUrl: runUrl(p, ports.env),
+          headSha: pr.headSha,
         }),
+      run.mayResolve,
     );
+    await outcome.progress?.finish(true);
     outcome.onPullRequest = true;
     outcome.notes.push(...delivery.notes);
     outcome.gate = delivery.gate;

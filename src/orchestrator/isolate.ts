@@ -37,6 +37,7 @@ export async function isolate(
     fixPaths: at.fixPaths,
     git: at.git,
     pinned: typeof pinned === 'object' ? pinned.files.map((f) => f.path) : undefined,
+    cliPath: settings.claudePath || undefined,
   });
   teardown.isolation = launcher.undo;
   ports.core.saveState('undo', JSON.stringify(launcher.undo));

@@ -11,6 +11,7 @@ import type { Settings } from '../inputs.js';
 import { refusedCredentialHint, type ProviderSettings } from '../providers/provider.js';
 import type { FailureExplanation } from '../report/failure.js';
 import type { AgentRun, Conclusion, GateResult, ReportInput } from '../report/types.js';
+import type { Progress } from '../report/progress.js';
 
 export interface Outcome {
   conclusion: Conclusion;
@@ -34,6 +35,11 @@ export interface Outcome {
   reported?: boolean;
   /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
   cancelled?: string;
+  /** The "reviewing…" summary comment, finished by delivery or by report(). */
+  progress?: Progress;
+  /** After a skip's notice: how to fail instead ('' when the event asked for nothing). */
+  skipHint?: string;
+  reviewed?: ReportInput['reviewed'];
 }
 
 export function newOutcome(): Outcome {
@@ -61,6 +67,7 @@ export function reportInput(outcome: Outcome): ReportInput {
     failure: outcome.failure,
     onPullRequest: outcome.onPullRequest,
     excluded: outcome.excluded,
+    reviewed: outcome.reviewed,
   };
 }
 

@@ -21,6 +21,7 @@ import { fixRules } from '../fix/fix-scope.js';
 import { sandboxSettings, type SandboxSettings } from '../isolation/sandbox.js';
 import { toolsForMode } from '../policy/settings-file.js';
 import type { PullRef } from '../github/client.js';
+import type { ReviewScopeSetting } from '../review-scope.js';
 
 export const MAX_BODY_CHARS = 8000;
 export const MAX_UNTRUSTED_CHARS = 8000;
@@ -54,8 +55,13 @@ export interface RunPlan {
   diff: DiffPlan;
   /** The base commit the maintainers' guidance is read from (guidance-files), or undefined. */
   guidanceBase?: string;
-  /** Read the PR's title, body and commit subjects as untrusted data. */
-  untrustedText: boolean;
+  /**
+   * The untrusted text the agent gets as data: the PR's title, body and commit subjects
+   * (include-pr-description) and a comment's request (an on-demand run); undefined for none.
+   */
+  untrusted?: { description: boolean; request: string };
+  /** The review scope a comment asked for (`/review` whole PR, `/review incremental`). */
+  requestedScope?: ReviewScopeSetting;
   /** Stage 7. */
   isolation: IsolationPlan;
   /** Stage 8: the settings file's rules (fix mode adds its files at stage 8, once they are known). */
@@ -100,6 +106,8 @@ export function plan(input: PlanInput): RunPlan {
     home: input.home,
   });
   const pull = ctx.pull;
+  const onDemand = constraints.onDemand;
+  const request = onDemand?.kind === 'comment' ? onDemand.command.request : '';
   return {
     settings,
     context: ctx,
@@ -110,7 +118,11 @@ export function plan(input: PlanInput): RunPlan {
       settings.guidanceFiles.length === 0
         ? undefined
         : pull?.baseSha || range.split(/\.{2,3}/)[0] || undefined,
-    untrustedText: settings.includePrDescription && pull !== undefined,
+    untrusted:
+      pull && (settings.includePrDescription || request)
+        ? { description: settings.includePrDescription, request }
+        : undefined,
+    requestedScope: onDemand?.kind === 'comment' ? onDemand.command.scope : undefined,
     isolation,
     rules,
     sandbox:

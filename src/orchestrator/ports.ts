@@ -29,6 +29,10 @@ import type { PullDelivery } from '../deliver.js';
 import type { StrictPaths } from '../isolation/preflight.js';
 import type { PullRef } from '../github/client.js';
 import type { BashHook, Wrap } from '../policy/hook-setup.js';
+import type { OnDemand } from '../triggers/on-demand.js';
+import type { ReviewScope } from '../review-range.js';
+import type { ReviewScopeSetting } from '../review-scope.js';
+import type { Progress, ProgressInput } from '../report/progress.js';
 
 /** The part of @actions/core the main step uses (outputs, masking, annotations, state). */
 export interface CorePort {
@@ -70,6 +74,22 @@ export interface MainPorts {
     loadDiff(plan: Exclude<DiffPlan, { kind: 'refuse' }>): Promise<DiffSource>;
     fixablePaths(diff: FileDiff[], notes: string[]): Promise<string[]>;
     pinInstructions(changed: string[], baseSha: string, runDir: string, git: string): Promise<PinRecord>;
+    /**
+     * An on-demand comment run: the pull request's head checked out (triggers/workspace.ts); returns
+     * how to put the job's checkout back, or undefined when nothing moved.
+     */
+    placeReviewedHead(
+      onDemand: OnDemand | undefined,
+      runDir: string,
+      notes: string[],
+    ): Promise<(() => Promise<void>) | undefined>;
+    /** What the agent is asked to review: the whole PR or the commits since the last review. */
+    reviewScope(
+      settings: Settings,
+      diff: FileDiff[],
+      git: string,
+      requested: ReviewScopeSetting | undefined,
+    ): Promise<ReviewScope | undefined>;
     commitSubjects(git: string, range: string): Promise<string[]>;
     guidance(git: string, base: string, files: string[], notes: string[]): Promise<string | undefined>;
     removeCredentials(git: string): Promise<CredentialsBackup>;
@@ -78,7 +98,11 @@ export interface MainPorts {
   };
   /** Stage 7: the isolation level prepared and (strict) proven. */
   isolation: {
-    prepare(level: IsolationLevel, ctx: Omit<IsolationContext, 'system'>): Promise<AgentLauncher>;
+    /** The real port adds where the action's hook bundle and install are (hookDir, actionDir). */
+    prepare(
+      level: IsolationLevel,
+      ctx: Omit<IsolationContext, 'system' | 'hookDir' | 'actionDir'>,
+    ): Promise<AgentLauncher>;
     proveStrict(options: {
       launcher: AgentLauncher;
       proxyPort: number;
@@ -90,7 +114,12 @@ export interface MainPorts {
    * Stage 8: the Bash PreToolUse hook's command line, and its self-test as the agent running beside the
    * set-up (policy/hook-setup.ts; at rules-only and sandbox a hook that does not refuse fails the run).
    */
-  bashHook(allowRules: readonly string[], level: IsolationLevel, wrap: Wrap): BashHook;
+  bashHook(
+    allowRules: readonly string[],
+    level: IsolationLevel,
+    wrap: Wrap,
+    world?: { node: string; script: string },
+  ): BashHook;
   /** Stage 10: the agent. */
   agent: {
     createTree(): ProcessTree;
@@ -106,9 +135,11 @@ export interface MainPorts {
   };
   /** Stage 12: fix mode. */
   fix: {
-    workspaceGit(git: string): WorkspaceGit;
-    baseline(wsGit: WorkspaceGit): Promise<Baseline>;
+    /** `tree`: the tree the agent edits (the workspace, or at strict its own copy). */
+    workspaceGit(git: string, tree: string): WorkspaceGit;
+    baseline(tree: string, wsGit: WorkspaceGit): Promise<Baseline>;
     check(
+      tree: string,
       wsGit: WorkspaceGit,
       baseline: Baseline,
       fixPaths: string[],
@@ -125,12 +156,15 @@ export interface MainPorts {
   };
   /** Stage 15: where the findings go. */
   deliver: {
+    /** The "reviewing…" summary comment on the pull request (report/progress.ts). */
+    startProgress(pull: PullRef, input: ProgressInput): Promise<Progress | undefined>;
     toRun(gate: GateResult, runDir: string): string;
     toPullRequest(
       pr: PullRef,
       headSha: string,
       gate: GateResult,
       summaryBody: (notes: string[], gate: GateResult, ids: ReadonlyMap<Finding, number>) => string,
+      mayResolve?: ReviewScope['mayResolve'],
     ): Promise<PullDelivery>;
   };
   /** The same ports for another context (workflow_run: once its pull request is verified). */

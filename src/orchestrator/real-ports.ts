@@ -36,7 +36,10 @@ import { takeBaseline, workspaceGit } from '../fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from '../fix/fix-mode.js';
 import { deliverToPullRequest, deliverToRun, fingerprintIn } from '../deliver.js';
 import { writeJobSummary } from '../report/job-summary.js';
-import { bashHookFor } from '../policy/hook-setup.js';
+import { bashHookFor, hookScriptPath } from '../policy/hook-setup.js';
+import { placeReviewedHead } from '../triggers/workspace.js';
+import { reviewScopeFor } from '../review-range.js';
+import { startProgress } from '../report/progress.js';
 import type { CorePort, MainPorts } from './ports.js';
 
 export const realCore: CorePort = {
@@ -123,6 +126,9 @@ export function realPorts(
         });
       },
       fixablePaths: (diff, notes) => fixablePaths(diff, ctx, notes),
+      placeReviewedHead: (onDemand, runDir, notes) =>
+        placeReviewedHead(ctx, onDemand, settings.githubToken, runDir, notes),
+      reviewScope: (s, diff, git, requested) => reviewScopeFor(s, ctx, diff, git, github, requested),
       pinInstructions: (changed, baseSha, runDir, git) =>
         pinInstructionsToBase({
           workspace: ws,
@@ -156,10 +162,16 @@ export function realPorts(
         knownInRepository(createGit(git, { workspace: ws }), revs, candidates),
     },
     isolation: {
-      prepare: (level, ictx) => prepareIsolation(level, { ...ictx, system: realSystem }),
+      prepare: (level, ictx) =>
+        prepareIsolation(level, {
+          ...ictx,
+          system: realSystem,
+          hookDir: path.dirname(hookScriptPath()),
+          actionDir: path.resolve(path.dirname(process.argv[1]), '..', '..'),
+        }),
       proveStrict: (o) => proveStrict({ ...o, system: realSystem }),
     },
-    bashHook: (allowRules, level, wrap) => bashHookFor(allowRules, level, wrap),
+    bashHook: (allowRules, level, wrap, world) => bashHookFor(allowRules, level, wrap, world),
     agent: {
       createTree: () => createProcessTree(),
       async cli(s, runDir) {
@@ -180,17 +192,18 @@ export function realPorts(
       discard: (before) => void discardTampering(before),
     },
     fix: {
-      workspaceGit: (git) => workspaceGit(git, ws),
-      baseline: (wsGit) => takeBaseline(ws, wsGit),
-      check: (wsGit, baseline, fixPaths, credentials) =>
-        checkFix(ctx, wsGit, baseline, fixPaths, credentials),
+      workspaceGit: (git, tree) => workspaceGit(git, tree),
+      baseline: (tree, wsGit) => takeBaseline(tree, wsGit),
+      check: (tree, wsGit, baseline, fixPaths, credentials) =>
+        checkFix(tree, wsGit, baseline, fixPaths, credentials),
       deliver: (patch, head, s, diff, runDir, notes) => deliverFix(patch, head, s, ctx, diff, runDir, notes),
     },
     deliver: {
+      startProgress: async (pull, input) => (github ? startProgress(github, pull, input) : undefined),
       toRun: (gate, runDir) => deliverToRun(gate, ctx, runDir),
-      toPullRequest: (pr, headSha, gate, summaryBody) => {
+      toPullRequest: (pr, headSha, gate, summaryBody, mayResolve) => {
         if (!github) throw new Error('no GitHub client for the pull request delivery');
-        return deliverToPullRequest(github, pr, headSha, gate, fingerprintIn(ws), summaryBody);
+        return deliverToPullRequest(github, pr, headSha, gate, fingerprintIn(ws), summaryBody, mayResolve);
       },
     },
     withContext: (c) => realPorts(settings, c, env, github),

@@ -5,6 +5,7 @@
 import type { Settings } from '../inputs.js';
 import { severityRank, type Severity } from '../findings/schema.js';
 import { renderJobSummary } from '../report/job-summary.js';
+import { renderSummaryComment } from '../report/summary-comment.js';
 import { reportInput, type Outcome } from './outcome.js';
 import type { MainPorts } from './ports.js';
 
@@ -45,6 +46,9 @@ export async function report(
   } catch (err) {
     core.warning(`Writing the report failed: ${(err as Error).message}`);
   }
+  await outcome.progress?.finish(outcome.conclusion !== 'failed', (p) =>
+    renderSummaryComment({ ...reportInput(outcome), ...p, onPullRequest: true }),
+  );
   core.setOutput('conclusion', outcome.conclusion);
   core.setOutput('findings-count', String(findings.length));
   core.setOutput('max-severity', maxSeverity ?? '');
@@ -54,9 +58,7 @@ export async function report(
   if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
 
   if (outcome.conclusion === 'skipped') {
-    core.notice(
-      `${outcome.skipReason ?? 'claude-guard did not run'} — skipped (on-refused: skip; set on-refused: fail to fail the step instead).`,
-    );
+    core.notice(`${outcome.skipReason ?? 'claude-guard did not run'} — skipped${outcome.skipHint ?? ''}.`);
     return;
   }
   if (outcome.conclusion === 'failed') {

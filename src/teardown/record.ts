@@ -12,7 +12,7 @@ import type { KeyProxyProcess } from '../isolation/key-proxy-process.js';
 import type { UndoRecord } from '../isolation/launcher.js';
 import { SEALED_BACKUP_FILE, type CredentialsBackup } from '../isolation/credentials.js';
 import type { PinRecord } from '../isolation/agent-instructions.js';
-import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, readState } from '../state.js';
+import { AGENT_PGID_FILE, CHECKOUT_FILE, INSTRUCTIONS_FILE, readState } from '../state.js';
 
 export interface TeardownRecord {
   /** The run directory under RUNNER_TEMP (the post step removes it). */
@@ -35,6 +35,11 @@ export interface TeardownRecord {
   instructions?: PinRecord | string;
   /** The run dir, when provider credential files may have been moved into it. */
   hiddenFilesIn?: string;
+  /**
+   * An on-demand run checked out the PR's head: how to put the job's checkout back (main), or the run dir
+   * whose record says what it was (post; triggers/workspace.ts).
+   */
+  checkout?: { undo?: () => Promise<void>; recordIn?: string };
 }
 
 function readText(file: string): string {
@@ -56,6 +61,7 @@ export function readTeardownRecord(env: NodeJS.ProcessEnv = process.env): Teardo
     if (Number.isInteger(pgid) && pgid > 1) record.agentPgid = pgid;
     const instructions = path.join(runDir, INSTRUCTIONS_FILE);
     if (existsSync(instructions)) record.instructions = readText(instructions);
+    if (existsSync(path.join(runDir, CHECKOUT_FILE))) record.checkout = { recordIn: runDir };
     const sealedFile = path.join(runDir, SEALED_BACKUP_FILE);
     if (existsSync(sealedFile))
       record.credentials = { sealedFile, key: readState('credentialsKey', env) || undefined };

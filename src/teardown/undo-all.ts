@@ -6,7 +6,8 @@
  *
  * Order: the agent's processes die first; then the runner's own files come back (provider credential
  * files, instruction files, checkout credentials) — on a cancellation the runner gives the step only
- * seconds, and these are what later steps need; then the isolation and the key proxy. If the agent's
+ * seconds, and these are what later steps need; then the isolation, the job's checkout (an on-demand
+ * run checked out the PR's head) and the key proxy. If the agent's
  * processes could not be confirmed dead, its isolation is undone before anything secret is put back.
  * Each part is taken out of the record before it is undone: a cancellation during the normal undo (or
  * the reverse) never undoes anything twice.
@@ -27,6 +28,7 @@ import type { KeyProxyProcess, KeyProxySummary } from '../isolation/key-proxy-pr
 import { realSystem } from '../isolation/system.js';
 import { isolationAlreadyUndone } from '../isolation/teardown-mark.js';
 import { restoreHiddenFiles } from '../providers/credential-files.js';
+import { restoreCheckoutFromRecord } from '../triggers/workspace.js';
 import type { TeardownRecord } from './record.js';
 
 /** The effects the teardown needs (real ones by default; fakes in the stage tests). */
@@ -43,6 +45,8 @@ export interface UndoPorts {
   removeFile(file: string): void;
   /** Kills the key proxy by pid, only if that pid is still our proxy (post). */
   killProxy(pid: number): string;
+  /** Puts the job's checkout back from the record in the run dir (post; triggers/workspace.ts). */
+  restoreCheckout(runDir: string): Promise<string | undefined>;
   /** Removes the run directory, only if it is ours (post). */
   removeRunDir(runDir: string, runnerTemp: string | undefined): string;
 }
@@ -70,6 +74,7 @@ export const STAGES = {
     doing: "Restoring the PR's agent-instruction files",
   },
   credentials: { name: 'restore checkout credentials', doing: 'Restoring checkout credentials' },
+  checkout: { name: "put the job's checkout back", doing: "Putting the job's checkout back" },
   proxy: { name: 'stop the key proxy', doing: 'Stopping the key proxy' },
   runDir: { name: 'remove generated files', doing: 'Removing generated files' },
 } as const satisfies Record<string, UndoStage>;
@@ -101,6 +106,7 @@ export const realUndoPorts: UndoPorts = {
   restoreCredentials: (backup) => restoreCheckoutCredentials(backup),
   openSealed: (file, key) => openBackup(readFileSync(file), key),
   removeFile: (file) => rmSync(file, { force: true }),
+  restoreCheckout: (runDir) => restoreCheckoutFromRecord(runDir),
   killProxy,
   removeRunDir,
 };
@@ -193,6 +199,19 @@ export async function undoAll(
     if (!restored && credentials.backup && credentials.key) opts.onCredentialsLeft?.(credentials.key);
   }
   if (agentGone) await undoTheIsolation();
+
+  const checkout = record.checkout;
+  record.checkout = undefined;
+  if (checkout?.undo) {
+    const undo = checkout.undo;
+    await stage(STAGES.checkout, async () => {
+      await undo();
+      return undefined;
+    });
+  } else if (checkout?.recordIn) {
+    const dir = checkout.recordIn;
+    await stage(STAGES.checkout, () => ports.restoreCheckout(dir));
+  }
 
   const proxy = record.proxy;
   record.proxy = undefined;
