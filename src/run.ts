@@ -292,11 +292,17 @@ async function review(
     workspace: ctx.workspace,
     runnerTemp: ctx.runnerTemp,
     home: process.env.HOME,
+    sandboxed: launcher.level === 'sandbox',
   });
   if (fixPaths) rules.allow.push(...fixRules(fixPaths, ctx.workspace));
   const sandbox =
     launcher.level === 'sandbox'
-      ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
+      ? sandboxSettings({
+          runnerTemp: ctx.runnerTemp,
+          runnerHome: process.env.HOME,
+          // Working in a clean copy: the live checkout (untracked files, .git/config) is hidden from Bash.
+          extraDenyRead: launcher.cwd !== ctx.workspace ? [ctx.workspace] : [],
+        })
       : undefined;
   const bashHook = bashHookFor(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
   await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook })));
@@ -339,7 +345,7 @@ async function review(
   );
   const exit = await runClaude({
     ...agent,
-    cwd: ctx.workspace,
+    cwd: launcher.cwd,
     prompt: buildPrompt({
       mode: settings.mode,
       instructions: settings.prompt,

@@ -244,6 +244,18 @@ describe('buildRules', () => {
     expect(rules.deny.filter((r) => r === 'WebFetch')).toHaveLength(1);
   });
 
+  test("sandboxed: no Read deny on .git/config (the sandbox would make git's own config unreadable); everything else stays", () => {
+    const plain = buildRules('review', [], [], paths);
+    const sandboxed = buildRules('review', [], [], { ...paths, sandboxed: true });
+    expect(plain.deny).toEqual(expect.arrayContaining(['Read(.git/config)', 'Read(//w/repo/.git/config)']));
+    expect(plain.deny.filter((r) => !sandboxed.deny.includes(r))).toEqual([
+      'Read(.git/config)',
+      'Read(//w/repo/.git/config)',
+    ]);
+    expect(sandboxed.deny.filter((r) => !plain.deny.includes(r))).toEqual([]);
+    expect(sandboxed.deny).toContain('Edit(.git/**)');
+  });
+
   test('custom mode has the same defaults as review mode', () => {
     expect(buildRules('custom', [], [], paths)).toEqual(buildRules('review', [], [], paths));
   });

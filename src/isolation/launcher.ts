@@ -7,7 +7,8 @@
  * RUNNER_TEMP or live workspace exists there, so nothing needs ACLs, closing or cleaning afterwards:
  * when the namespace ends, everything the agent made is gone. Custom and fix modes at strict still run
  * in the runner's world with ACLs (the older path; see the README's known limits). For `sandbox` and
- * `rules-only` the agent keeps the action's uid and only gets its own directory. Every change is
+ * `rules-only` the agent keeps the action's uid and only gets its own directory; at `sandbox` in review
+ * mode its working directory is a clean copy of the repository in that directory (`cwd`). Every change is
  * written into a JSON-serialisable UndoRecord before it is made, so the post step can undo it from
  * saved state alone, idempotently — even after a failure half-way through the set-up.
  */
@@ -79,7 +80,10 @@ export interface IsolationContext {
   git?: string;
   /** Repository-relative files the action pinned in the workspace (carried into the copy as pinned). */
   pinned?: string[];
-  /** Build the agent's world at strict in review mode (default true). */
+  /**
+   * In review mode, give the agent a world built for it (default true): at strict its own namespaces
+   * (world.ts), at sandbox a clean copy of the repository as its working directory (repo-copy.ts).
+   */
   world?: boolean;
   /** Resolves symbolic links (default fs.realpathSync); injected for tests. */
   realpath?: (file: string) => string;
@@ -112,6 +116,11 @@ export interface AgentLauncher {
   undo: UndoRecord;
   /** Strict in review mode: the world the agent runs in. */
   world?: WorldInfo;
+  /**
+   * The agent's working directory: the workspace, or at sandbox level in review mode the clean copy of
+   * the repository (the live checkout is then hidden from the agent's commands).
+   */
+  cwd: string;
   /**
    * How to start `command` as the agent. The env is the complete clean environment; HOME,
    * CLAUDE_CONFIG_DIR and TMPDIR are set to the agent's own directories here. Nothing secret goes on argv.
@@ -231,6 +240,8 @@ export async function prepareIsolation(level: IsolationLevel, ctx: IsolationCont
   try {
     if (level === 'strict' && ctx.mode === 'review' && ctx.world !== false)
       return await prepareWorld(ctx, undo);
+    if (level === 'sandbox' && ctx.mode === 'review' && ctx.world !== false)
+      return await prepareSandboxCopy(ctx, undo);
     let user: AgentUser | undefined;
     if (level === 'strict') user = await agentUser(system, ctx, undo);
     const paths = await createAgentDir(system, ctx.tmpRoot ?? os.tmpdir(), user, undo.dirs);
@@ -245,7 +256,7 @@ export async function prepareIsolation(level: IsolationLevel, ctx: IsolationCont
       if (ctx.mode === 'fix') await grantFixScope(system, user, ctx.workspace, ctx.fixPaths ?? [], undo.acls);
       undo.egress = await applyEgressRules(system, user.uid, ctx.proxyPort);
     }
-    return makeLauncher(level, paths, undo, system, user);
+    return makeLauncher(level, paths, undo, system, ctx.workspace, user);
   } catch (error) {
     await undoIsolation(undo, system);
     throw error;
@@ -318,7 +329,7 @@ async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<Ag
       sh: tools.sh,
     };
   };
-  const launcher = makeLauncher('strict', paths, undo, system, user);
+  const launcher = makeLauncher('strict', paths, undo, system, ctx.workspace, user);
   return {
     ...launcher,
     world: { share, copy: copy.dir, pinned: ctx.pinned ?? [], installs },
@@ -336,17 +347,39 @@ async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<Ag
   };
 }
 
+/**
+ * Sandbox, review mode: the agent works in a clean copy of the repository inside its own directory
+ * (tracked files at HEAD, the history, a four-line .git/config: nothing secret, so git needs no read
+ * deny that Claude Code's sandbox would turn into an unreadable config). Everything the CLI's sandbox
+ * creates in its working directory (mount-point stubs in .git and .claude) lands in the copy and goes
+ * with the agent directory; the live checkout is never the agent's working directory.
+ */
+async function prepareSandboxCopy(ctx: IsolationContext, undo: UndoRecord): Promise<AgentLauncher> {
+  const { system } = ctx;
+  const paths = await createAgentDir(system, ctx.tmpRoot ?? os.tmpdir(), undefined, undo.dirs);
+  const copy = await makeRepoCopy(
+    system,
+    ctx.git ?? 'git',
+    ctx.workspace,
+    path.join(paths.root, 'repo'),
+    ctx.pinned,
+  );
+  return makeLauncher('sandbox', paths, undo, system, copy.dir);
+}
+
 function makeLauncher(
   level: IsolationLevel,
   paths: AgentPaths,
   undo: UndoRecord,
   system: SystemPort,
+  cwd: string,
   user?: AgentUser,
 ): AgentLauncher {
   return {
     level,
     agentDir: paths.root,
     paths,
+    cwd,
     uid: user?.uid,
     undo,
     wrap(command, args, env) {
