@@ -40,6 +40,7 @@ import { applyEgressRules, removeEgressRules, type EgressRecord } from './egress
 import { asRoot, type SystemPort } from './system.js';
 import { realpathSync } from 'node:fs';
 import { makeRepoCopy } from './repo-copy.js';
+import { removeStubs, snapshotStubs, type StubSnapshot } from './sandbox-stubs.js';
 import { installRoot, worldArgs, SYSTEM_TOP_LEVEL, WORLD_AGENT_DIRS, type WorldSpec } from './world.js';
 
 export interface UndoRecord {
@@ -57,6 +58,8 @@ export interface UndoRecord {
   modes: ModeChange[];
   egress?: EgressRecord;
   chownBack?: ChownBack;
+  /** Sandbox level in the live workspace: what its stub folders held before the agent started. */
+  stubs?: StubSnapshot;
 }
 
 export interface IsolationContext {
@@ -213,6 +216,14 @@ export async function undoIsolation(record: UndoRecord, system: SystemPort): Pro
   for (const change of [...record.modes].reverse())
     await attempt(`Restoring mode of ${change.path}`, () => restoreMode(system, change));
   for (const dir of record.dirs) await attempt(`Removing ${dir}`, () => removeAgentDir(system, dir));
+  if (record.stubs) {
+    const stubs = record.stubs;
+    await attempt("Removing the sandbox's stubs from the workspace", async () =>
+      (await removeStubs(stubs)).map(
+        (entry) => `New in the workspace and not a sandbox stub (left): ${entry}`,
+      ),
+    );
+  }
   if (record.agentUser && isRunUserName(record.agentUser))
     await attempt(`Removing the run's user ${record.agentUser}`, () =>
       removeRunUser(system, record.agentUser as string),
@@ -245,6 +256,7 @@ export async function prepareIsolation(level: IsolationLevel, ctx: IsolationCont
     let user: AgentUser | undefined;
     if (level === 'strict') user = await agentUser(system, ctx, undo);
     const paths = await createAgentDir(system, ctx.tmpRoot ?? os.tmpdir(), user, undo.dirs);
+    if (level === 'sandbox') undo.stubs = await snapshotStubs(ctx.workspace);
     if (user) {
       await closeToOthers(system, ctx.runnerTemp, undo.modes);
       await closeToOthers(system, ctx.runnerHome, undo.modes);
