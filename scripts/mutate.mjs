@@ -35,6 +35,18 @@ export const MODULES = {
   gate: { file: 'src/findings/gate.ts', tests: ['gate', 'mutations'] },
   'trigger-guard': { file: 'src/policy/trigger-guard.ts', tests: ['trigger-guard', 'mutations'] },
   'claude-args': { file: 'src/policy/claude-args.ts', tests: ['claude-args', 'mutations', 'inputs'] },
+  'audit-permissions': {
+    file: 'src/policy/workflow-audit/rules/permissions.ts',
+    tests: ['workflow-audit', 'workflow-audit-parity'],
+  },
+  'audit-injection': {
+    file: 'src/policy/workflow-audit/rules/injection.ts',
+    tests: ['workflow-audit', 'workflow-audit-parity'],
+  },
+  'audit-pinning': {
+    file: 'src/policy/workflow-audit/rules/pinning.ts',
+    tests: ['workflow-audit', 'workflow-audit-parity'],
+  },
 };
 
 const SWAP = {

@@ -305,7 +305,9 @@ async function review(
         })
       : undefined;
   const bashHook = bashHookFor(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
-  await launcher.writeSettings(serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook })));
+  await launcher.writeSettings(
+    serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook: bashHook.commandLine })),
+  );
 
   // Stage 9: the agent's environment, from an allow-list.
   const { env, withheld } = buildChildEnv(process.env, {
@@ -343,6 +345,7 @@ async function review(
     }),
     env,
   );
+  await bashHook.proven; // the self-test ran beside the set-up above; no agent without a working hook
   const exit = await runClaude({
     ...agent,
     cwd: launcher.cwd,

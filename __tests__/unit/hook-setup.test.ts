@@ -2,18 +2,22 @@ import { describe, expect, test } from '@jest/globals';
 import { bashHookFor, hookRefuses, hookScriptPath } from '../../src/policy/hook-setup.js';
 
 describe('the Bash hook self-test (the CLI ignores a hook that cannot start)', () => {
-  test('a hook that prints a deny decision passes; one that cannot start or stays silent fails', () => {
-    expect(hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'`)).toBe(true);
-    expect(hookRefuses('/nonexistent/node /nonexistent/hook.js')).toBe(false);
-    expect(hookRefuses('cat >/dev/null')).toBe(false);
-    expect(hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'; exit 1`)).toBe(
-      false,
+  test('a hook that prints a deny decision passes; one that cannot start or stays silent fails', async () => {
+    expect(await hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'`)).toBe(true);
+    expect(await hookRefuses('/nonexistent/node /nonexistent/hook.js')).toBe(false);
+    expect(await hookRefuses('cat >/dev/null')).toBe(false);
+    expect(
+      await hookRefuses(`printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'; exit 1`),
+    ).toBe(false);
+    // It reads the probe from stdin, as the CLI gives it: a hook that echoes its input back is judged on it.
+    expect(await hookRefuses('grep -q "git blame --contents" && echo \'"permissionDecision":"deny"\'')).toBe(
+      true,
     );
   });
 
-  test('it runs as the agent: through the launcher’s wrap', () => {
+  test('it runs as the agent: through the launcher’s wrap', async () => {
     const seen: string[] = [];
-    hookRefuses('true', (command, args, env) => {
+    await hookRefuses('true', (command, args, env) => {
       seen.push(command, ...args);
       return { command, args, env };
     });
@@ -24,10 +28,14 @@ describe('the Bash hook self-test (the CLI ignores a hook that cannot start)', (
     expect(hookScriptPath('/a/dist/main/index.js')).toBe('/a/dist/hook/index.js');
   });
 
-  test('a hook that does not answer fails the run at rules-only and sandbox, naming it; strict warns', () => {
+  test('a hook that does not answer fails the run at rules-only and sandbox, naming it; strict warns', async () => {
     // Under jest there is no dist/hook beside the entry script: the self-test fails.
     for (const level of ['rules-only', 'sandbox'])
-      expect(() => bashHookFor([], level)).toThrow(/did not refuse its self-test.*agent was not started/);
-    expect(bashHookFor(['Bash(make test:*)'], 'strict')).toMatch(/hook[/\\]index\.js' '[A-Za-z0-9_-]+'$/);
+      await expect(bashHookFor([], level).proven).rejects.toThrow(
+        /did not refuse its self-test.*agent was not started/,
+      );
+    const strict = bashHookFor(['Bash(make test:*)'], 'strict');
+    await expect(strict.proven).resolves.toBeUndefined();
+    expect(strict.commandLine).toMatch(/hook[/\\]index\.js' '[A-Za-z0-9_-]+'$/);
   });
 });

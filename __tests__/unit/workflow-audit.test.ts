@@ -185,6 +185,110 @@ jobs:
   });
 });
 
+describe('script-injection: through env variables', () => {
+  const wf = `
+on: issues
+permissions: {}
+env:
+  WF_TITLE: \${{ github.event.issue.title }}
+  SHADOWED: \${{ github.event.issue.body }}
+jobs:
+  j:
+    env:
+      JOB_TITLE: \${{ github['event']['issue']['title'] }}
+      SHADOWED: fixed
+      VIA: \${{ env.WF_TITLE }}
+    steps:
+      - run: echo \${{ env.WF_TITLE }}
+      - run: echo \${{ env.JOB_TITLE }}
+      - run: echo \${{ env.STEP_TITLE }}
+        env:
+          STEP_TITLE: prefix \${{ github.event.issue.title }}
+      - run: echo \${{ env.SHADOWED }}
+      - run: echo \${{ env['VIA'] }}
+      - run: echo "$WF_TITLE" \${{ env.UNKNOWN }}
+      - run: echo \${{ env.JOB_TITLE }}
+        env:
+          JOB_TITLE: overridden
+`;
+  test('a variable set from attacker-controlled text is tainted at every level, until a plain value replaces it', () => {
+    const found = audit(wf).filter((f) => f.id === 'script-injection');
+    expect(found.map((f) => f.line)).toEqual([14, 15, 16, 20]);
+    expect(found[0].message).toContain('env WF_TITLE is set from ${{ github.event.issue.title }}');
+  });
+});
+
+describe('script-injection: actions that run an input as code', () => {
+  const step = (uses: string, input: string, value: string) => `
+on: pull_request_target
+permissions: {}
+jobs:
+  j:
+    env: { T: "\${{ github.event.pull_request.title }}", SAFE: "1" }
+    steps:
+      - uses: ${uses}
+        with:
+          ${input}: ${JSON.stringify(value)}
+`;
+  test.each([
+    ['actions/github-script@v7', 'script', 'console.log("${{ github.event.pull_request.title }}")', true],
+    ['actions/github-script@v7', 'script', 'console.log("${{ env.T }}")', true],
+    ['actions/github-script@v7', 'script', 'console.log("${{ env.SAFE }}")', false],
+    ['actions/github-script@v7', 'script', 'console.log(process.env.T)', false],
+    ['actions/github-script@v7', 'github-token', '${{ github.event.pull_request.title }}', false],
+    ['mikefarah/yq@v4', 'cmd', '${{ github.event.pull_request.title }}', true],
+    ['Amadevus/pwsh-script@v2', 'script', 'Write-Host "${{ github.head_ref }}"', true],
+    ['azure/cli@v2', 'inlineScript', 'echo ${{ github.event.comment.body }}', true],
+    ['addnab/docker-run-action@v3', 'run', 'echo ${{ github.event.issue.body }}', true],
+    ['acme/other@v1', 'script', '${{ github.event.pull_request.title }}', false],
+    ['actions/github-script@v7', 'script', 'console.log("${{ inputs.env.T }}")', false],
+  ])('%s with %s: %s → %s', (uses, input, value, flagged) => {
+    expect(ids(audit(step(uses, input, value))).includes('script-injection')).toBe(flagged);
+  });
+});
+
+describe('overprovisioned-secrets', () => {
+  test.each([
+    ['${{ toJSON(secrets) }}', true],
+    ["${{ format('{0}', toJson( secrets )) }}", true],
+    ['${{ secrets[matrix.name] }}', true],
+    ['${{ toJSON(secrets.ONE) }}', false],
+    ['${{ inputs.secrets[0] }}', false],
+    ["${{ secrets['ONE'] }}", false],
+    ['${{ secrets.ONE }}', false],
+    ['toJSON(secrets) outside an expression', false],
+  ])('%s → %s', (value, flagged) => {
+    const wf = `on: push\npermissions: {}\njobs:\n  j:\n    steps:\n      - run: x\n        env:\n          ALL: ${JSON.stringify(value)}\n`;
+    const f = audit(wf).filter((x) => x.id === 'overprovisioned-secrets');
+    expect(f.length).toBe(flagged ? 1 : 0);
+    if (flagged) expect(f[0]).toMatchObject({ severity: 'warning', line: 8, job: 'j' });
+  });
+
+  test('in a with: input, a run script, or workflow-level env', () => {
+    const wf = `on: push
+permissions: {}
+env: { ALL: "\${{ toJSON(secrets) }}" }
+jobs:
+  j:
+    steps:
+      - uses: acme/x@0123456789abcdef0123456789abcdef01234567
+        with: { all: "\${{ toJSON(secrets) }}" }
+      - run: |
+          echo start
+          echo '\${{ toJSON(secrets) }}' | jq .
+`;
+    expect(
+      audit(wf)
+        .filter((x) => x.id === 'overprovisioned-secrets')
+        .map((x) => [x.line, x.job ?? '-']),
+    ).toEqual([
+      [3, '-'],
+      [8, 'j'],
+      [11, 'j'],
+    ]);
+  });
+});
+
 describe('pull-request-target-checkout-head', () => {
   const checkout = (on: string, ref: string) => `
 on: ${on}
@@ -231,7 +335,8 @@ jobs:
     ).filter((f) => f.id.startsWith('permissions'));
   test.each([
     ['{ contents: read, pull-requests: write }', 'review', []],
-    ['read-all', 'review', []],
+    ['read-all', 'review', ['warning']],
+    ['read-all', 'custom', ['warning']],
     ['{}', 'review', []],
     ['write-all', 'review', ['error']],
     ['write-all', 'custom', ['error']],
@@ -240,10 +345,26 @@ jobs:
     ['{ contents: write }', 'fix', []],
     ['{ id-token: write }', 'custom', ['warning']],
     ['{ actions: write, packages: write }', 'review', ['warning', 'warning']],
+    ['{ actions: write, packages: write }', 'custom', ['warning', 'warning']],
+    ['{ actions: write, packages: write }', 'fix', ['warning', 'warning']],
     ['{ actions: read, packages: read, id-token: none }', 'review', []],
-    ['{ issues: write, checks: write, statuses: write }', 'review', []],
+    ['{ issues: write, checks: write, statuses: write }', 'review', ['warning', 'warning', 'warning']],
+    ['{ issues: write, checks: write, statuses: write }', 'custom', []],
+    ['{ contents: read, pull-requests: write, security-events: write }', 'review', []],
+    ['{ contents: write, pull-requests: write, security-events: write }', 'fix', []],
+    ['{ contents: write, issues: write }', 'fix', ['warning']],
+    ['{ nonexistent: write }', 'review', ['warning']],
   ] as const)('%s in %s mode → %j', (perms, mode, severities) => {
     expect(job(perms, mode).map((f) => f.severity)).toEqual(severities);
+  });
+
+  test.each([
+    ['{ contents: write }', 'a review only reads the code'],
+    ['{ issues: write }', 'needs only pull-requests and security-events to write'],
+    ['{ actions: write }', 'cancel, re-run and dispatch workflows'],
+    ['read-all', 'every step can read every scope'],
+  ])('%s in review mode: the message says why', (perms, why) => {
+    expect(job(perms)[0].message).toContain(why);
   });
 
   test('workflow-level permissions cover jobs without their own; one finding per block, not per job', () => {
@@ -279,6 +400,41 @@ jobs:
   });
 });
 
+describe('permissions: a workflow that can only be called', () => {
+  test('its step jobs get the caller’s token (no permissions-missing); a job calling another workflow still sets its own', () => {
+    const wf = (on: string) => `
+on: ${on}
+jobs:
+  steps-job:
+    steps: [{ uses: acme/claude-guard@v1 }]
+  call-job:
+    uses: $/.github/workflows/other.yml
+`;
+    const missing = (on: string) =>
+      audit(wf(on), { everyJob: true })
+        .filter((f) => f.id === 'permissions-missing')
+        .map((f) => f.job);
+    expect(missing('workflow_call')).toEqual(['call-job']);
+    expect(missing('[workflow_call, push]')).toEqual(['steps-job', 'call-job']);
+  });
+});
+
+describe('everyJob: every job judged as one that runs claude-guard', () => {
+  const wf = `
+on: push
+jobs:
+  build:
+    steps:
+      - uses: actions/checkout@0123456789abcdef0123456789abcdef01234567
+`;
+  test.each([
+    [false, ['agent-step-not-found']],
+    [true, ['permissions-missing', 'persist-credentials']],
+  ])('everyJob %s → %j', (everyJob, expected) => {
+    expect(ids(audit(wf, { everyJob }))).toEqual(expected);
+  });
+});
+
 describe('finding this action', () => {
   const wf = (uses: string) => `
 on: pull_request
@@ -291,6 +447,8 @@ jobs:
     ['acme/claude-guard@v1', undefined, true],
     ['Acme/Claude-Guard/sub@0123456789abcdef0123456789abcdef01234567', undefined, true],
     ['./', './', true],
+    ['$/', './', true],
+    ['./', '$/', true],
     ['./', undefined, false],
     ['acme/ai-review@v2', 'acme/ai-review', true],
     ['acme/ai-review@v2', 'acme/ai-review-other', false],
@@ -333,6 +491,16 @@ ${allow === undefined ? '' : `        with:\n          allow-untrusted-pr: ${all
         .map((f) => f.severity),
     ).toEqual(severities);
   });
+
+  test('a job GITHUB_JOB names runs claude-guard through a wrapper: never counted as allowed', () => {
+    const wrapper = `on: pull_request_target\npermissions: {}\njobs:\n  j:\n    steps: [{ uses: ./wrapper }]\n`;
+    expect(audit(wrapper).filter((f) => f.id === 'untrusted-trigger')).toEqual([]);
+    expect(
+      audit(wrapper, { jobId: 'j' })
+        .filter((f) => f.id === 'untrusted-trigger')
+        .map((f) => f.severity),
+    ).toEqual(['notice']);
+  });
 });
 
 describe('unpinned-action', () => {
@@ -347,11 +515,37 @@ describe('unpinned-action', () => {
     ['acme/claude-guard@0123456789ABCDEF0123456789abcdef01234567', undefined],
     ['docker://node@sha256:' + 'a'.repeat(64), undefined],
     ['./local-action', undefined],
+    ['$/local-action', undefined],
+    ['$/.github/workflows/reusable.yml@tag', undefined],
   ])('%s → %s', (uses, severity) => {
     const f = audit(`on: push\njobs:\n  j:\n    steps:\n      - uses: ${uses}\n`).find(
       (x) => x.id === 'unpinned-action',
     );
     expect(f?.severity).toBe(severity);
+  });
+});
+
+describe('unpinned-action: the uses: value as YAML writes it', () => {
+  test.each([
+    ['|\n          acme/x@0123456789abcdef0123456789abcdef01234567', undefined, undefined],
+    ['|\n          acme/x@v4', 'warning', 7],
+    ['>-\n          acme/x@v4', 'warning', 7],
+    ['"acme/x@0123456789abcdef0123456789abcdef01234567 "', undefined, undefined],
+    ['"./local"', undefined, undefined],
+  ])('uses: %s → %s at line %s', (uses, severity, line) => {
+    const wf = `on: push\npermissions: {}\njobs:\n  j:\n    steps:\n      - uses: ${uses}\n        with: { persist-credentials: false }\n`;
+    const f = audit(wf).find((x) => x.id === 'unpinned-action');
+    expect(f?.severity).toBe(severity);
+    expect(f?.line).toBe(line);
+  });
+
+  test('a reusable-workflow call is checked too, self-repository forms exempt', () => {
+    const wf = `on: push\njobs:\n  a:\n    uses: o/r/.github/workflows/w.yml@main\n  b:\n    uses: $/.github/workflows/w.yml\n  c:\n    uses: ./.github/workflows/w.yml\n`;
+    expect(
+      audit(wf)
+        .filter((x) => x.id === 'unpinned-action')
+        .map((x) => x.job),
+    ).toEqual(['a']);
   });
 });
 
@@ -473,6 +667,16 @@ describe('robustness', () => {
     const lines = audit(fixtures.find((f) => f.name === 'secrets-env')!.text).map((f) => f.line ?? Infinity);
     expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
+});
+
+test('the README documents every rule, one row each', () => {
+  const readme = readFileSync(join(FIXTURES, '..', '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('## The workflow audit'),
+    readme.indexOf('### Parity with zizmor'),
+  );
+  const rows = section.split('\n').filter((l) => /^\| `[a-z-]+` \|/.test(l));
+  expect(rows.map((l) => /^\| `([a-z-]+)`/.exec(l)?.[1]).sort()).toEqual([...AUDIT_RULE_IDS].sort());
 });
 
 describe('renderAuditMarkdown', () => {

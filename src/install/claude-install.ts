@@ -46,7 +46,7 @@ export type PlatformKey = keyof typeof PLATFORM_BINARIES;
 /** The subset of @actions/tool-cache the installer uses (real one in tool-cache.ts). */
 export interface ToolCachePort {
   /** The cached directory, or '' when absent. */
-  find(tool: string, version: string, arch: string): string;
+  find(tool: string, version: string, arch: string): string | Promise<string>;
   /** Copies `dir` into the cache; returns the cached directory. */
   cacheDir(dir: string, tool: string, version: string, arch: string): Promise<string>;
 }
@@ -145,7 +145,7 @@ export async function installClaude(options: InstallOptions): Promise<InstalledC
       `Claude Code ${version} is not the version this action is tested with (${PINNED_CLAUDE_VERSION}) and is not pinned: its tarballs are checked only against the registry's own integrity values.`,
     );
   }
-  const cached = toolCache.find(TOOL_NAME, version, cacheArch(platform));
+  const cached = await toolCache.find(TOOL_NAME, version, cacheArch(platform));
   if (cached) {
     try {
       await verifyCached(cached, version, platform, pins);

@@ -8,7 +8,7 @@
  * 0750); there a failing self-test is a warning and the deny rules and the world remain.
  */
 import * as core from '@actions/core';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { hookCommandLine } from './bash-hook.js';
 import { userPrefixesOf } from './command-check.js';
@@ -29,35 +29,55 @@ export type Wrap = (
 const asIs: Wrap = (command, args, env) => ({ command, args, env });
 
 /** Runs the hook command line as the CLI would (as the agent), on a command it must refuse; true when
- * it refuses. */
-export function hookRefuses(commandLine: string, wrap: Wrap = asIs): boolean {
+ * it refuses. Asynchronous: the self-test is a Node start (about 0.1 s) that runs beside the rest of the
+ * agent's set-up instead of blocking it (issue 12). */
+export function hookRefuses(commandLine: string, wrap: Wrap = asIs): Promise<boolean> {
   const probe = JSON.stringify({
     hook_event_name: 'PreToolUse',
     tool_name: 'Bash',
     tool_input: { command: 'git blame --contents /etc/hostname -- README.md' },
   });
   const run = wrap('/bin/sh', ['-c', commandLine], { PATH: '/usr/bin:/bin' });
-  const result = spawnSync(run.command, run.args, {
-    input: probe,
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: run.env,
+  return new Promise((resolve) => {
+    const child = spawn(run.command, run.args, {
+      env: run.env,
+      stdio: ['pipe', 'pipe', 'ignore'],
+      timeout: 30_000,
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stdin.on('error', () => undefined); // a hook that exits without reading its input
+    child.stdin.end(probe);
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0 && /"permissionDecision":"deny"/.test(stdout)));
   });
-  return result.status === 0 && /"permissionDecision":"deny"/.test(result.stdout ?? '');
 }
 
-export function bashHookFor(allowRules: readonly string[], level: string, wrap: Wrap = asIs): string {
+/** The hook for a run: its command line (for the settings file) and its self-test, started now and
+ * awaited just before the agent starts. `proven` rejects when the hook did not answer at a level where it
+ * is what stops a command from naming a file; it is already handled, so an early failure is not an
+ * unhandled rejection while the rest of the set-up runs. */
+export interface BashHook {
+  commandLine: string;
+  proven: Promise<void>;
+}
+
+export function bashHookFor(allowRules: readonly string[], level: string, wrap: Wrap = asIs): BashHook {
   const commandLine = hookCommandLine(process.execPath, hookScriptPath(), {
     userPrefixes: userPrefixesOf(allowRules),
   });
-  if (hookRefuses(commandLine, wrap)) return commandLine;
-  if (level === 'strict') {
-    core.warning(
-      'claude-guard: the Bash command hook did not answer its self-test; at strict the agent’s world holds only the PR’s files and the permission rules remain.',
+  const proven = hookRefuses(commandLine, wrap).then((refuses) => {
+    if (refuses) return;
+    if (level === 'strict') {
+      core.warning(
+        'claude-guard: the Bash command hook did not answer its self-test; at strict the agent’s world holds only the PR’s files and the permission rules remain.',
+      );
+      return;
+    }
+    throw new Error(
+      `The Bash command hook (${hookScriptPath()}) did not refuse its self-test command, so commands naming files could not be stopped at '${level}'; the agent was not started.`,
     );
-    return commandLine;
-  }
-  throw new Error(
-    `The Bash command hook (${hookScriptPath()}) did not refuse its self-test command, so commands naming files could not be stopped at '${level}'; the agent was not started.`,
-  );
+  });
+  proven.catch(() => undefined);
+  return { commandLine, proven };
 }

@@ -10,10 +10,12 @@
  *   refreshes) from the job's credentials JSON (service account, or the external_account file of
  *   workload identity federation that google-github-actions/auth writes).
  * Only the headers on an allow-list reach the provider; the agent's own auth headers never do.
+ * The signing libraries are imported on the first request of their kind, not at start: the main step
+ * and the proxy load this module for every provider, and google-auth-library alone is a tenth of a
+ * second of load time (issue 12).
  */
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { GoogleAuth } from 'google-auth-library';
+import type { SignatureV4 } from '@smithy/signature-v4';
+import type { GoogleAuth } from 'google-auth-library';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 export interface AwsCredentials {
@@ -127,15 +129,23 @@ export function createUpstreamAuth(config: UpstreamAuthConfig): UpstreamAuth {
  * from the body, and an unsigned header is one more thing the agent could steer.
  */
 function sigv4Auth(region: string, credentials: AwsCredentials): UpstreamAuth {
-  const signer = new SignatureV4({
-    service: 'bedrock',
-    region,
-    credentials,
-    sha256: Hash.bind(null, 'sha256'),
-    uriEscapePath: true,
-  });
+  let signing: Promise<SignatureV4> | undefined;
+  const signerFor = async (): Promise<SignatureV4> => {
+    const [{ Hash }, { SignatureV4 }] = await Promise.all([
+      import('@smithy/hash-node'),
+      import('@smithy/signature-v4'),
+    ]);
+    return new SignatureV4({
+      service: 'bedrock',
+      region,
+      credentials,
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: true,
+    });
+  };
   return {
     async headers({ method, url, headers, body }) {
+      const signer = await (signing ??= signerFor());
       const unsigned: Record<string, string> = {
         host: url.host,
         'content-type': String(headers['content-type'] ?? 'application/json'),
@@ -161,10 +171,15 @@ const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 
 /** Bearer tokens from google-auth-library, which caches and refreshes them before they expire. */
 function googleAuth(credentials: Record<string, unknown>): UpstreamAuth {
-  const auth = new GoogleAuth({ credentials, scopes: [CLOUD_PLATFORM] });
+  let authing: Promise<GoogleAuth> | undefined;
+  const authFor = async (): Promise<GoogleAuth> => {
+    const { GoogleAuth } = await import('google-auth-library');
+    return new GoogleAuth({ credentials, scopes: [CLOUD_PLATFORM] });
+  };
   const minted = new Set<string>();
   return {
     async headers({ headers }) {
+      const auth = await (authing ??= authFor());
       const client = await auth.getClient();
       const { token } = await client.getAccessToken();
       if (!token) throw new Error('google-auth-library returned no access token');
