@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Turn } from './support/index.mjs';
 import { FAULTS } from './support/fault-table.mjs';
 import {
+  DEFAULT_HEAD,
   leaks,
   leftovers,
   ROOT,
@@ -63,6 +64,25 @@ function common(s: Scenario, id: string) {
 
 const errors = (s: Scenario) => s.run.errors.join('\n');
 const warnings = (s: Scenario) => s.run.warnings.join('\n');
+
+/**
+ * A PR script that starts helpers the careless way, each escaping differently: `setsid`, a double fork
+ * and `env -i` (no run marker in its environment). The custom-mode rule allows exactly `sh helpers.sh`
+ * (the CLI checks what `setsid`, `env` and `nohup` wrap, so a `Bash(setsid:*)` rule starts nothing).
+ */
+function escapingHelpers(tag: string): Pick<ScenarioOptions, 'head' | 'inputs'> {
+  const script = [
+    `setsid bash -c 'exec -a ${tag}-a sleep 300' </dev/null >/dev/null 2>&1 &`,
+    `(setsid bash -c 'exec -a ${tag}-b sleep 300' </dev/null >/dev/null 2>&1 &)`,
+    `/usr/bin/env -i /bin/sh -c 'setsid /bin/bash -c "exec -a ${tag}-c sleep 300" </dev/null >/dev/null 2>&1 &'`,
+    '',
+  ].join('\n');
+  return {
+    head: { ...DEFAULT_HEAD, 'helpers.sh': script },
+    inputs: { mode: 'custom', prompt: 'start the helpers', 'allowed-tools': 'Bash(sh helpers.sh)' },
+  };
+}
+const START_HELPERS = bash('sh helpers.sh');
 
 /** A stand-in for the CLI: an executable shell script the agent user can run. */
 function fakeCli(body: string): string {
@@ -294,31 +314,44 @@ describe('runner faults', () => {
     ['escape-sandbox', 'sandbox'],
   ])('%s: setsid and double-forked processes die with the run', async (id, isolation) => {
     const tag = `cg-escape-${isolation}-${Date.now()}`;
+    const helpers = escapingHelpers(tag);
+    let runningBeforeTheEnd: string[] = [];
+    let started: { is_error: boolean } | undefined;
     const s = await runRow(id, {
-      inputs: { isolation, mode: 'custom', prompt: 'start the helpers', 'allowed-tools': 'Bash(setsid:*)' },
-      script: [
-        bash(`setsid bash -c 'exec -a ${tag}-a sleep 300' </dev/null >/dev/null 2>&1 &`),
-        bash(`setsid bash -c '(exec -a ${tag}-b sleep 300 </dev/null >/dev/null 2>&1 &)'`),
-        structured([]),
-      ],
+      ...helpers,
+      inputs: { ...helpers.inputs, isolation },
+      script: (_req, ctx) => {
+        if (ctx.turn === 0) return START_HELPERS;
+        started = ctx.toolResults[0];
+        runningBeforeTheEnd = alive(tag);
+        return structured([]);
+      },
     });
     expect(s.run.outputs.isolation).toBe(isolation);
+    expect(started).toMatchObject({ is_error: false });
+    // rules-only: the helpers outlive the command that started them, until the run ends. sandbox: the
+    // Bash call's own PID namespace (bubblewrap) ends them with the command.
+    expect(runningBeforeTheEnd).toHaveLength(isolation === 'rules-only' ? 3 : 0);
     expect(alive(tag)).toEqual([]);
   });
 
   test('main-sigkill: the post step kills the agent tree from saved state', async () => {
     const tag = `cg-sigkill-${Date.now()}`;
     let mainPid = 0;
+    const helpers = escapingHelpers(tag);
+    let runningAtTheKill: string[] = [];
     const s = await go({
-      inputs: { isolation: 'rules-only', mode: 'custom', prompt: 'x', 'allowed-tools': 'Bash(setsid:*)' },
+      ...helpers,
+      inputs: { ...helpers.inputs, isolation: 'rules-only' },
       onMainSpawn: (pid) => (mainPid = pid),
       script: (_req, ctx) => {
-        if (ctx.turn === 0)
-          return bash(`setsid bash -c 'exec -a ${tag} sleep 300' </dev/null >/dev/null 2>&1 &`);
+        if (ctx.turn === 0) return START_HELPERS;
+        runningAtTheKill = alive(tag);
         process.kill(mainPid, 'SIGKILL');
         return { hang: true };
       },
     });
+    expect(runningAtTheKill).toHaveLength(3);
     expect(s.run.main.signal).toBe('SIGKILL');
     expect(s.run.post.code).toBe(0);
     // The saved process group or the saved tree (marker/cgroup) — whichever the post step reaches first.
@@ -332,18 +365,22 @@ describe('runner faults', () => {
     const tag = `cg-sigint-${Date.now()}`;
     let mainPid = 0;
     let configDuringRun = '';
+    const helpers = escapingHelpers(tag);
+    let runningAtTheSignal: string[] = [];
     const s = await runRow('sigint', {
+      ...helpers,
       checkoutCredentials: true,
-      inputs: { isolation: 'rules-only', mode: 'custom', prompt: 'x', 'allowed-tools': 'Bash(setsid:*)' },
+      inputs: { ...helpers.inputs, isolation: 'rules-only' },
       onMainSpawn: (pid) => (mainPid = pid),
       script: (_req, ctx) => {
-        if (ctx.turn === 0)
-          return bash(`setsid bash -c 'exec -a ${tag} sleep 300' </dev/null >/dev/null 2>&1 &`);
+        if (ctx.turn === 0) return START_HELPERS;
+        runningAtTheSignal = alive(tag);
         configDuringRun = fs.readFileSync(path.join(ctx.cwd ?? '', '.git', 'config'), 'utf8');
         process.kill(mainPid, 'SIGINT');
         return { hang: true };
       },
     });
+    expect(runningAtTheSignal).toHaveLength(3);
     expect(errors(s)).toMatch(/cancelled \(SIGINT\)/);
     expect(s.run.summary).toMatch(/cancelled \(SIGINT\)/);
     expect(configDuringRun).not.toMatch(/extraheader/);

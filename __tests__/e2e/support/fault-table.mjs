@@ -171,16 +171,16 @@ export const FAULTS = [
   {
     id: 'escape-rules-only',
     group: 'runner',
-    fault: '`setsid` / double-forked process at rules-only',
+    fault: '`setsid` / double-forked / `env -i` process at rules-only',
     exit: 0,
-    sees: 'killed when the agent ends (run cgroup / run marker)',
+    sees: 'killed when the agent ends (the run cgroup, made as root or through passwordless sudo; else the run marker, which `env -i` drops: see Known limits)',
   },
   {
     id: 'escape-sandbox',
     group: 'runner',
-    fault: '`setsid` / double-forked process at sandbox',
+    fault: '`setsid` / double-forked / `env -i` process at sandbox',
     exit: 0,
-    sees: 'killed when the agent ends (run cgroup / run marker)',
+    sees: "ended with the Bash call (the sandbox's PID namespace); the run cgroup on top",
   },
   {
     id: 'main-sigkill',
