@@ -66,6 +66,7 @@ import {
 } from './isolation/preflight.js';
 import { prepareIsolation, type AgentLauncher } from './isolation/launcher.js';
 import { sandboxSettings } from './isolation/sandbox.js';
+import { freeSpace, runnerTempProblem } from './runner-temp.js';
 import type { Capabilities } from './isolation/preflight.js';
 import { guardTrigger, auditCallingWorkflow, type RunConstraints } from './guard.js';
 import { TriggerRefused } from './policy/trigger-guard.js';
@@ -157,6 +158,8 @@ export async function run(): Promise<void> {
   try {
     settings = parseInputs();
     const context = readRunContext();
+    const full = runnerTempProblem(context.runnerTemp, freeSpace(context.runnerTemp));
+    if (full) throw new Error(full);
     runDir = createRunDir(context.runnerTemp);
     outcome.findingsFile = path.join(runDir, 'findings.json');
     await review(settings, context, runDir, teardown, outcome);
@@ -199,7 +202,14 @@ function parseInputs(): Settings {
 
 /** A fresh 0700 directory under RUNNER_TEMP for everything this run generates; post removes it. */
 function createRunDir(runnerTemp: string): string {
-  const dir = mkdtempSync(path.join(runnerTemp, 'claude-guard-'));
+  let dir: string;
+  try {
+    dir = mkdtempSync(path.join(runnerTemp, 'claude-guard-'));
+  } catch (err) {
+    throw new Error(
+      `Cannot create the run directory in RUNNER_TEMP (${runnerTemp}): ${(err as Error).message}`,
+    );
+  }
   chmodSync(dir, 0o700);
   saveState('runDir', dir);
   return dir;
@@ -873,13 +883,21 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   } catch (err) {
     core.warning(`Writing the report failed: ${(err as Error).message}`);
   }
-  core.setOutput('conclusion', outcome.conclusion);
-  core.setOutput('findings-count', String(findings.length));
-  core.setOutput('max-severity', maxSeverity ?? '');
-  core.setOutput('denied-count', String(outcome.run?.deniedCount ?? 0));
-  core.setOutput('cost-usd', outcome.costUsd.toFixed(4));
-  core.setOutput('isolation', outcome.isolation);
-  if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
+  try {
+    core.setOutput('conclusion', outcome.conclusion);
+    core.setOutput('findings-count', String(findings.length));
+    core.setOutput('max-severity', maxSeverity ?? '');
+    core.setOutput('denied-count', String(outcome.run?.deniedCount ?? 0));
+    core.setOutput('cost-usd', outcome.costUsd.toFixed(4));
+    core.setOutput('isolation', outcome.isolation);
+    if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
+  } catch (err) {
+    // The runner's file commands live in RUNNER_TEMP too: say so on the log, which always works.
+    core.error(
+      `Writing the step outputs (GITHUB_OUTPUT, under RUNNER_TEMP) failed: ${(err as Error).message}. Later steps see no outputs.`,
+    );
+    process.exitCode = 1;
+  }
 
   if (outcome.conclusion === 'skipped') {
     core.notice(

@@ -388,6 +388,40 @@ describe('runner faults', () => {
     expect(alive(tag)).toEqual([]);
   });
 
+  (process.getuid?.() === 0 ? test : test.skip)(
+    'runner-temp-full: a clear error naming RUNNER_TEMP before the agent starts',
+    async () => {
+      let mounted = '';
+      try {
+        const s = await runRow('runner-temp-full', {
+          script: [structured([finding()])],
+          plantedFiles: ['filler'],
+          // A 1 MiB tmpfs as RUNNER_TEMP, filled to 64 KiB (room for the runner's own file commands only).
+          setup: (dirs) => {
+            const event = path.join(dirs.runnerTemp, '_github_workflow', 'event.json');
+            const payload = fs.readFileSync(event);
+            execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', dirs.runnerTemp]);
+            mounted = dirs.runnerTemp;
+            fs.mkdirSync(path.join(dirs.runnerTemp, '_runner_file_commands'));
+            fs.mkdirSync(path.dirname(event));
+            fs.writeFileSync(event, payload);
+            const free = fs.statfsSync(dirs.runnerTemp);
+            fs.writeFileSync(
+              path.join(dirs.runnerTemp, 'filler'),
+              Buffer.alloc(free.bavail * free.bsize - 64 * 1024),
+            );
+          },
+        });
+        expect(errors(s)).toMatch(/RUNNER_TEMP \(.*_temp\) is full: \d+ KiB free/);
+        expect(s.run.summary).toMatch(/RUNNER_TEMP/);
+        expect(s.model.requests.filter((r) => r.mainLoop)).toHaveLength(0);
+        expect(s.run.log).not.toMatch(/^\s+at /m);
+      } finally {
+        if (mounted) execFileSync('umount', [mounted]);
+      }
+    },
+  );
+
   test('malformed-event', async () => {
     const s = await go({
       setup: (dirs) =>

@@ -197,6 +197,13 @@ export const FAULTS = [
     sees: 'error `The run was cancelled (SIGINT) …`; `conclusion: failed`; agent killed and changes undone before exit',
   },
   {
+    id: 'runner-temp-full',
+    group: 'runner',
+    fault: 'RUNNER_TEMP full (less than 8 MiB free)',
+    exit: 1,
+    sees: 'error naming RUNNER_TEMP and the space it has, before the agent starts; `conclusion: failed`; if even the outputs cannot be written, an error naming GITHUB_OUTPUT',
+  },
+  {
     id: 'malformed-event',
     group: 'runner',
     fault: 'Malformed event payload',
