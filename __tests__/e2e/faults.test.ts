@@ -8,10 +8,13 @@ import { describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Turn } from './support/index.mjs';
+import { createPullRepo, startGitHubFake, type Turn } from './support/index.mjs';
 import { FAULTS } from './support/fault-table.mjs';
 import {
   DEFAULT_HEAD,
+  OWNER,
+  PR_NUMBER,
+  REPO,
   leaks,
   leftovers,
   ROOT,
@@ -241,6 +244,60 @@ describe('GitHub faults', () => {
     expect(s.github.state.issueComments[0].body).toMatch(
       /Division by zero is not handled[\s\S]*review could not be posted/,
     );
+  });
+
+  test('github-head-moved: the head moves during the run; GitHub refuses the comment whose line left the diff, the rest is posted', async () => {
+    const prelude = Array.from({ length: 12 }, (_, i) => `// line ${i + 1}`).join('\n') + '\n';
+    const add = 'export function add(a, b) {\n  return a + b;\n}\n';
+    const div = '\nexport function div(a, b) {\n  return a / b;\n}\n';
+    const mul = '\nexport function mul(a, b) {\n  return a * b;\n}\n';
+    const base = { 'src/app.js': prelude + add, 'README.md': '# widgets\n' };
+    // Reviewed: div() at lines 17-19, mul() at 21-23. Pushed while the agent ran: mul() is gone.
+    const repo = createPullRepo({ base, head: { 'src/app.js': prelude + add + div + mul } });
+    const moved = createPullRepo({ base, head: { 'src/app.js': prelude + add + div } });
+    const pull = {
+      number: PR_NUMBER,
+      headSha: repo.headSha,
+      baseSha: repo.baseSha,
+      files: repo.files,
+      headRepo: `${OWNER}/${REPO}`,
+    };
+    const github = await startGitHubFake({
+      owner: OWNER,
+      repo: REPO,
+      pull,
+      collaborators: { octocat: 'write' },
+    });
+    const onMul = finding({
+      line: 22,
+      title: 'mul() overflows silently',
+      body: 'Large products lose precision.',
+    });
+    try {
+      const s = await runRow('github-head-moved', {
+        repo,
+        github,
+        script: () => {
+          Object.assign(pull, { headSha: moved.headSha, files: moved.files });
+          return structured([finding(), onMul]);
+        },
+      });
+      expect(moved.baseSha).toBe(repo.baseSha);
+      expect(warnings(s)).toMatch(/GitHub refused the review .*1 comment\(s\) no longer fit/);
+      const refusals = github.requests.filter((r) => r.operationId === 'pulls/create-review');
+      expect(refusals.map((r) => r.status)).toEqual([422, 200]);
+      expect(github.state.reviewComments.map((c) => [c.line, c.body.includes('Division by zero')])).toEqual([
+        [18, true],
+      ]);
+      expect(github.state.issueComments).toHaveLength(1);
+      expect(github.state.issueComments[0].body).toMatch(/mul\(\) overflows silently/);
+      expect(github.state.issueComments[0].body).toMatch(/not in the pull request's current diff/);
+      expect(s.run.outputs['findings-count']).toBe('2');
+    } finally {
+      await github.close();
+      repo.cleanup();
+      moved.cleanup();
+    }
   });
 
   test('github-read-only', async () => {

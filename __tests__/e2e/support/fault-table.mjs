@@ -120,6 +120,13 @@ export const FAULTS = [
     sees: 'warning `GitHub refused the review …`; refused comments listed in the summary comment, the rest posted',
   },
   {
+    id: 'github-head-moved',
+    group: 'github',
+    fault: 'The head moves during the run; GitHub refuses a comment whose line left the diff (422)',
+    exit: 0,
+    sees: 'warning `GitHub refused the review …; 1 comment(s) no longer fit …`; the other comments posted, the refused one listed in the summary comment',
+  },
+  {
     id: 'github-read-only',
     group: 'github',
     fault: 'Token without pull-requests: write',
