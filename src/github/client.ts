@@ -8,6 +8,7 @@
  */
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
+import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { retry } from '@octokit/plugin-retry';
 import type { Octokit } from '@octokit/core';
 import { rateLimitPlugin, type RateLimitKind } from './rate-limit.js';
@@ -86,6 +87,23 @@ export interface Posted {
   url: string;
 }
 
+/** A pull request as GitHub records it (GET pulls/{n}); the text fields are untrusted (the author wrote them). */
+export interface PullDetails {
+  number: number;
+  /** 'open' or 'closed'. */
+  state: string;
+  baseSha: string;
+  /** `owner/name` of the base repository. */
+  baseRepo: string;
+  headSha: string;
+  headRef: string;
+  /** `owner/name` of the head repository; null when it was deleted. */
+  headRepo: string | null;
+  title: string;
+  body: string;
+  changedFiles?: number;
+}
+
 export interface GitHubPort {
   listPullFiles(pr: PullRef): Promise<PullFile[]>;
   createReview(pr: PullRef, review: ReviewRequest): Promise<Posted>;
@@ -103,6 +121,10 @@ export interface GitHubPort {
   resolveReviewThread(threadId: string): Promise<void>;
   /** A file's text at `ref` (a commit SHA, tag or branch; the default branch when unset). */
   getFileContent(repo: RepoRef, path: string, ref?: string): Promise<string>;
+  /** GitHub's record of one pull request; undefined when there is none with that number. */
+  getPull(pr: PullRef): Promise<PullDetails | undefined>;
+  /** The open pull requests of `repo` whose head is `head` (`owner:branch`), first page (at most 100). */
+  listOpenPullsByHead(repo: RepoRef, head: string): Promise<PullDetails[]>;
 }
 
 export interface Logger {
@@ -143,7 +165,9 @@ type Operation =
   | 'list review comments'
   | 'list review threads'
   | 'resolve a review thread'
-  | 'read the policy file';
+  | 'read the policy file'
+  | 'read the pull request'
+  | 'list pull requests';
 
 /** The workflow permission each operation needs. */
 const PERMISSION: Record<Operation, string> = {
@@ -158,6 +182,8 @@ const PERMISSION: Record<Operation, string> = {
   'list review threads': 'pull-requests: read',
   'resolve a review thread': 'pull-requests: write',
   'read the policy file': 'contents: read',
+  'read the pull request': 'pull-requests: read',
+  'list pull requests': 'pull-requests: read',
 };
 
 const PERMISSIONS: readonly RepoPermission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
@@ -201,6 +227,32 @@ export function missingFileDetail(repo: RepoRef, path: string, ref?: string): st
   );
 }
 
+interface PullData {
+  number: number;
+  state: string;
+  title: string;
+  body?: string | null;
+  changed_files?: number;
+  base: { sha: string; repo: { full_name: string } };
+  head: { sha: string; ref: string; repo: { full_name: string } | null };
+}
+
+/** GitHub's pull request object (full or simple) → PullDetails. */
+function pullDetails(p: PullData): PullDetails {
+  return {
+    number: p.number,
+    state: p.state,
+    baseSha: p.base.sha,
+    baseRepo: p.base.repo.full_name,
+    headSha: p.head.sha,
+    headRef: p.head.ref,
+    headRepo: p.head.repo?.full_name ?? null,
+    title: p.title,
+    body: p.body ?? '',
+    ...(typeof p.changed_files === 'number' ? { changedFiles: p.changed_files } : {}),
+  };
+}
+
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
@@ -238,10 +290,11 @@ function attemptLogger(log: Logger) {
   };
 }
 
-const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $number: Int!, $after: String) {
+/** Paged by @octokit/plugin-paginate-graphql: it follows `$cursor` through `pageInfo` and joins the nodes. */
+const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $number: Int!, $cursor: String) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $after) {
+      reviewThreads(first: 100, after: $cursor) {
         nodes { id isResolved comments(first: 1) { nodes { databaseId } } }
         pageInfo { hasNextPage endCursor }
       }
@@ -254,7 +307,6 @@ interface ReviewThreadsPage {
     pullRequest: {
       reviewThreads: {
         nodes: { id: string; isResolved: boolean; comments: { nodes: { databaseId: number | null }[] } }[];
-        pageInfo: { hasNextPage: boolean; endCursor: string | null };
       };
     } | null;
   } | null;
@@ -304,6 +356,8 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
       ...(opts.now ? { now: opts.now } : {}),
     }),
   );
+
+  const { graphql } = paginateGraphQL(octokit);
 
   return {
     listPullFiles: (pr) =>
@@ -413,29 +467,57 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
 
     listReviewThreads: (pr) =>
       call('list review threads', async () => {
-        const threads: ReviewThread[] = [];
-        let after: string | null = null;
-        do {
-          const page: ReviewThreadsPage = await octokit.graphql<ReviewThreadsPage>(REVIEW_THREADS_QUERY, {
+        let all: ReviewThreadsPage;
+        try {
+          all = await graphql.paginate<ReviewThreadsPage>(REVIEW_THREADS_QUERY, {
             owner: pr.owner,
             repo: pr.repo,
             number: pr.number,
-            after,
           });
-          const connection = page.repository?.pullRequest?.reviewThreads;
-          if (!connection) throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
-          for (const t of connection.nodes) {
-            const first = t.comments.nodes[0]?.databaseId;
-            threads.push({ id: t.id, isResolved: t.isResolved, ...(first ? { firstCommentId: first } : {}) });
-          }
-          after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
-        } while (after !== null);
-        return threads;
+        } catch (error) {
+          // A null repository or pull request has no pageInfo for the plugin to follow.
+          if ((error as Error).name === 'MissingPageInfo')
+            throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
+          throw error;
+        }
+        const connection = all.repository?.pullRequest?.reviewThreads;
+        if (!connection) throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
+        return connection.nodes.map((t) => {
+          const first = t.comments.nodes[0]?.databaseId;
+          return { id: t.id, isResolved: t.isResolved, ...(first ? { firstCommentId: first } : {}) };
+        });
       }),
 
     resolveReviewThread: (threadId) =>
       call('resolve a review thread', async () => {
         await octokit.graphql(RESOLVE_THREAD_MUTATION, { threadId });
+      }),
+
+    getPull: (pr) =>
+      call('read the pull request', async () => {
+        try {
+          const { data } = await octokit.rest.pulls.get({
+            owner: pr.owner,
+            repo: pr.repo,
+            pull_number: pr.number,
+          });
+          return pullDetails(data);
+        } catch (error) {
+          if (statusOf(error) === 404) return undefined;
+          throw error;
+        }
+      }),
+
+    listOpenPullsByHead: (repo, head) =>
+      call('list pull requests', async () => {
+        const { data } = await octokit.rest.pulls.list({
+          owner: repo.owner,
+          repo: repo.repo,
+          state: 'open',
+          head,
+          per_page: 100,
+        });
+        return data.map(pullDetails);
       }),
 
     getFileContent: (repo, path, ref) =>
