@@ -186,6 +186,7 @@ describe('validateUserRule', () => {
     ['Bash(find:*)', 'allow', 'review', /find -exec/],
     ['Bash(find . -name:*)', 'allow', 'custom', /find -exec/],
     ['Bash(xargs:*)', 'allow', 'custom', /arbitrary code|find -exec/],
+    ['Bash(setsid:*)', 'allow', 'custom', /arbitrary code|find -exec/],
     ['Bash(sed -n:*)', 'allow', 'custom', /sed e/],
     ['Bash(tar -tf:*)', 'allow', 'custom', /as broad as Bash/],
     ['Bash(timeout 60 make:*)', 'allow', 'custom', /as broad as Bash/],

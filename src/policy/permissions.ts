@@ -251,8 +251,7 @@ const SHELL_EQUIVALENTS = new Set([
   'ionice',
   'nohup',
   'stdbuf',
-  // setsid belongs here too, but the fault suite's escaped-process cases use Bash(setsid:*) as their
-  // careless rule; add it once they start their helpers through a PR script instead.
+  'setsid',
   'time',
   'command',
   'builtin',
