@@ -136,7 +136,8 @@ interface Outcome {
   onPullRequest?: boolean;
   skipReason?: string;
   excluded?: { files: string[]; findings: number };
-  reported?: boolean;
+  /** The report under way or written: a second caller (the cancel handler) waits for it, never exits mid-way. */
+  reported?: Promise<void>;
   /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
   cancelled?: string;
   /** The "reviewing…" summary comment, finished by delivery or by report(). */
@@ -907,9 +908,12 @@ function runUrl(ctx: RunContext): string | undefined {
 }
 
 /** Stage 13: the job summary, the findings file and the outputs — written only after the agent ended. */
-async function report(settings: Settings | undefined, outcome: Outcome) {
-  if (outcome.reported) return;
-  outcome.reported = true;
+function report(settings: Settings | undefined, outcome: Outcome): Promise<void> {
+  outcome.reported ??= writeReport(settings, outcome);
+  return outcome.reported;
+}
+
+async function writeReport(settings: Settings | undefined, outcome: Outcome) {
   if (outcome.cancelled) {
     outcome.conclusion = 'failed';
     outcome.error = outcome.cancelled;
