@@ -11,7 +11,7 @@ import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { markIsolationUndone } from './isolation/teardown-mark.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
-import { bashHookFor } from './policy/hook-setup.js';
+import { bashHookFor, hookScriptPath } from './policy/hook-setup.js';
 import {
   buildSettingsDocument,
   serializeSettings,
@@ -351,7 +351,13 @@ async function review(
           extraDenyRead: launcher.cwd !== ctx.workspace ? [ctx.workspace] : [],
         })
       : undefined;
-  const bashHook = bashHookFor(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
+  // At strict the hook runs inside the agent's world, where the launcher bound the action's hook bundle.
+  const bashHook = bashHookFor(
+    rules.allow,
+    launcher.level,
+    (c, a, e) => launcher.wrap(c, a, e),
+    launcher.world?.hook,
+  );
   await launcher.writeSettings(
     serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook: bashHook.commandLine })),
   );
@@ -375,8 +381,10 @@ async function review(
   // file commands (state included), so any change to them is the agent's.
   teardown.tree = createProcessTree();
   saveState('tree', JSON.stringify(teardown.tree));
-  const wsGit = workspaceGit(git, ctx.workspace);
-  const baseline = fixPaths ? await takeBaseline(ctx.workspace, wsGit) : undefined;
+  // The tree the agent edits: at strict its own copy (the workspace is not in its world), else the workspace.
+  const tree = launcher.world?.copy ?? ctx.workspace;
+  const wsGit = workspaceGit(git, tree);
+  const baseline = fixPaths ? await takeBaseline(tree, wsGit) : undefined;
   const fileCommands = snapshotFileCommands(process.env);
   const audit = new StreamAudit((t) => redactor.redact(t).text);
   const agent = launcher.wrap(
@@ -435,7 +443,13 @@ async function review(
   // Stage 12: in fix mode, the action computes what the agent changed, checks it, and puts the tree back.
   const fix =
     baseline && fixPaths
-      ? await checkFix(ctx, wsGit, baseline, fixPaths, teardown.credentials?.backup)
+      ? await checkFix(
+          tree,
+          wsGit,
+          baseline,
+          fixPaths,
+          launcher.world ? undefined : teardown.credentials?.backup,
+        )
       : undefined;
 
   // Stage 13: the result — a failure is never an empty "clean" review.
@@ -657,6 +671,9 @@ async function isolate(
     fixPaths,
     git,
     pinned: teardown.instructions?.files.map((f) => f.path),
+    hookDir: path.dirname(hookScriptPath()),
+    actionDir: path.resolve(path.dirname(process.argv[1]), '..', '..'),
+    cliPath: settings.claudePath || undefined,
   });
   teardown.launcher = launcher;
   saveState('undo', JSON.stringify(launcher.undo));
