@@ -14,6 +14,7 @@ import { onCancel } from './cancel.js';
 import { TriggerRefused } from './policy/trigger-guard.js';
 import { explainFailure } from './report/failure.js';
 import { writeJobSummary } from './report/job-summary.js';
+import { freeSpace, runnerTempProblem } from './runner-temp.js';
 import type { TeardownRecord } from './teardown/record.js';
 import { undoAll, type UndoLog, type UndoPorts } from './teardown/undo-all.js';
 import { admit } from './orchestrator/admit.js';
@@ -76,6 +77,8 @@ export async function run(deps: MainStepDeps = realDeps): Promise<Outcome> {
   try {
     settings = parseInputs(core, deps.env);
     const ctx = readRunContext(deps.env);
+    const full = runnerTempProblem(ctx.runnerTemp, freeSpace(ctx.runnerTemp));
+    if (full) throw new Error(full);
     const ports = deps.ports(settings, ctx);
     teardown.runDir = createRunDir(ctx.runnerTemp, core);
     outcome.findingsFile = path.join(teardown.runDir, 'findings.json');
@@ -129,7 +132,14 @@ function parseInputs(core: CorePort, env: NodeJS.ProcessEnv): Settings {
 
 /** A fresh 0700 directory under RUNNER_TEMP for everything this run generates; post removes it. */
 function createRunDir(runnerTemp: string, core: CorePort): string {
-  const dir = mkdtempSync(path.join(runnerTemp, 'claude-guard-'));
+  let dir: string;
+  try {
+    dir = mkdtempSync(path.join(runnerTemp, 'claude-guard-'));
+  } catch (err) {
+    throw new Error(
+      `Cannot create the run directory in RUNNER_TEMP (${runnerTemp}): ${(err as Error).message}`,
+    );
+  }
   chmodSync(dir, 0o700);
   core.saveState('runDir', dir);
   return dir;

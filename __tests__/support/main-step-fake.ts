@@ -135,6 +135,7 @@ export class FakeRunner {
     info: () => undefined,
     notice: () => undefined,
     warning: (m) => void this.warnings.push(m),
+    error: (m) => void this.warnings.push(m),
     setOutput: (name, value) => void (this.outputs[name] = value),
     setFailed: (m) => void (this.failed = m),
     saveState: (key, value) => void (this.state[key] = value),
@@ -146,6 +147,7 @@ export class FakeRunner {
     return {
       level: this.level,
       agentDir: root,
+      cwd: '/work/repo',
       paths: {
         root,
         home: `${root}/home`,

@@ -7,7 +7,7 @@ import { INPUT_DEFAULTS, readSettings, type Settings } from '../../src/inputs.js
 import type { RunContext } from '../../src/context.js';
 import type { Capabilities } from '../../src/isolation/preflight.js';
 import type { RunConstraints } from '../../src/guard.js';
-import { plan, rulesWith, type PlanInput } from '../../src/orchestrator/plan.js';
+import { plan, rulesWith, sandboxFor, type PlanInput } from '../../src/orchestrator/plan.js';
 
 const STRICT: Capabilities = {
   isLinux: true,
@@ -145,10 +145,13 @@ describe('plan: what is reviewed and where it goes', () => {
 });
 
 describe('plan: the rules and the agent', () => {
-  test('the sandbox settings only at sandbox; the runner HOME is denied', () => {
-    expect(plan(input()).sandbox).toBeUndefined();
+  test('the sandbox settings only at sandbox; the live checkout hidden when the agent works in a copy', () => {
     const p = plan(input({ capabilities: SANDBOX_ONLY }));
-    expect(p.sandbox).toBeDefined();
+    expect(sandboxFor(p, 'strict', '/work/repo')).toBeUndefined();
+    const inPlace = JSON.stringify(sandboxFor(p, 'sandbox', '/work/repo'));
+    const inCopy = JSON.stringify(sandboxFor(p, 'sandbox', '/tmp/agent/repo'));
+    expect(inPlace).not.toContain('"/work/repo"');
+    expect(inCopy).toContain('"/work/repo"');
     expect(p.rules.deny.some((r) => r.includes('/home/runner'))).toBe(true);
   });
 

@@ -21,7 +21,7 @@ import { applyAgentProviderEnv } from '../providers/setup.js';
 import { excludedBy, splitExcluded } from '../policy/exclude-paths.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE } from '../state.js';
 import type { TeardownRecord } from '../teardown/record.js';
-import { rulesWith, type RunPlan } from './plan.js';
+import { rulesWith, sandboxFor, type RunPlan } from './plan.js';
 import { agentFailure, type Outcome } from './outcome.js';
 import { isolate } from './isolate.js';
 import { untrustedBlock, secretValues } from './agent-input.js';
@@ -129,7 +129,12 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
     launcher.world?.hook,
   );
   await launcher.writeSettings(
-    serializeSettings(buildSettingsDocument(rules, { sandbox: p.sandbox, bashHook: bashHook.commandLine })),
+    serializeSettings(
+      buildSettingsDocument(rules, {
+        sandbox: sandboxFor(p, launcher.level, launcher.cwd),
+        bashHook: bashHook.commandLine,
+      }),
+    ),
   );
 
   // Stage 9: the agent's environment, from an allow-list.
@@ -170,7 +175,7 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
   await bashHook.proven; // the self-test ran beside the set-up above; no agent without a working hook
   const exit = await ports.agent.run({
     ...agent,
-    cwd: ctx.workspace,
+    cwd: launcher.cwd,
     prompt: buildPrompt({
       mode: settings.mode,
       instructions: settings.prompt,

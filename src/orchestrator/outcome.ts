@@ -32,7 +32,8 @@ export interface Outcome {
   onPullRequest?: boolean;
   skipReason?: string;
   excluded?: { files: string[]; findings: number };
-  reported?: boolean;
+  /** The report under way or written: a second caller (the cancel handler) waits for it, never exits mid-way. */
+  reported?: Promise<void>;
   /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
   cancelled?: string;
   /** The "reviewing…" summary comment, finished by delivery or by report(). */

@@ -66,7 +66,8 @@ export interface RunPlan {
   isolation: IsolationPlan;
   /** Stage 8: the settings file's rules (fix mode adds its files at stage 8, once they are known). */
   rules: { allow: string[]; deny: string[] };
-  sandbox?: SandboxSettings;
+  /** The runner's HOME (the sandbox keeps its secrets out; see `sandboxFor`). */
+  home?: string;
   tools: string[];
   timeoutMs: number;
   /** Revisions whose tracked content the findings backstop compares against. */
@@ -104,6 +105,7 @@ export function plan(input: PlanInput): RunPlan {
     workspace: ctx.workspace,
     runnerTemp: ctx.runnerTemp,
     home: input.home,
+    sandboxed: isolation.decision.level === 'sandbox',
   });
   const pull = ctx.pull;
   const onDemand = constraints.onDemand;
@@ -125,10 +127,7 @@ export function plan(input: PlanInput): RunPlan {
     requestedScope: onDemand?.kind === 'comment' ? onDemand.command.scope : undefined,
     isolation,
     rules,
-    sandbox:
-      isolation.decision.level === 'sandbox'
-        ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: input.home })
-        : undefined,
+    home: input.home,
     tools: toolsForMode(settings.mode),
     timeoutMs: settings.timeoutMinutes * 60_000,
     backstopRevs: pull ? [pull.headSha, pull.baseSha] : ['HEAD', 'HEAD~1'],
@@ -140,6 +139,20 @@ export function plan(input: PlanInput): RunPlan {
           : undefined,
     },
   };
+}
+
+/**
+ * Stage 8, at sandbox: Claude Code's sandbox settings. `cwd` is where the launcher starts the agent: when
+ * it works in a clean copy, the live checkout (untracked files, .git/config) is hidden from Bash too.
+ */
+export function sandboxFor(p: RunPlan, level: string, cwd: string): SandboxSettings | undefined {
+  if (level !== 'sandbox') return undefined;
+  const workspace = p.context.workspace;
+  return sandboxSettings({
+    runnerTemp: p.context.runnerTemp,
+    runnerHome: p.home,
+    extraDenyRead: cwd !== workspace ? [workspace] : [],
+  });
 }
 
 /** The rules with fix mode's files added (stage 8, once stage 4 found them). */

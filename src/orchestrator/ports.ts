@@ -41,6 +41,7 @@ export interface CorePort {
   info(message: string): void;
   notice(message: string): void;
   warning(message: string): void;
+  error(message: string): void;
   setOutput(name: string, value: string): void;
   setFailed(message: string): void;
   saveState(key: StateKey, value: string): void;

@@ -48,6 +48,7 @@ export const realCore: CorePort = {
   info: (message) => core.info(message),
   notice: (message) => core.notice(message),
   warning: (message) => core.warning(message),
+  error: (message) => core.error(message),
   setOutput: (name, value) => core.setOutput(name, value),
   setFailed: (message) => core.setFailed(message),
   saveState,

@@ -9,14 +9,16 @@ import { renderSummaryComment } from '../report/summary-comment.js';
 import { reportInput, type Outcome } from './outcome.js';
 import type { MainPorts } from './ports.js';
 
-export async function report(
-  settings: Settings | undefined,
-  outcome: Outcome,
-  ports: Pick<MainPorts, 'core' | 'writeFile' | 'writeJobSummary'>,
-): Promise<void> {
+type ReportPorts = Pick<MainPorts, 'core' | 'writeFile' | 'writeJobSummary'>;
+
+/** Writes the report once; a second caller (the cancel handler) waits for the one under way. */
+export function report(settings: Settings | undefined, outcome: Outcome, ports: ReportPorts): Promise<void> {
+  outcome.reported ??= writeReport(settings, outcome, ports);
+  return outcome.reported;
+}
+
+async function writeReport(settings: Settings | undefined, outcome: Outcome, ports: ReportPorts) {
   const { core } = ports;
-  if (outcome.reported) return;
-  outcome.reported = true;
   if (outcome.cancelled) {
     outcome.conclusion = 'failed';
     outcome.error = outcome.cancelled;
@@ -49,13 +51,21 @@ export async function report(
   await outcome.progress?.finish(outcome.conclusion !== 'failed', (p) =>
     renderSummaryComment({ ...reportInput(outcome), ...p, onPullRequest: true }),
   );
-  core.setOutput('conclusion', outcome.conclusion);
-  core.setOutput('findings-count', String(findings.length));
-  core.setOutput('max-severity', maxSeverity ?? '');
-  core.setOutput('denied-count', String(outcome.run?.deniedCount ?? 0));
-  core.setOutput('cost-usd', outcome.costUsd.toFixed(4));
-  core.setOutput('isolation', outcome.isolation);
-  if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
+  try {
+    core.setOutput('conclusion', outcome.conclusion);
+    core.setOutput('findings-count', String(findings.length));
+    core.setOutput('max-severity', maxSeverity ?? '');
+    core.setOutput('denied-count', String(outcome.run?.deniedCount ?? 0));
+    core.setOutput('cost-usd', outcome.costUsd.toFixed(4));
+    core.setOutput('isolation', outcome.isolation);
+    if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
+  } catch (err) {
+    // The runner's file commands live in RUNNER_TEMP too: say so on the log, which always works.
+    core.error(
+      `Writing the step outputs (GITHUB_OUTPUT, under RUNNER_TEMP) failed: ${(err as Error).message}. Later steps see no outputs.`,
+    );
+    process.exitCode = 1;
+  }
 
   if (outcome.conclusion === 'skipped') {
     core.notice(`${outcome.skipReason ?? 'claude-guard did not run'} — skipped${outcome.skipHint ?? ''}.`);

@@ -15,7 +15,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { killGroup } from '../agent/claude-cli.js';
-import { endTree, isOurCgroup, type ProcessTree } from '../agent/process-tree.js';
+import { endTree, isOurCgroup, SUDO_PATHS, type ProcessTree } from '../agent/process-tree.js';
 import {
   openBackup,
   restoreCheckoutCredentials,
@@ -122,6 +122,8 @@ function checkedTree(value: ProcessTree | string): ProcessTree {
     throw new Error('the saved process tree has no valid run marker');
   if (tree.cgroup !== undefined && !(typeof tree.cgroup === 'string' && isOurCgroup(tree.cgroup)))
     throw new Error(`refusing to touch cgroup '${String(tree.cgroup)}': not a claude-guard cgroup`);
+  if (tree.sudo !== undefined && !SUDO_PATHS.includes(tree.sudo))
+    throw new Error(`refusing to run '${String(tree.sudo)}' for the process tree: not a known sudo path`);
   return tree;
 }
 
