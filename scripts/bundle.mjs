@@ -62,6 +62,33 @@ const builtinsByRequire = {
   },
 };
 
+/**
+ * @actions/core imports, for functions a step may never call, @actions/http-client (its OIDC client: http,
+ * https, tls and tunnel) and @actions/exec (its `platform` details). The package declares no
+ * `sideEffects`, so esbuild kept them in every entry that logs a line. Their modules only define
+ * functions and classes; marked side-effect free, an entry keeps just what it calls (the post step, which
+ * calls neither, no longer loads Node's TLS stack).
+ */
+const SIDE_EFFECT_FREE = /node_modules\/@actions\/(core|http-client|exec|io)\//;
+const actionsSideEffectFree = {
+  name: 'actions-side-effect-free',
+  setup(build) {
+    build.onResolve({ filter: /^(\.\.?\/|@actions\/(core|http-client|exec|io)(\/|$))/ }, async (args) => {
+      if (args.pluginData === 'actions-side-effect-free') return undefined;
+      const inPackage = SIDE_EFFECT_FREE.test(args.importer);
+      if (!inPackage && args.path.startsWith('.')) return undefined;
+      const result = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'actions-side-effect-free',
+      });
+      if (result.errors.length || !SIDE_EFFECT_FREE.test(result.path)) return undefined;
+      return { path: result.path, namespace: result.namespace, sideEffects: false };
+    });
+  },
+};
+
 /** The package a bundled file belongs to: its innermost node_modules/<name> or node_modules/@scope/<name>. */
 function packageDirOf(file) {
   const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file);
@@ -113,7 +140,7 @@ export async function bundleEntry(name, outdir) {
     banner: {
       js: "import{createRequire as __cgRequire}from'node:module';const require=__cgRequire(import.meta.url);",
     },
-    plugins: [undiciOnDemand, builtinsByRequire],
+    plugins: [undiciOnDemand, builtinsByRequire, actionsSideEffectFree],
     metafile: true,
     logLevel: 'warning',
   });
