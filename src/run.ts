@@ -11,7 +11,7 @@ import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { markIsolationUndone } from './isolation/teardown-mark.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
-import { bashHookFor } from './policy/hook-setup.js';
+import { bashHookFor, hookScriptPath } from './policy/hook-setup.js';
 import {
   buildSettingsDocument,
   serializeSettings,
@@ -93,6 +93,9 @@ import { restoreHiddenFiles } from './providers/credential-files.js';
 import { refusedCredentialHint, type ProviderSettings } from './providers/provider.js';
 import { takeBaseline, workspaceGit } from './fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
+import { placeReviewedHead } from './triggers/workspace.js';
+import { startProgress, type Progress } from './report/progress.js';
+import { reviewScopeFor } from './review-range.js';
 
 const MAX_BODY_CHARS = 8000;
 
@@ -109,6 +112,8 @@ interface Teardown {
   instructions?: PinRecord;
   /** The run dir, when provider credential files were moved into it. */
   hiddenFilesIn?: string;
+  /** Puts the job's checkout back after an on-demand run checked out the PR's head. */
+  checkoutBack?: () => Promise<void>;
 }
 
 interface Outcome {
@@ -133,6 +138,10 @@ interface Outcome {
   reported?: boolean;
   /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
   cancelled?: string;
+  /** The "reviewing…" summary comment, finished by delivery or by report(). */
+  progress?: Progress;
+  skipHint?: string;
+  reviewed?: ReportInput['reviewed'];
 }
 
 export async function run(): Promise<void> {
@@ -161,11 +170,18 @@ export async function run(): Promise<void> {
     outcome.findingsFile = path.join(runDir, 'findings.json');
     await review(settings, context, runDir, teardown, outcome);
   } catch (err) {
-    if (err instanceof TriggerRefused && err.notAllowed && settings?.onRefused !== 'fail') {
+    if (
+      err instanceof TriggerRefused &&
+      err.notAllowed &&
+      (err.nothingToDo || settings?.onRefused !== 'fail')
+    ) {
       outcome.conclusion = 'skipped';
       outcome.skipReason = err.message;
+      outcome.skipHint = err.nothingToDo
+        ? ''
+        : ' (on-refused: skip; set on-refused: fail to fail the step instead)';
       outcome.notes.push(
-        `${err.message} The step ends successfully with conclusion 'skipped' (set on-refused: fail to fail it instead).`,
+        `${err.message} The step ends successfully with conclusion 'skipped'${outcome.skipHint}.`,
       );
     } else {
       outcome.conclusion = 'failed';
@@ -235,6 +251,19 @@ async function review(
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
+  teardown.checkoutBack = await placeReviewedHead(
+    ctx,
+    constraints.onDemand,
+    settings.githubToken,
+    runDir,
+    outcome.notes,
+  );
+  if (github && ctx.pull && settings.comment)
+    outcome.progress = await startProgress(github, ctx.pull, {
+      headSha: ctx.pull.headSha,
+      runUrl: runUrl(ctx),
+      onDemand: constraints.onDemand,
+    });
   // The provider's credential, found and masked now; it goes to the key proxy only (src/providers).
   teardown.hiddenFilesIn = runDir;
   const provider = await prepareProvider(settings, process.env, ctx.workspace, runDir, (secret) => {
@@ -252,8 +281,14 @@ async function review(
   const git = await resolveTool('git');
   const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome.notes) : undefined;
   await pinInstructions(allChanges, ctx, runDir, git, teardown, outcome);
-  const untrusted = await untrustedText(settings, ctx, git, outcome);
+  const untrusted = await untrustedText(settings, ctx, git, outcome, constraints.onDemand);
   const guidance = await loadGuidance(settings, ctx, git, outcome, range);
+  // What the agent is asked to review: the whole PR, or only the commits since the last review.
+  // A comment's `/review` asks for the whole PR, `/review incremental` for the new commits only.
+  const requested = constraints.onDemand?.kind === 'comment' ? constraints.onDemand.command.scope : undefined;
+  const scope = await reviewScopeFor(settings, ctx, diff, git, github, requested);
+  outcome.reviewed = scope?.decision;
+  outcome.notes.push(...(scope?.notes ?? []));
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
@@ -299,7 +334,13 @@ async function review(
     launcher.level === 'sandbox'
       ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
       : undefined;
-  const bashHook = bashHookFor(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
+  // At strict the hook runs inside the agent's world, where the launcher bound the action's hook bundle.
+  const bashHook = bashHookFor(
+    rules.allow,
+    launcher.level,
+    (c, a, e) => launcher.wrap(c, a, e),
+    launcher.world?.hook,
+  );
   await launcher.writeSettings(
     serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook: bashHook.commandLine })),
   );
@@ -323,8 +364,10 @@ async function review(
   // file commands (state included), so any change to them is the agent's.
   teardown.tree = createProcessTree();
   saveState('tree', JSON.stringify(teardown.tree));
-  const wsGit = workspaceGit(git, ctx.workspace);
-  const baseline = fixPaths ? await takeBaseline(ctx.workspace, wsGit) : undefined;
+  // The tree the agent edits: at strict its own copy (the workspace is not in its world), else the workspace.
+  const tree = launcher.world?.copy ?? ctx.workspace;
+  const wsGit = workspaceGit(git, tree);
+  const baseline = fixPaths ? await takeBaseline(tree, wsGit) : undefined;
   const fileCommands = snapshotFileCommands(process.env);
   const audit = new StreamAudit((t) => redactor.redact(t).text);
   const agent = launcher.wrap(
@@ -347,8 +390,9 @@ async function review(
     prompt: buildPrompt({
       mode: settings.mode,
       instructions: settings.prompt,
-      files: diff.map((f) => ({ path: f.path, status: f.status })),
-      range,
+      files: (scope?.files ?? diff).map((f) => ({ path: f.path, status: f.status })),
+      range: scope?.range ?? range,
+      incremental: scope?.decision.scope === 'incremental',
       untrusted,
       fixPaths,
       guidance,
@@ -382,7 +426,13 @@ async function review(
   // Stage 12: in fix mode, the action computes what the agent changed, checks it, and puts the tree back.
   const fix =
     baseline && fixPaths
-      ? await checkFix(ctx, wsGit, baseline, fixPaths, teardown.credentials?.backup)
+      ? await checkFix(
+          tree,
+          wsGit,
+          baseline,
+          fixPaths,
+          launcher.world ? undefined : teardown.credentials?.backup,
+        )
       : undefined;
 
   // Stage 13: the result — a failure is never an empty "clean" review.
@@ -440,8 +490,11 @@ async function review(
           onPullRequest: true,
           inlineLinks: commentLinks(ids, `${ctx.serverUrl}/${ctx.repository}/pull/${pr.number}`),
           runUrl: runUrl(ctx),
+          headSha: ctx.pull?.headSha,
         }),
+      scope?.mayResolve,
     );
+    await outcome.progress?.finish(true);
     outcome.onPullRequest = true;
     outcome.notes.push(...delivery.notes);
     outcome.gate = delivery.gate;
@@ -532,14 +585,25 @@ async function loadGuidance(
 }
 
 /** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
-async function untrustedText(settings: Settings, ctx: RunContext, git: string, outcome: Outcome) {
-  if (!settings.includePrDescription || !ctx.pull) return undefined;
-  const log = await createGit(git, { workspace: ctx.workspace })
-    .text(['log', '--no-show-signature', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`])
-    .catch(() => '');
+async function untrustedText(
+  settings: Settings,
+  ctx: RunContext,
+  git: string,
+  outcome: Outcome,
+  onDemand: RunConstraints['onDemand'],
+) {
+  const request = onDemand?.kind === 'comment' ? onDemand.command.request : '';
+  if (!ctx.pull || (!settings.includePrDescription && !request)) return undefined;
+  const log = settings.includePrDescription
+    ? await createGit(git, { workspace: ctx.workspace })
+        .text(['log', '--no-show-signature', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`])
+        .catch(() => '')
+    : '';
   const context = buildUntrustedContext(
-    { title: ctx.pull.title, body: ctx.pull.body, commits: log.split('\n').filter(Boolean) },
-    { maxChars: 8000 },
+    settings.includePrDescription
+      ? { title: ctx.pull.title, body: ctx.pull.body, commits: log.split('\n').filter(Boolean) }
+      : undefined,
+    { maxChars: 8000, request },
   );
   outcome.notes.push(...context.removals);
   for (const signal of context.signals) {
@@ -590,6 +654,9 @@ async function isolate(
     fixPaths,
     git,
     pinned: teardown.instructions?.files.map((f) => f.path),
+    hookDir: path.dirname(hookScriptPath()),
+    actionDir: path.resolve(path.dirname(process.argv[1]), '..', '..'),
+    cliPath: settings.claudePath || undefined,
   });
   teardown.launcher = launcher;
   saveState('undo', JSON.stringify(launcher.undo));
@@ -788,6 +855,11 @@ async function undo(
     }
   }
   if (agentGone) await undoIsolation();
+  const checkoutBack = teardown.checkoutBack;
+  teardown.checkoutBack = undefined;
+  await checkoutBack?.().catch((err: Error) =>
+    core.warning(`Putting the job's checkout back failed: ${err.message}`),
+  );
   teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
   const proxy = teardown.proxy;
   teardown.proxy = undefined;
@@ -821,6 +893,7 @@ function reportInput(outcome: Outcome): ReportInput {
     failure: outcome.failure,
     onPullRequest: outcome.onPullRequest,
     excluded: outcome.excluded,
+    reviewed: outcome.reviewed,
   };
 }
 
@@ -868,6 +941,9 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   } catch (err) {
     core.warning(`Writing the report failed: ${(err as Error).message}`);
   }
+  await outcome.progress?.finish(outcome.conclusion !== 'failed', (p) =>
+    renderSummaryComment({ ...reportInput(outcome), ...p, onPullRequest: true }),
+  );
   core.setOutput('conclusion', outcome.conclusion);
   core.setOutput('findings-count', String(findings.length));
   core.setOutput('max-severity', maxSeverity ?? '');
@@ -877,9 +953,7 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
 
   if (outcome.conclusion === 'skipped') {
-    core.notice(
-      `${outcome.skipReason ?? 'claude-guard did not run'} — skipped (on-refused: skip; set on-refused: fail to fail the step instead).`,
-    );
+    core.notice(`${outcome.skipReason ?? 'claude-guard did not run'} — skipped${outcome.skipHint ?? ''}.`);
     return;
   }
   if (outcome.conclusion === 'failed') {

@@ -65,6 +65,9 @@ describe('defaults', () => {
       allowedTools: [],
       deniedTools: [],
       diffRange: '',
+      triggerPhrase: '@claude-guard',
+      triggerLabel: '',
+      reviewScope: 'incremental',
       claudeArgs: [],
       claudePath: undefined,
       anthropicBaseUrl: 'https://api.anthropic.com',
@@ -172,6 +175,7 @@ describe('accepted values', () => {
       { claudeArgs: ['--effort', 'high', '--append-system-prompt', 'Be brief.'] },
     ],
     [{ 'claude-path': '/opt/claude/bin/claude' }, { claudePath: '/opt/claude/bin/claude' }],
+    [{ 'review-scope': 'full' }, { reviewScope: 'full' }],
   ])('%j', (inputs, expected) => {
     expect(read(inputs)).toMatchObject(expected);
   });
@@ -182,6 +186,7 @@ describe('refused values', () => {
     [{ 'anthropic-api-key': '' }, 'anthropic-api-key', /required/],
     [{ 'claude-version': 'latest' }, 'claude-version', /not an exact version/],
     [{ 'on-refused': 'ignore' }, 'on-refused', /skip, fail/],
+    [{ 'review-scope': 'partial' }, 'review-scope', /incremental, full/],
     [{ 'exclude-paths': '!src/**' }, 'exclude-paths', /without '!'/],
     [{ 'exclude-paths': '/etc/**' }, 'exclude-paths', /repository-relative/],
     [{ 'guidance-files': '../secrets.md' }, 'guidance-files', /no '\.\.'/],
@@ -253,5 +258,23 @@ describe('refused values', () => {
   test('errors about the key never contain it', () => {
     const err = errorOf({ 'anthropic-api-key': 'sk-ant-SECRETVALUE with-space' });
     expect(err.message).not.toContain('SECRETVALUE');
+  });
+});
+
+describe('trigger-phrase and trigger-label', () => {
+  test.each([
+    [{ 'trigger-phrase': '@review-bot' }, { triggerPhrase: '@review-bot' }],
+    [{ 'trigger-label': 'ai review' }, { triggerLabel: 'ai review' }],
+  ])('%j is read', (inputs, expected) => {
+    expect(read(inputs)).toMatchObject(expected);
+  });
+
+  test.each([
+    [{ 'trigger-phrase': '@two words' }, 'trigger-phrase'],
+    [{ 'trigger-phrase': '.*' }, 'trigger-phrase'],
+    [{ 'trigger-label': 'a,b' }, 'trigger-label'],
+    [{ 'trigger-label': 'x'.repeat(51) }, 'trigger-label'],
+  ])('%j is refused, naming the input', (inputs, name) => {
+    expect(errorOf(inputs).message).toContain(name);
   });
 });

@@ -12,6 +12,7 @@ import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { retry } from '@octokit/plugin-retry';
 import type { Octokit } from '@octokit/core';
 import { rateLimitPlugin, type RateLimitKind } from './rate-limit.js';
+import { onDemandMethods, type CommentSnapshot } from './on-demand-api.js';
 
 export interface RepoRef {
   owner: string;
@@ -57,7 +58,11 @@ export interface IssueComment {
   authorType: string;
   /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE … */
   authorAssociation: string;
+  /** ISO time the comment was created ('' when unknown). */
+  createdAt?: string;
 }
+
+export type { CommentSnapshot } from './on-demand-api.js';
 
 /** An inline comment already on the pull request (GET pulls/{n}/comments). */
 export interface PostedReviewComment {
@@ -70,6 +75,7 @@ export interface PostedReviewComment {
   authorType: string;
   authorAssociation: string;
   nodeId?: string;
+  createdAt?: string;
 }
 
 /** A review thread (GraphQL), identified by its node id and by the REST id of its first comment. */
@@ -125,6 +131,12 @@ export interface GitHubPort {
   getPull(pr: PullRef): Promise<PullDetails | undefined>;
   /** The open pull requests of `repo` whose head is `head` (`owner:branch`), first page (at most 100). */
   listOpenPullsByHead(repo: RepoRef, head: string): Promise<PullDetails[]>;
+  /** A conversation comment as it is now (404 → GitHubApiError with status 404). */
+  getIssueComment(repo: RepoRef, id: number): Promise<CommentSnapshot>;
+  /** An inline review comment as it is now. */
+  getReviewComment(repo: RepoRef, id: number): Promise<CommentSnapshot>;
+  /** A reply in the review thread of comment `commentId`. */
+  replyToReviewComment(pr: PullRef, commentId: number, body: string): Promise<Posted>;
 }
 
 export interface Logger {
@@ -155,7 +167,9 @@ export const RATE_LIMIT_MAX_WAIT_S = 60;
  */
 const DO_NOT_RETRY = Array.from({ length: 100 }, (_, i) => 400 + i);
 
-type Operation =
+export type Operation =
+  | 'read the triggering comment'
+  | 'reply in a review thread'
   | 'list the pull request files'
   | 'create a review'
   | 'list comments'
@@ -171,6 +185,8 @@ type Operation =
 
 /** The workflow permission each operation needs. */
 const PERMISSION: Record<Operation, string> = {
+  'read the triggering comment': 'pull-requests: read',
+  'reply in a review thread': 'pull-requests: write',
   'list the pull request files': 'pull-requests: read',
   'create a review': 'pull-requests: write',
   'list comments': 'pull-requests: read',
@@ -264,7 +280,7 @@ function graphqlForbidden(error: unknown): boolean {
   return Array.isArray(errors) && errors.some((e) => (e as { type?: unknown } | null)?.type === 'FORBIDDEN');
 }
 
-async function call<T>(operation: Operation, fn: () => Promise<T>): Promise<T> {
+export async function call<T>(operation: Operation, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
@@ -360,6 +376,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
   const { graphql } = paginateGraphQL(octokit);
 
   return {
+    ...onDemandMethods(octokit, call),
     listPullFiles: (pr) =>
       call('list the pull request files', async () => {
         const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
@@ -403,6 +420,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
           author: c.user?.login ?? '',
           authorType: c.user?.type ?? '',
           authorAssociation: c.author_association,
+          createdAt: c.created_at,
         }));
       }),
 
@@ -462,6 +480,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
           authorType: c.user?.type ?? '',
           authorAssociation: c.author_association,
           ...(c.node_id ? { nodeId: c.node_id } : {}),
+          createdAt: c.created_at,
         }));
       }),
 
