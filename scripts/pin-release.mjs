@@ -3,8 +3,8 @@
 // `…/.github/workflows/review.yml@`). The release workflow runs it with the release commit's SHA and
 // tag; `--check` (used by a test) fails on a reference that is not in that form or pins another SHA.
 //
-//   node scripts/pin-release.mjs <sha> <vX.Y.Z>     rewrite the files
-//   node scripts/pin-release.mjs --check            verify them
+//   node scripts/pin-release.mjs [--root DIR] <sha> <vX.Y.Z>     rewrite the files
+//   node scripts/pin-release.mjs [--root DIR] --check            verify them
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,24 +53,43 @@ export function checkPins(text, file) {
   return { problems, pins: [...pins] };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const [a, b] = process.argv.slice(2);
-  const files = pinnedFiles();
-  if (a === '--check') {
-    const all = files.map((f) => checkPins(fs.readFileSync(path.join(root, f), 'utf8'), f));
+/** The command line: `[--root DIR] <sha> <vX.Y.Z>` or `[--root DIR] --check` (DIR: the repository, by default this one). */
+export function main(argv, log = console) {
+  const args = [...argv];
+  let dir = root;
+  const at = args.indexOf('--root');
+  if (at >= 0) {
+    dir = path.resolve(args[at + 1] ?? '');
+    args.splice(at, 2);
+  }
+  const files = pinnedFiles(dir);
+  if (args[0] === '--check') {
+    const all = files.map((f) => checkPins(fs.readFileSync(path.join(dir, f), 'utf8'), f));
     const problems = all.flatMap((r) => r.problems);
     const pins = new Set(all.flatMap((r) => r.pins));
     if (pins.size > 1) problems.push(`more than one pin in use: ${[...pins].join(', ')}`);
-    for (const p of problems) console.error(p);
-    process.exit(problems.length ? 1 : 0);
+    for (const p of problems) log.error(p);
+    return problems.length ? 1 : 0;
   }
-  for (const f of files) {
-    const file = path.join(root, f);
-    const text = fs.readFileSync(file, 'utf8');
-    const next = rewritePins(text, a, b);
-    if (next !== text) {
-      fs.writeFileSync(file, next);
-      console.log(`pinned ${f}`);
-    }
+  const [sha, version] = args;
+  // Every file is rewritten in memory first: a bad argument changes nothing.
+  const next = files.map((f) => {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    return { f, text, next: rewritePins(text, sha, version) };
+  });
+  for (const { f, text, next: out } of next) {
+    if (out === text) continue;
+    fs.writeFileSync(path.join(dir, f), out);
+    log.log(`pinned ${f}`);
+  }
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (err) {
+    console.error(`pin-release: ${err.message}`);
+    process.exitCode = 2;
   }
 }

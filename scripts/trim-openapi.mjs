@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The operations the action calls, as [method, path template]. Keep in step with src/github and src/report. */
 export const OPERATIONS = [
+  ['get', '/repos/{owner}/{repo}/pulls'],
   ['get', '/repos/{owner}/{repo}/pulls/{pull_number}'],
   ['get', '/repos/{owner}/{repo}/pulls/{pull_number}/files'],
   ['get', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews'],

@@ -15,6 +15,8 @@ import {
 } from './policy/trigger-guard.js';
 import { auditWorkflow, renderAuditMarkdown } from './policy/workflow-audit.js';
 import { locateWorkflow, readWorkflow } from './workflow-file.js';
+import { PullNotVerified, resolveWorkflowRunPull } from './github/workflow-run-pr.js';
+import { systemGit } from './git-runner.js';
 
 /** Events whose actor already needed write access to start the workflow. */
 const WRITE_ONLY_EVENTS = new Set([
@@ -77,6 +79,31 @@ export async function guardTrigger(
     }
   }
   return decision.constraints;
+}
+
+/**
+ * On `workflow_run` (the trusted half of the fork-safe pattern), the pull request the triggering run ran
+ * on, verified against GitHub (github/workflow-run-pr.ts): the run then reviews and posts on it like a
+ * pull_request run. A pull request that cannot be verified is refused like a trigger that is not allowed
+ * (skipped with a notice unless `on-refused: fail`). Any other event: `ctx` as it is.
+ */
+export async function withWorkflowRunPull(
+  ctx: RunContext,
+  github: GitHubPort | undefined,
+  headCommit: () => Promise<string> = async () =>
+    (await systemGit({ workspace: ctx.workspace })).text(['rev-parse', '--verify', 'HEAD^{commit}']),
+): Promise<RunContext> {
+  if (ctx.eventName !== 'workflow_run' || ctx.pull || !github) return ctx;
+  try {
+    const pull = await resolveWorkflowRunPull(ctx.payload, ctx.repository, { github, headCommit });
+    if (pull)
+      core.info(`workflow_run: reviewing pull request #${pull.number} at ${pull.headSha} (verified).`);
+    return pull ? { ...ctx, pull } : ctx;
+  } catch (err) {
+    if (err instanceof PullNotVerified)
+      throw new TriggerRefused(`claude-guard refused to review: ${err.message}.`, true);
+    throw err;
+  }
 }
 
 export interface WorkflowAudit {

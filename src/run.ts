@@ -67,7 +67,7 @@ import {
 import { prepareIsolation, type AgentLauncher } from './isolation/launcher.js';
 import { sandboxSettings } from './isolation/sandbox.js';
 import type { Capabilities } from './isolation/preflight.js';
-import { guardTrigger, auditCallingWorkflow, type RunConstraints } from './guard.js';
+import { guardTrigger, auditCallingWorkflow, withWorkflowRunPull, type RunConstraints } from './guard.js';
 import { TriggerRefused } from './policy/trigger-guard.js';
 import { explainFailure, type FailureExplanation } from './report/failure.js';
 import { deliverToPullRequest, deliverToRun, fingerprintIn } from './deliver.js';
@@ -231,6 +231,7 @@ async function review(
       : decideLevel('auto', await probeCapabilities(realSystem)).level;
   };
   const constraints = await guardTrigger(settings, ctx, github, strongest);
+  ctx = await withWorkflowRunPull(ctx, github); // workflow_run: the verified pull request (fork-safe pattern)
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);

@@ -453,6 +453,35 @@ describe('GitHub fake', () => {
     expect(fake.failures).toEqual([expect.objectContaining({ method: 'DELETE', status: 404 })]);
     await fake.close();
   });
+
+  test('pulls/list answers the head (owner:branch) and state filters; a bad state is a 422', async () => {
+    fake = await startGitHubFake({
+      owner: 'acme',
+      repo: 'widgets',
+      pull: { ...PULL, headRepo: 'mallory/widgets', headRef: 'feature' },
+    });
+    const gh = octokit();
+    const list = (q: { head?: string; state?: 'open' | 'closed' | 'all' }) =>
+      gh.rest.pulls.list({ owner: 'acme', repo: 'widgets', ...q }).then((r) => r.data.map((p) => p.number));
+    expect(await list({ head: 'mallory:feature' })).toEqual([7]);
+    expect(await list({ head: 'Mallory:Feature', state: 'all' })).toEqual([7]);
+    expect(await list({ head: 'acme:feature' })).toEqual([]);
+    expect(await list({ head: 'mallory:feature', state: 'closed' })).toEqual([]);
+    const one = await gh.rest.pulls.list({ owner: 'acme', repo: 'widgets', head: 'mallory:feature' });
+    expect(one.data[0]).toMatchObject({
+      state: 'open',
+      head: { sha: PULL.headSha, repo: { full_name: 'mallory/widgets' } },
+    });
+    expect(fake.failures).toEqual([]);
+    await expect(
+      gh.request('GET /repos/{owner}/{repo}/pulls', {
+        owner: 'acme',
+        repo: 'widgets',
+        state: 'merged' as 'open',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    await fake.close();
+  });
 });
 
 describe('pull-request repository', () => {

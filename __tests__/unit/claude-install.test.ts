@@ -11,12 +11,8 @@ import {
   resolveClaudeVersion,
   type InstallOptions,
 } from '../../src/install/claude-install.js';
-import {
-  extractTarball,
-  integrityMatches,
-  registryUrl,
-  tarEntryPath,
-} from '../../src/install/npm-registry.js';
+import { registryUrl } from '../../src/install/npm-registry.js';
+import { extractTarball, integrityMatches, tarEntryPath } from '../../src/install/tarball.js';
 import { PINNED_CLAUDE_VERSION, PINS, type PinTable } from '../../src/install/pinned.js';
 import { actionsToolCache } from '../../src/install/tool-cache.js';
 import {
@@ -214,6 +210,19 @@ describe('extractTarball', () => {
     expect(existsSync(escape)).toBe(false);
     expect(existsSync(path.join(dest, 'escape.txt'))).toBe(false);
     expect(readdirSync(pkg).filter((f) => f !== 'claude')).toEqual([]);
+  });
+
+  test.each([
+    ['cut in half', (b: Buffer) => b.subarray(0, b.length >> 1)],
+    ['not gzip, not tar', () => Buffer.from('<html>a login page</html>\n')],
+    [
+      'corrupt inside the gzip stream',
+      (b: Buffer) => Buffer.concat([b.subarray(0, 40), Buffer.alloc(64, 7), b.subarray(104)]),
+    ],
+  ])('a tarball %s is an error, never a partial install taken for whole', async (_name, damage) => {
+    const file = path.join(dest, 'damaged.tgz');
+    writeFileSync(file, damage(readFileSync(path.join(FIXTURE_DIR, 'claude-code-9.9.1.tgz'))));
+    await expect(extractTarball(file, path.join(dest, 'pkg'))).rejects.toThrow();
   });
 });
 

@@ -317,6 +317,50 @@ jobs:
     expect(found.length).toBe(flagged ? 1 : 0);
     if (flagged) expect(found[0]).toMatchObject({ severity: 'error', line: 10, job: 't' });
   });
+
+  // The fork-safe pattern: the head checked out without credentials for claude-guard alone is a notice;
+  // anything that could run the checked-out code after it keeps the error.
+  const forkSafe = (persist: string, after: string) => `
+on: { workflow_run: { workflows: [t], types: [completed] } }
+permissions: {}
+jobs:
+  review:
+    runs-on: ubuntu-latest
+    permissions: { contents: read, pull-requests: write }
+    steps:
+      - uses: actions/checkout@0123456789abcdef0123456789abcdef01234567
+        with:
+          ref: \${{ github.event.workflow_run.head_sha }}
+${persist}${after}`;
+  const GUARD = `      - uses: claude-guard/claude-guard@0123456789abcdef0123456789abcdef01234567
+        with: { allow-untrusted-pr: true }
+`;
+  const NO_CREDS = '          persist-credentials: false\n';
+  test.each([
+    ['only claude-guard after it, no credentials', NO_CREDS, GUARD, 'notice'],
+    ['credentials kept', '', GUARD, 'error'],
+    ['a run step after it', NO_CREDS, `${GUARD}      - run: npm test\n`, 'error'],
+    ['a local action after it', NO_CREDS, `      - uses: ./\n`, 'error'],
+    [
+      'another action after it',
+      NO_CREDS,
+      `      - uses: acme/build@0123456789abcdef0123456789abcdef01234567\n${GUARD}`,
+      'error',
+    ],
+    ['nothing after it', NO_CREDS, '', 'error'],
+  ])('workflow_run head checkout with %s → %s', (_name, persist, after, severity) => {
+    const found = audit(forkSafe(persist, after)).filter((f) => f.id === 'pull-request-target-checkout-head');
+    expect(found.map((f) => f.severity)).toEqual([severity]);
+    if (severity === 'notice') expect(found[0].message).toMatch(/for claude-guard only.*no step after it/);
+  });
+
+  test('the same job on pull_request_target stays an error (the fork-safe pair is the workflow_run one)', () => {
+    const text = forkSafe(NO_CREDS, GUARD)
+      .replace('{ workflow_run: { workflows: [t], types: [completed] } }', 'pull_request_target')
+      .replace('workflow_run.head_sha', 'pull_request.head.sha');
+    const found = audit(text).filter((f) => f.id === 'pull-request-target-checkout-head');
+    expect(found.map((f) => f.severity)).toEqual(['error']);
+  });
 });
 
 describe('permissions', () => {

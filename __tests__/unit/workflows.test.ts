@@ -2,14 +2,14 @@
  * The reusable workflow, the dogfood workflow and the examples: each one parses, passes our own workflow
  * audit without errors or warnings (the one expected warning is named), passes its claude-guard inputs
  * through the action's own input parsing, and keeps the key in exactly one place. The reusable workflow
- * mirrors action.yml (inputs, defaults, outputs). The shell steps that guard something — the fork-safe
- * pair's collect/verify/apply steps, the dogfood's model start and output check — are run here, on local
- * git repositories, a fake `gh` and the scripted model on 127.0.0.1.
+ * mirrors action.yml (inputs, defaults, outputs). The fork-safe pair's shape is checked (the trigger holds
+ * nothing, the review runs nothing but claude-guard on the head it checked out). The shell steps that
+ * guard something — the dogfood's model start and output check — are run here, on the scripted model on
+ * 127.0.0.1.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +61,7 @@ const FILES: Array<{ file: string; warnings: string[] }> = [
   { file: '.github/workflows/dogfood.yml', warnings: [] },
   { file: 'examples/pr-review.yml', warnings: [] },
   { file: 'examples/custom-task.yml', warnings: [] },
-  { file: 'examples/fork-safe-collect.yml', warnings: [] },
+  { file: 'examples/fork-safe-trigger.yml', warnings: [] },
   // workflow_run + allow-untrusted-pr is the fork-safe pattern itself; the audit keeps reminding that
   // such a workflow must never build the pull request's code.
   { file: 'examples/fork-safe-review.yml', warnings: ['untrusted-trigger'] },
@@ -119,7 +119,8 @@ describe.each(FILES)('$file', ({ file, warnings }) => {
     const checkouts = Object.values(wf.jobs).flatMap((j) =>
       j.steps.filter((s) => s.uses?.startsWith('actions/checkout@')),
     );
-    expect(checkouts.length).toBeGreaterThan(0);
+    // Every workflow that runs claude-guard checks out (the fork-safe trigger checks out nothing).
+    if (agents.length) expect(checkouts.length).toBeGreaterThan(0);
     for (const c of checkouts) expect(c.with?.['persist-credentials']).toBe(false);
   });
 
@@ -271,6 +272,24 @@ describe('reusable workflow (.github/workflows/review.yml)', () => {
     expect(installStep.run).not.toContain('${{');
   });
 
+  test('on workflow_run (fork-safe): checks out the triggering run’s head, refuses install-command, one review per head branch', () => {
+    const checkout = step(job, (s) => !!s.uses?.startsWith('actions/checkout@'));
+    expect(checkout.with?.ref).toBe(
+      "${{ github.event_name == 'workflow_run' && github.event.workflow_run.head_sha || '' }}",
+    );
+    const refuse = step(job, named('Refuse install-command on untrusted runs'));
+    expect(refuse.if).toBe(
+      "inputs.install-command != '' && (inputs.allow-untrusted-pr || github.event_name == 'workflow_run')",
+    );
+    // The refusal comes before the checkout, so no install step ever sees the pull request's code there.
+    expect(stepIndex(job, named('Refuse install-command on untrusted runs'))).toBeLessThan(
+      stepIndex(job, (s) => !!s.uses?.startsWith('actions/checkout@')),
+    );
+    const group = (job.concurrency ?? REVIEW_YML.concurrency)?.group ?? '';
+    expect(group).toContain('${{ github.event.workflow_run.head_repository.full_name }}');
+    expect(group).toContain('${{ github.event.workflow_run.head_branch }}');
+  });
+
   test('maps every action output through the job to the caller', () => {
     const outputs = Object.keys(action.outputs);
     expect(Object.keys(reviewCall.outputs).sort()).toEqual([...outputs].sort());
@@ -318,260 +337,48 @@ function runStep(script: string, env: Record<string, string>, cwd: string) {
   });
 }
 
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: tmp },
-  }).trim();
-
-describe('fork-safe pair (examples/fork-safe-collect.yml + fork-safe-review.yml)', () => {
-  const collectWf = load('examples/fork-safe-collect.yml');
+describe('fork-safe pair (examples/fork-safe-trigger.yml + fork-safe-review.yml)', () => {
+  const triggerWf = load('examples/fork-safe-trigger.yml');
   const reviewWf = load('examples/fork-safe-review.yml');
-  const collect = collectWf.jobs.collect;
+  const trigger = triggerWf.jobs.trigger;
   const review = reviewWf.jobs.review;
-  const collectScript = step(collect, named("Write the diff and the pull request's numbers")).run ?? '';
-  const verifyScript = step(review, (s) => s.id === 'pr').run ?? '';
-  const applyScript = step(review, named('Apply the diff as data')).run ?? '';
 
-  test('collect: pull_request only, no secret, read-only token, uploads the artifact review downloads', () => {
-    expect(Object.keys(collectWf.on)).toEqual(['pull_request']);
-    expect(pathsMatching(collectWf, /secrets/)).toEqual([]);
-    const scopes = { ...collectWf.permissions, ...collect.permissions };
-    expect(Object.values(scopes).every((v) => v === 'read')).toBe(true);
-    const upload = step(collect, (s) => !!s.uses?.startsWith('actions/upload-artifact@'));
-    const download = step(review, (s) => !!s.uses?.startsWith('actions/download-artifact@'));
-    expect(download.with?.name).toBe(upload.with?.name);
-    expect(download.with?.['run-id']).toBe('${{ github.event.workflow_run.id }}');
+  test('trigger: pull_request only, no secret, no token scope, nothing uploaded for the review to trust', () => {
+    expect(Object.keys(triggerWf.on)).toEqual(['pull_request']);
+    expect(pathsMatching(triggerWf, /secrets/)).toEqual([]);
+    expect({ ...triggerWf.permissions, ...trigger.permissions }).toEqual({});
+    expect(trigger.steps.filter((s) => s.uses)).toEqual([]);
+    expect(agentSteps(triggerWf)).toEqual([]);
   });
 
-  test('review: after collect completes, no write scope, base checkout from the verified record, untrusted allowed', () => {
-    expect(reviewWf.on).toEqual({ workflow_run: { workflows: [collectWf.name], types: ['completed'] } });
+  test('review: after the trigger completes, comments on the PR, checks out its head as data and runs only claude-guard', () => {
+    expect(reviewWf.on).toEqual({ workflow_run: { workflows: [triggerWf.name], types: ['completed'] } });
     expect(review.if).toContain("github.event.workflow_run.event == 'pull_request'");
     expect(review.if).toContain("github.event.workflow_run.conclusion == 'success'");
-    expect(Object.values({ ...reviewWf.permissions, ...review.permissions })).not.toContain('write');
-    const order = [
-      stepIndex(review, (s) => !!s.uses?.startsWith('actions/download-artifact@')),
-      stepIndex(review, (s) => s.id === 'pr'),
-      stepIndex(review, (s) => !!s.uses?.startsWith('actions/checkout@')),
-      stepIndex(review, named('Apply the diff as data')),
-      stepIndex(review, isAgent),
-    ];
-    expect(order.every((v, i) => v >= 0 && (i === 0 || v > order[i - 1]))).toBe(true);
-    expect(step(review, (s) => !!s.uses?.startsWith('actions/checkout@')).with?.ref).toBe(
-      '${{ steps.pr.outputs.base-sha }}',
-    );
-    expect(step(review, isAgent).with?.['allow-untrusted-pr']).toBe(true);
-  });
-
-  /**
-   * origin: main has a.txt, b.txt, d.txt; feature (PR #7) changes a.txt, removes b.txt, adds c.txt;
-   * main then moves on in d.txt. `conflict` is a second branch of main touching a.txt's changed line.
-   */
-  function fixture() {
-    const origin = freshDir('origin');
-    git(origin, 'init', '-q', '-b', 'main');
-    const lines = (n: number, tag: string) =>
-      Array.from({ length: n }, (_, i) => `${tag} ${i + 1}`).join('\n') + '\n';
-    writeFileSync(path.join(origin, 'a.txt'), lines(20, 'a'));
-    writeFileSync(path.join(origin, 'b.txt'), lines(3, 'b'));
-    writeFileSync(path.join(origin, 'd.txt'), lines(3, 'd'));
-    git(origin, 'add', '-A');
-    git(origin, 'commit', '-qm', 'base');
-    git(origin, 'checkout', '-qb', 'feature');
-    writeFileSync(
-      path.join(origin, 'a.txt'),
-      lines(20, 'a').replace('a 10\n', 'a ten (changed by the PR)\n'),
-    );
-    rmSync(path.join(origin, 'b.txt'));
-    writeFileSync(path.join(origin, 'c.txt'), 'new file\n');
-    git(origin, 'add', '-A');
-    git(origin, 'commit', '-qm', 'feature');
-    git(origin, 'checkout', '-q', 'main');
-    writeFileSync(path.join(origin, 'd.txt'), lines(3, 'd') + 'd moved on\n');
-    git(origin, 'commit', '-qam', 'main moves on');
-    git(origin, 'checkout', '-qb', 'conflict', 'main');
-    writeFileSync(path.join(origin, 'a.txt'), lines(20, 'a').replace('a 10\n', 'a 10 (changed on main)\n'));
-    git(origin, 'commit', '-qam', 'conflicting change');
-    git(origin, 'checkout', '-q', 'main');
-    return {
-      origin,
-      base: git(origin, 'rev-parse', 'main'),
-      head: git(origin, 'rev-parse', 'feature'),
-      conflictBase: git(origin, 'rev-parse', 'conflict'),
-    };
-  }
-
-  function collected(repo: ReturnType<typeof fixture>) {
-    const runnerTemp = freshDir('collect');
-    const r = runStep(
-      collectScript,
-      { NUMBER: '7', BASE_SHA: repo.base, HEAD_SHA: repo.head, RUNNER_TEMP: runnerTemp },
-      repo.origin,
-    );
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    return path.join(runnerTemp, 'claude-guard-pr');
-  }
-
-  /** A `gh` that knows one pull request: `gh api repos/acme/widgets/pulls/7`. */
-  function fakeGh(head: string, base: string) {
-    const bin = freshDir('bin');
-    const pull = JSON.stringify({ number: 7, head: { sha: head }, base: { sha: base } });
-    writeFileSync(
-      path.join(bin, 'gh'),
-      `#!/bin/sh\n[ "$1 $2" = "api repos/acme/widgets/pulls/7" ] && [ -n "$GH_TOKEN" ] && { echo '${pull}'; exit 0; }\necho 'HTTP 404' >&2\nexit 1\n`,
-    );
-    chmodSync(path.join(bin, 'gh'), 0o755);
-    return bin;
-  }
-
-  function verify(artifact: string, runHead: string, gh: string) {
-    const output = path.join(freshDir('out'), 'output');
-    writeFileSync(output, '');
-    const r = runStep(
-      verifyScript,
-      {
-        PATH: `${gh}:${process.env.PATH}`,
-        GH_TOKEN: 'ghs_test',
-        REPOSITORY: 'acme/widgets',
-        RUN_HEAD_SHA: runHead,
-        ARTIFACT: artifact,
-        GITHUB_OUTPUT: output,
-      },
-      tmp,
-    );
-    return { ...r, output: readFileSync(output, 'utf8') };
-  }
-
-  test('collect writes the diff from the branch point and the numbers as JSON', () => {
-    const repo = fixture();
-    const artifact = collected(repo);
-    expect(JSON.parse(readFileSync(path.join(artifact, 'pr.json'), 'utf8'))).toEqual({
-      number: 7,
-      base_sha: repo.base,
-      head_sha: repo.head,
+    expect({ ...reviewWf.permissions, ...review.permissions }).toEqual({
+      contents: 'read',
+      'pull-requests': 'write',
     });
-    const diff = readFileSync(path.join(artifact, 'pr.diff'), 'utf8');
-    expect(diff).toContain('+a ten (changed by the PR)');
-    expect(diff).toContain('c.txt');
-    expect(diff).not.toContain('d moved on');
-  });
-
-  test("verify accepts an artifact that matches GitHub's record and outputs the number and base", () => {
-    const repo = fixture();
-    const r = verify(collected(repo), repo.head, fakeGh(repo.head, repo.base));
-    expect(r.status).toBe(0);
-    expect(r.output).toBe(`number=7\nbase-sha=${repo.base}\n`);
-  });
-
-  type Forgery = (artifact: string) => void;
-  const setNumber =
-    (n: unknown): Forgery =>
-    (a) =>
-      writeFileSync(path.join(a, 'pr.json'), JSON.stringify({ number: n, base_sha: 'x', head_sha: 'y' }));
-  test.each<[string, Forgery, string]>([
-    ['a number given as a string', setNumber('7'), 'no valid pull request number'],
-    ['a fractional number', setNumber(7.5), 'no valid pull request number'],
-    ['a command in the number', setNumber('7; touch /tmp/pwned'), 'no valid pull request number'],
-    ['a pull request GitHub does not know', setNumber(8), 'was not found'],
-    ['no diff', (a) => rmSync(path.join(a, 'pr.diff')), 'no regular file pr.diff'],
-    [
-      'a diff that is a symlink',
-      (a) => {
-        rmSync(path.join(a, 'pr.diff'));
-        symlinkSync('/etc/passwd', path.join(a, 'pr.diff'));
-      },
-      'no regular file pr.diff',
-    ],
-    [
-      'a diff over 10 MiB',
-      (a) => truncateSync(path.join(a, 'pr.diff'), 10 * 1024 * 1024 + 1),
-      'larger than 10 MiB',
-    ],
-  ])('verify refuses %s', (_label, forge, message) => {
-    const repo = fixture();
-    const artifact = collected(repo);
-    forge(artifact);
-    const r = verify(artifact, repo.head, fakeGh(repo.head, repo.base));
-    expect(r.status).toBe(1);
-    expect(r.stdout).toContain(message);
-    expect(r.output).toBe('');
-  });
-
-  test('verify refuses a pull request whose head is not the commit the collect run saw', () => {
-    const repo = fixture();
-    const r = verify(collected(repo), repo.base, fakeGh(repo.head, repo.base));
-    expect(r.status).toBe(1);
-    expect(r.stdout).toContain('does not have the head commit');
-  });
-
-  function checkoutAt(repo: ReturnType<typeof fixture>, sha: string) {
-    const work = freshDir('work');
-    git(work, 'clone', '-q', repo.origin, '.');
-    git(work, 'checkout', '-q', '--detach', sha);
-    return work;
-  }
-
-  test("apply puts exactly the pull request's changes in one commit on the (moved) base", () => {
-    const repo = fixture();
-    const artifact = collected(repo);
-    const work = checkoutAt(repo, repo.base);
-    const r = runStep(applyScript, { NUMBER: '7', DIFF: path.join(artifact, 'pr.diff') }, work);
-    expect(r.status).toBe(0);
-    expect(git(work, 'rev-parse', 'HEAD~1')).toBe(repo.base);
-    expect(git(work, 'diff', '--name-status', 'HEAD~1', 'HEAD')).toBe(
-      git(repo.origin, 'diff', '--name-status', `${repo.base}...${repo.head}`),
-    );
-    expect(readFileSync(path.join(work, 'a.txt'), 'utf8')).toContain('a ten (changed by the PR)');
-    expect(readFileSync(path.join(work, 'd.txt'), 'utf8')).toContain('d moved on');
-    expect(git(work, 'status', '--porcelain')).toBe('');
-    expect(git(work, 'log', '-1', '--format=%s')).toBe('Pull request #7, applied as data for review');
-  });
-
-  test('apply fails with a clear message when the diff conflicts with the base', () => {
-    const repo = fixture();
-    const artifact = collected(repo);
-    const work = checkoutAt(repo, repo.conflictBase);
-    const r = runStep(applyScript, { NUMBER: '7', DIFF: path.join(artifact, 'pr.diff') }, work);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toContain('does not apply to its base');
-    expect(git(work, 'rev-parse', 'HEAD')).toBe(repo.conflictBase);
-  });
-
-  const newFile = (file: string, mode = '100644', body = '+x\n') =>
-    `diff --git a/${file} b/${file}\nnew file mode ${mode}\n--- /dev/null\n+++ b/${file}\n@@ -0,0 +1 @@\n${body}`;
-  test.each<[string, (outside: string) => string]>([
-    ['a path out of the work tree', () => newFile('../escaped')],
-    ['a git hook', () => newFile('.git/hooks/pre-commit', '100755')],
-    [
-      'a write through a symlink it creates',
-      (outside) =>
-        newFile('link', '120000', `+${outside}\n\\ No newline at end of file\n`) + newFile('link/escaped'),
-    ],
-  ])('apply refuses a diff with %s and writes nothing', (_label, diff) => {
-    const repo = fixture();
-    const work = checkoutAt(repo, repo.base);
-    const outside = freshDir('outside');
-    const file = path.join(freshDir('evil'), 'pr.diff');
-    writeFileSync(file, diff(outside));
-    const r = runStep(applyScript, { NUMBER: '7', DIFF: file }, work);
-    expect(r.status).toBe(1);
-    expect(readdirSync(outside)).toEqual([]);
-    expect(readdirSync(path.dirname(work)).filter((f) => f === 'escaped')).toEqual([]);
-    expect(readdirSync(path.join(work, '.git', 'hooks')).filter((f) => !f.endsWith('.sample'))).toEqual([]);
-    expect(git(work, 'rev-parse', 'HEAD')).toBe(repo.base);
-  });
-
-  test('apply of an empty diff still gives claude-guard one (empty) commit to review', () => {
-    const repo = fixture();
-    const work = checkoutAt(repo, repo.base);
-    const empty = path.join(freshDir('empty'), 'pr.diff');
-    writeFileSync(empty, '');
-    const r = runStep(applyScript, { NUMBER: '7', DIFF: empty }, work);
-    expect(r.status).toBe(0);
-    expect(git(work, 'rev-parse', 'HEAD~1')).toBe(repo.base);
-    expect(git(work, 'diff', '--name-only', 'HEAD~1', 'HEAD')).toBe('');
+    const checkoutAt = stepIndex(review, (s) => !!s.uses?.startsWith('actions/checkout@'));
+    expect(review.steps[checkoutAt].with).toEqual({
+      ref: '${{ github.event.workflow_run.head_sha }}',
+      'fetch-depth': 0,
+      'persist-credentials': false,
+    });
+    // Nothing before the checkout, and nothing but claude-guard after it.
+    expect(checkoutAt).toBe(0);
+    expect(review.steps.slice(1).every(isAgent)).toBe(true);
+    const agent = step(review, isAgent);
+    expect(agent.with?.['allow-untrusted-pr']).toBe(true);
+    expect(agent.with?.['require-isolation']).toBe('strict');
+    expect(agent.with?.comment).toBeUndefined(); // the default: the review goes on the pull request
+    const audit = auditWorkflow(read('examples/fork-safe-review.yml'), {
+      mode: 'review',
+      actionRef: 'claude-guard/claude-guard',
+    });
+    expect(audit.filter((f) => f.id === 'pull-request-target-checkout-head').map((f) => f.severity)).toEqual([
+      'notice',
+    ]);
   });
 });
 

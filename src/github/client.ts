@@ -7,10 +7,11 @@
  */
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
+import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { retry } from '@octokit/plugin-retry';
 import type { Octokit } from '@octokit/core';
 import { rateLimitPlugin, type RateLimitKind } from './rate-limit.js';
-import type { GitHubPort, RepoPermission, ReviewThread } from './port.js';
+import type { GitHubPort, PullDetails, RepoPermission } from './port.js';
 import { call, missingFileDetail, statusOf } from './errors.js';
 
 // The port's types and the errors, for the many callers that import them from here.
@@ -48,6 +49,32 @@ const DO_NOT_RETRY = Array.from({ length: 100 }, (_, i) => 400 + i);
 const PERMISSIONS: readonly RepoPermission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
 const asPermission = (value: unknown): RepoPermission | undefined => PERMISSIONS.find((p) => p === value);
 
+interface PullData {
+  number: number;
+  state: string;
+  title: string;
+  body?: string | null;
+  changed_files?: number;
+  base: { sha: string; repo: { full_name: string } };
+  head: { sha: string; ref: string; repo: { full_name: string } | null };
+}
+
+/** GitHub's pull request object (full or simple) → PullDetails. */
+function pullDetails(p: PullData): PullDetails {
+  return {
+    number: p.number,
+    state: p.state,
+    baseSha: p.base.sha,
+    baseRepo: p.base.repo.full_name,
+    headSha: p.head.sha,
+    headRef: p.head.ref,
+    headRepo: p.head.repo?.full_name ?? null,
+    title: p.title,
+    body: p.body ?? '',
+    ...(typeof p.changed_files === 'number' ? { changedFiles: p.changed_files } : {}),
+  };
+}
+
 /** An Octokit plugin registered before the retry plugin, so it sees every failed attempt. */
 function attemptLogger(log: Logger) {
   return (octokit: Octokit) => {
@@ -61,10 +88,11 @@ function attemptLogger(log: Logger) {
   };
 }
 
-const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $number: Int!, $after: String) {
+/** Paged by @octokit/plugin-paginate-graphql: it follows `$cursor` through `pageInfo` and joins the nodes. */
+const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $number: Int!, $cursor: String) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $number) {
-      reviewThreads(first: 100, after: $after) {
+      reviewThreads(first: 100, after: $cursor) {
         nodes { id isResolved comments(first: 1) { nodes { databaseId } } }
         pageInfo { hasNextPage endCursor }
       }
@@ -77,7 +105,6 @@ interface ReviewThreadsPage {
     pullRequest: {
       reviewThreads: {
         nodes: { id: string; isResolved: boolean; comments: { nodes: { databaseId: number | null }[] } }[];
-        pageInfo: { hasNextPage: boolean; endCursor: string | null };
       };
     } | null;
   } | null;
@@ -127,6 +154,8 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
       ...(opts.now ? { now: opts.now } : {}),
     }),
   );
+
+  const { graphql } = paginateGraphQL(octokit);
 
   return {
     listPullFiles: (pr) =>
@@ -236,29 +265,57 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
 
     listReviewThreads: (pr) =>
       call('list review threads', async () => {
-        const threads: ReviewThread[] = [];
-        let after: string | null = null;
-        do {
-          const page: ReviewThreadsPage = await octokit.graphql<ReviewThreadsPage>(REVIEW_THREADS_QUERY, {
+        let all: ReviewThreadsPage;
+        try {
+          all = await graphql.paginate<ReviewThreadsPage>(REVIEW_THREADS_QUERY, {
             owner: pr.owner,
             repo: pr.repo,
             number: pr.number,
-            after,
           });
-          const connection = page.repository?.pullRequest?.reviewThreads;
-          if (!connection) throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
-          for (const t of connection.nodes) {
-            const first = t.comments.nodes[0]?.databaseId;
-            threads.push({ id: t.id, isResolved: t.isResolved, ...(first ? { firstCommentId: first } : {}) });
-          }
-          after = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
-        } while (after !== null);
-        return threads;
+        } catch (error) {
+          // A null repository or pull request has no pageInfo for the plugin to follow.
+          if ((error as Error).name === 'MissingPageInfo')
+            throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
+          throw error;
+        }
+        const connection = all.repository?.pullRequest?.reviewThreads;
+        if (!connection) throw new Error(`pull request ${pr.owner}/${pr.repo}#${pr.number} not found`);
+        return connection.nodes.map((t) => {
+          const first = t.comments.nodes[0]?.databaseId;
+          return { id: t.id, isResolved: t.isResolved, ...(first ? { firstCommentId: first } : {}) };
+        });
       }),
 
     resolveReviewThread: (threadId) =>
       call('resolve a review thread', async () => {
         await octokit.graphql(RESOLVE_THREAD_MUTATION, { threadId });
+      }),
+
+    getPull: (pr) =>
+      call('read the pull request', async () => {
+        try {
+          const { data } = await octokit.rest.pulls.get({
+            owner: pr.owner,
+            repo: pr.repo,
+            pull_number: pr.number,
+          });
+          return pullDetails(data);
+        } catch (error) {
+          if (statusOf(error) === 404) return undefined;
+          throw error;
+        }
+      }),
+
+    listOpenPullsByHead: (repo, head) =>
+      call('list pull requests', async () => {
+        const { data } = await octokit.rest.pulls.list({
+          owner: repo.owner,
+          repo: repo.repo,
+          state: 'open',
+          head,
+          per_page: 100,
+        });
+        return data.map(pullDetails);
       }),
 
     getFileContent: (repo, path, ref) =>

@@ -16,7 +16,9 @@ export type Operation =
   | 'list review comments'
   | 'list review threads'
   | 'resolve a review thread'
-  | 'read the policy file';
+  | 'read the policy file'
+  | 'read the pull request'
+  | 'list pull requests';
 
 /** The workflow permission each operation needs. */
 const PERMISSION: Record<Operation, string> = {
@@ -31,6 +33,8 @@ const PERMISSION: Record<Operation, string> = {
   'list review threads': 'pull-requests: read',
   'resolve a review thread': 'pull-requests: write',
   'read the policy file': 'contents: read',
+  'read the pull request': 'pull-requests: read',
+  'list pull requests': 'pull-requests: read',
 };
 
 /** GitHub refused an operation because the token lacks a permission; the message says what to add. */

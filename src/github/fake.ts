@@ -12,6 +12,7 @@ import type {
   IssueComment,
   Posted,
   PostedReviewComment,
+  PullDetails,
   PullFile,
   PullRef,
   RepoPermission,
@@ -49,6 +50,8 @@ export class FakeGitHub implements GitHubPort {
   checkAnchors = false;
   /** Collaborator roles by login (matched case-insensitively); anyone else has 'none'. */
   readonly permissions: Record<string, RepoPermission> = {};
+  /** Pull requests GitHub knows (getPull, listOpenPullsByHead), in the repository the run is in. */
+  readonly pulls: PullDetails[] = [];
   private nextId = 1000;
   private readonly repoFiles = new Map<string, string>();
 
@@ -179,5 +182,24 @@ export class FakeGitHub implements GitHubPort {
       throw new GitHubApiError('read the policy file', 404, missingFileDetail(repo, path, ref));
     }
     return content;
+  }
+
+  async getPull(pr: PullRef): Promise<PullDetails | undefined> {
+    this.enter('getPull');
+    const found = this.pulls.find((p) => p.number === pr.number);
+    return found && structuredClone(found);
+  }
+
+  async listOpenPullsByHead(_repo: RepoRef, head: string): Promise<PullDetails[]> {
+    this.enter('listOpenPullsByHead');
+    const [owner, ref] = [head.slice(0, head.indexOf(':')), head.slice(head.indexOf(':') + 1)];
+    return structuredClone(
+      this.pulls.filter(
+        (p) =>
+          p.state === 'open' &&
+          p.headRef === ref &&
+          p.headRepo?.split('/')[0].toLowerCase() === owner.toLowerCase(),
+      ),
+    );
   }
 }

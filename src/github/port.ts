@@ -77,6 +77,23 @@ export interface Posted {
   url: string;
 }
 
+/** A pull request as GitHub records it (GET pulls/{n}); the text fields are untrusted (the author wrote them). */
+export interface PullDetails {
+  number: number;
+  /** 'open' or 'closed'. */
+  state: string;
+  baseSha: string;
+  /** `owner/name` of the base repository. */
+  baseRepo: string;
+  headSha: string;
+  headRef: string;
+  /** `owner/name` of the head repository; null when it was deleted. */
+  headRepo: string | null;
+  title: string;
+  body: string;
+  changedFiles?: number;
+}
+
 export interface GitHubPort {
   listPullFiles(pr: PullRef): Promise<PullFile[]>;
   createReview(pr: PullRef, review: ReviewRequest): Promise<Posted>;
@@ -94,4 +111,8 @@ export interface GitHubPort {
   resolveReviewThread(threadId: string): Promise<void>;
   /** A file's text at `ref` (a commit SHA, tag or branch; the default branch when unset). */
   getFileContent(repo: RepoRef, path: string, ref?: string): Promise<string>;
+  /** GitHub's record of one pull request; undefined when there is none with that number. */
+  getPull(pr: PullRef): Promise<PullDetails | undefined>;
+  /** The open pull requests of `repo` whose head is `head` (`owner:branch`), first page (at most 100). */
+  listOpenPullsByHead(repo: RepoRef, head: string): Promise<PullDetails[]>;
 }

@@ -15,15 +15,12 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 export { resolveClaudeVersion } from '../inputs.js';
 import { execText } from '../system-tools.js';
-import {
-  downloadTarball,
-  extractTarball,
-  fetchVersionManifest,
-  integrityMatches,
-  fileIntegrity,
-  type VersionManifest,
-} from './npm-registry.js';
+import { downloadTarball, fetchVersionManifest, type VersionManifest } from './npm-registry.js';
 import { PINNED_CLAUDE_VERSION, PINS, type PinTable } from './pinned.js';
+
+/** tarball.ts (with tar and ssri), loaded on first use: most runs restore from the cache or get `claude-path`. */
+let tarballModule: Promise<typeof import('./tarball.js')> | undefined;
+const tarball = () => (tarballModule ??= import('./tarball.js'));
 
 export const WRAPPER_PACKAGE = '@anthropic-ai/claude-code';
 export const TOOL_NAME = 'claude-code';
@@ -199,7 +196,9 @@ async function download(
   for (const manifest of [wrapper, native]) {
     const { integrity, pinned } = expectedIntegrity(pins, version, manifest);
     const tgz = path.join(stage, `${manifest.name.replace('/', '-')}.tgz`);
-    const actual = await downloadTarball(manifest.dist.tarball, tgz);
+    await downloadTarball(manifest.dist.tarball, tgz);
+    const { extractTarball, fileIntegrity, integrityMatches } = await tarball();
+    const actual = await fileIntegrity(tgz, 'sha512');
     if (!integrityMatches(integrity, actual)) {
       throw new Error(
         `${manifest.name}@${version}: the tarball from ${manifest.dist.tarball} does not match its ${pinned ? 'pinned' : "registry's"} integrity. Expected ${integrity}, got ${actual}. Refusing to install it.`,
@@ -238,6 +237,7 @@ async function verifyCached(
   if (pinned && names.some((name) => record.packages?.[name] !== pinned[name])) {
     throw new Error('it was not installed from the pinned tarballs');
   }
+  const { fileIntegrity } = await tarball();
   if (!record.binarySha256 || (await fileIntegrity(binaryPath(root), 'sha256')) !== record.binarySha256) {
     throw new Error('its binary changed after it was cached');
   }

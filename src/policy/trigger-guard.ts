@@ -140,9 +140,10 @@ export function classifyTrigger(input: TriggerInput): Trigger {
 }
 
 const FORK_SAFE_PATTERN =
-  'The fork-safe pattern: an unprivileged `pull_request` job (no secrets, read-only token) uploads the ' +
-  'pull request number and diff as an artifact; a separate `workflow_run` job with ' +
-  '`allow-untrusted-pr: true` runs claude-guard to review that artifact, read-only.';
+  'The fork-safe pattern (examples/fork-safe-*.yml): an unprivileged `pull_request` job (no secrets) ' +
+  'completes; a `workflow_run` job checks out its head commit without credentials and runs claude-guard ' +
+  'with `allow-untrusted-pr: true`, which verifies the pull request against GitHub, reviews it read-only ' +
+  'and posts the review on it.';
 
 export function decideTrigger(input: TriggerDecisionInput): TriggerDecision {
   const { trigger } = input;

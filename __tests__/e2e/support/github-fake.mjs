@@ -26,7 +26,8 @@ const DOCS = 'https://docs.github.com/rest';
  * @typedef {{ filename: string, status: string, patch?: string, previous_filename?: string,
  *   additions?: number, deletions?: number, changes?: number, sha?: string }} PullFile
  * @typedef {{ number: number, headSha: string, baseSha: string, files: PullFile[], title?: string,
- *   body?: string, author?: string, headRef?: string, baseRef?: string, headRepo?: string }} PullSpec
+ *   body?: string, author?: string, headRef?: string, baseRef?: string, headRepo?: string,
+ *   state?: 'open' | 'closed' }} PullSpec
  * @typedef {{ login: string, id: number, type: string }} User
  * @typedef {{ id: number, node_id: string, body: string, user: User, created_at: string, updated_at: string,
  *   html_url: string }} IssueComment
@@ -355,6 +356,17 @@ export async function startGitHubFake(options) {
       case 'pulls/get':
         if (/diff/.test(String(headers.accept))) return reply(200, unifiedDiff(pull.files));
         return reply(200, pullObject(owner, repo, pull));
+      case 'pulls/list': {
+        // The one pull request, when it matches the filters the action sends (state, head owner:branch).
+        const object = pullObject(owner, repo, pull);
+        const state = url.searchParams.get('state') ?? 'open';
+        const head = url.searchParams.get('head');
+        const matches =
+          (state === 'all' || state === object.state) &&
+          (head === null ||
+            head.toLowerCase() === `${object.head.repo.owner.login}:${object.head.ref}`.toLowerCase());
+        return page(matches ? [object] : []);
+      }
       case 'pulls/list-files':
         return page(pull.files.map(fileObject));
       case 'pulls/list-reviews':
@@ -515,7 +527,7 @@ function pullObject(owner, repo, pull) {
   const [headOwner, headName] = headRepo.split('/');
   return {
     number: pull.number,
-    state: 'open',
+    state: pull.state ?? 'open',
     title: pull.title ?? 'A pull request',
     body: pull.body ?? '',
     user: user(pull.author ?? 'octocat', 'User'),

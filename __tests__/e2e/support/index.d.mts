@@ -118,6 +118,8 @@ export interface PullSpec {
   baseRef?: string;
   /** owner/name of the head repository (a fork when it differs). */
   headRepo?: string;
+  /** 'open' unless set. */
+  state?: 'open' | 'closed';
 }
 export interface GitHubUser {
   login: string;

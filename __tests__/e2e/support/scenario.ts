@@ -137,7 +137,7 @@ export async function scenario(o: ScenarioOptions = {}): Promise<Scenario> {
         get files() {
           return repo.files;
         },
-        headRepo: `${OWNER}/${REPO}`,
+        headRepo: o.pr?.headRepo ?? `${OWNER}/${REPO}`,
       },
       permissions: o.githubPermissions,
       faults: o.githubFaults,

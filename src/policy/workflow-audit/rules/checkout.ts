@@ -1,7 +1,7 @@
 /** actions/checkout: of the pull request's head on a privileged trigger, and with persisted credentials. */
 import type { AuditFinding } from '../types.js';
-import { matchLines, PRIVILEGED, regexFinder, type Finder } from '../shape.js';
-import { asScalar, entry, text } from '../tree.js';
+import { isLocalUses, matchLines, PRIVILEGED, regexFinder, type Finder, type Job } from '../shape.js';
+import { asScalar, entry, text, type TreeNode } from '../tree.js';
 
 const HEAD_REF =
   /github\.event\.pull_request\.(?:head\.(?:sha|ref|repo\.full_name)|merge_commit_sha)|github\.head_ref|refs\/pull\/|github\.event\.workflow_run\.head_(?:sha|branch)/i;
@@ -19,9 +19,11 @@ export const checkoutHead: Finder = (wf) => {
     `its build scripts, hooks and agent settings run with them (a "pwn request"). Check out the base ` +
     `(the default) or move the untrusted work to a pull_request workflow.`;
   return wf.jobs.flatMap((job) =>
-    job.steps.flatMap((step): AuditFinding[] => {
+    job.steps.flatMap((step, index): AuditFinding[] => {
       if (step.uses && /^actions\/checkout(?:@|$)/i.test(step.uses)) {
         const with_ = entry(step.node, 'with')?.value;
+        // Only the documented fork-safe pair (workflow_run) is eased; pull_request_target stays an error.
+        const forAgentOnly = events.every((e) => e === 'workflow_run') && reviewedOnly(job, index, with_);
         return ['ref', 'repository'].flatMap((k): AuditFinding[] => {
           const e = entry(with_, k);
           const v = asScalar(e?.value)?.value;
@@ -29,10 +31,13 @@ export const checkoutHead: Finder = (wf) => {
             ? [
                 {
                   id: 'pull-request-target-checkout-head',
-                  severity: 'error',
+                  severity: forAgentOnly ? 'notice' : 'error',
                   line: e.line,
                   job: job.id,
-                  message: message(`actions/checkout with ${k}: ${v}`),
+                  message: forAgentOnly
+                    ? `On ${on} actions/checkout with ${k}: ${v} checks out the pull request's code for claude-guard ` +
+                      `only (the fork-safe pattern): keep it so — no step after it may build, install or run that code.`
+                    : message(`actions/checkout with ${k}: ${v}`),
                 },
               ]
             : [];
@@ -51,6 +56,19 @@ export const checkoutHead: Finder = (wf) => {
     }),
   );
 };
+
+/**
+ * The fork-safe pattern: the pull request's head is checked out without credentials, and every later step
+ * of the job is claude-guard, which reads the code as data (no `run:`, no other action, no local action).
+ */
+function reviewedOnly(job: Job, checkoutIndex: number, with_: TreeNode | undefined): boolean {
+  const later = job.steps.slice(checkoutIndex + 1);
+  return (
+    text(with_, 'persist-credentials') === 'false' &&
+    later.length > 0 &&
+    later.every((s) => s.isAgent && !s.run && !(s.uses && isLocalUses(s.uses)))
+  );
+}
 
 export const persistCredentials: Finder = (wf) =>
   wf.jobs
