@@ -1,4 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
+import { parse, postprocess, preprocess } from 'micromark';
+import { gfm } from 'micromark-extension-gfm';
+import { math } from 'micromark-extension-math';
 import {
   DEFAULT_MAX_CHARS,
   describeRemovals,
@@ -126,7 +129,12 @@ describe('known bypasses of the official sanitiser, and other hidden-text tricks
       '![](https://x/y.png)',
       { imageAltText: 1 },
     ],
-    ['reference image alt text', '![hidden [nested] text][ref]', '![][ref]', { imageAltText: 1 }],
+    [
+      'reference image alt text (and the definition)',
+      '![hidden [nested] text][ref]\n\n[ref]: https://x/a.png',
+      '![][ref]\n\n',
+      { imageAltText: 1, linkDefinitions: 1 },
+    ],
     ['link title, double quotes', '[x](https://x "hidden")', '[x](https://x)', { linkTitles: 1 }],
     ['link title, single quotes', "[x](https://x 'hidden')", '[x](https://x)', { linkTitles: 1 }],
     ['link title, parentheses', '[x](https://x (hidden))', '[x](https://x)', { linkTitles: 1 }],
@@ -179,6 +187,9 @@ describe('text that needs no change', () => {
     '## Summary\n\n- adds retries\n- **bold** and _italics_\n\n```ts\nconst x = 1 < 2;\n```\n',
     'Links: [docs](https://example.com/x_(y)) and ![](https://example.com/a.png) and [ref][r].',
     'Tabs\tand\nnewlines stay; emoji 🎉 and accents é ü ñ and 中文 too. AT&T, R&D, 5 &gt 4',
+    'An unresolved reference is literal text, as GitHub shows it: ![shown][nowhere]',
+    'Code shows markup as text: `<!-- shown -->` and\n\n```html\n<img alt="shown">\n```\n',
+    'Autolinks are shown: <https://example.com/docs?a=1&b=2> and <someone@example.com>.',
   ])('%j is unchanged', (text) => {
     const out = sanitizeUntrusted(text);
     expect(out.text).toBe(text);
@@ -205,7 +216,7 @@ describe('length cap', () => {
   });
 
   test('removed characters do not count towards the cap', () => {
-    const out = sanitizeUntrusted('\u200b'.repeat(1_000) + 'z'.repeat(90), { maxChars: 100 });
+    const out = sanitizeUntrusted('\u200b'.repeat(500) + 'z'.repeat(90), { maxChars: 100 });
     expect(out).toEqual(expect.objectContaining({ text: 'z'.repeat(90), truncated: false }));
   });
 
@@ -291,6 +302,24 @@ const corpus: string[] = (() => {
   return out;
 })();
 
+/** `text` with the content of its code spans and blocks and its autolinks blanked: GitHub shows them as
+ * literal text, so markup there is shown, not live (a leading tab makes an indented code block, as on GitHub). */
+function outsideCode(text: string): string {
+  const events = postprocess(
+    parse({ extensions: [gfm(), math()] })
+      .document()
+      .write(preprocess()(text, undefined, true)),
+  );
+  let out = text;
+  for (const [kind, token] of events)
+    if (kind === 'enter' && ['codeFlowValue', 'codeTextData', 'autolink'].includes(token.type))
+      out =
+        out.slice(0, token.start.offset) +
+        ' '.repeat(token.end.offset - token.start.offset) +
+        out.slice(token.end.offset);
+  return out;
+}
+
 describe('properties over a generated corpus of hostile fragments', () => {
   test('idempotent: sanitising the output changes nothing and removes nothing', () => {
     const failures: object[] = [];
@@ -322,7 +351,7 @@ describe('properties over a generated corpus of hostile fragments', () => {
     ];
     const failures: object[] = [];
     for (const input of corpus) {
-      const { text } = sanitizeUntrusted(input);
+      const text = outsideCode(sanitizeUntrusted(input).text);
       for (const re of forbidden) if (re.test(text)) failures.push({ input, text, re: re.source });
     }
     expect(failures.slice(0, 5)).toEqual([]);
@@ -341,9 +370,11 @@ describe('linear time on adversarial input', () => {
     ['deeply nested entity encoding', '&' + 'amp;'.repeat(30_000) + 'lt;!-- x -->'],
     ['script openers', '<script>'.repeat(15_000) + '</script'.repeat(10_000)],
   ])('%s', (_name, input) => {
-    const started = performance.now();
+    // CPU time, not wall time: the bound is about our work, not about how busy the machine is.
+    const started = process.cpuUsage();
     const out = sanitizeUntrusted(input, { maxChars: 20_000 });
-    expect(performance.now() - started).toBeLessThan(2_000);
+    const { user, system } = process.cpuUsage(started);
+    expect((user + system) / 1000).toBeLessThan(2_000);
     expect(sanitizeUntrusted(out.text, { maxChars: 20_000 }).text).toBe(out.text);
   });
 

@@ -13,7 +13,14 @@
  * "ignore"), to keep false positives on ordinary PR descriptions low. Every pattern is a literal-led
  * regex with bounded gaps (no nested unbounded quantifiers), so matching is linear in the text.
  * Excerpts are attacker text: render them escaped (e.g. in a code span), never as markdown.
+ *
+ * Look-alike letters: patterns match a folded copy of the text in which every non-ASCII character with a
+ * Unicode TR39 confusable prototype (confusables.txt, via the unhomoglyph package's table) is replaced by
+ * it, after lower-casing: `іgnοre prevіοus іnstructіοns` (Cyrillic і, Greek ο) reads as `ignore previous
+ * instructions`. ASCII is left as it is (TR39 would also turn `m` into `rn`), and excerpts are cut from
+ * the original text, so a person sees what was written.
  */
+import confusables from 'unhomoglyph/data.json' with { type: 'json' };
 
 export interface InjectionSignal {
   kind: string;
@@ -93,11 +100,49 @@ const SIGNALS: { kind: string; pattern: RegExp }[] = [
 /** At most one signal per pattern (its first match), in pattern order. */
 export function detectInjectionSignals(text: string): InjectionSignal[] {
   const found: InjectionSignal[] = [];
+  const folded = foldConfusables(text);
   for (const { kind, pattern } of SIGNALS) {
-    const m = pattern.exec(text);
-    if (m) found.push({ kind, excerpt: excerpt(text, m.index, m.index + m[0].length) });
+    const m = pattern.exec(folded.text);
+    if (m) {
+      const start = folded.origin[m.index];
+      const end = folded.origin[m.index + m[0].length];
+      found.push({ kind, excerpt: excerpt(text, start, end) });
+    }
   }
   return found;
+}
+
+/** Non-ASCII characters → their TR39 prototype where it is plain ASCII (a Map: no prototype lookups). */
+const PROTOTYPES = new Map(
+  Object.entries(confusables as Record<string, string>).filter(
+    ([from, to]) => /[^\0-\x7f]/.test(from) && /^[\0-\x7f]+$/.test(to),
+  ),
+);
+
+/**
+ * `text` lower-cased (non-ASCII only) with look-alikes replaced by their prototype, and for each UTF-16
+ * unit of the result (and one past its end) the index in `text` it came from.
+ */
+export function foldConfusables(text: string): { text: string; origin: number[] } {
+  const origin: number[] = [];
+  if (!/[^\0-\x7f]/.test(text)) {
+    for (let i = 0; i <= text.length; i++) origin.push(i);
+    return { text, origin };
+  }
+  let out = '';
+  let at = 0;
+  for (const ch of text) {
+    let folded = ch;
+    if (ch.charCodeAt(0) > 0x7f) {
+      folded = '';
+      for (const lower of ch.toLowerCase()) folded += PROTOTYPES.get(lower) ?? lower;
+    }
+    out += folded;
+    for (let i = 0; i < folded.length; i++) origin.push(at);
+    at += ch.length;
+  }
+  origin.push(at);
+  return { text: out, origin };
 }
 
 function excerpt(text: string, start: number, end: number): string {
