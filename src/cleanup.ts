@@ -15,6 +15,7 @@ import { undoIsolation, type UndoRecord } from './isolation/launcher.js';
 import { realSystem } from './isolation/system.js';
 import { isolationAlreadyUndone } from './isolation/teardown-mark.js';
 import { restoreHiddenFiles } from './providers/credential-files.js';
+import { restoreCheckoutFromRecord } from './triggers/workspace.js';
 
 type Stage = [name: string, action: () => Promise<string | undefined> | string | undefined];
 
@@ -28,6 +29,7 @@ export async function cleanup(env: NodeJS.ProcessEnv = process.env): Promise<voi
     ['restore checkout credentials', () => restoreCredentials(runDir, readState('credentialsKey', env))],
     ['move provider credential files back', () => (runDir ? restoreHiddenFiles(runDir) : undefined)],
     ['restore agent-instruction files', () => restoreInstructionFiles(runDir)],
+    ["put the job's checkout back", () => restoreCheckoutFromRecord(runDir)],
     ['remove generated files', () => removeRunDir(runDir, env.RUNNER_TEMP)],
   ];
   for (const [name, action] of stages) {

@@ -17,6 +17,10 @@ import { auditWorkflow, renderAuditMarkdown } from './policy/workflow-audit.js';
 import { locateWorkflow, readWorkflow } from './workflow-file.js';
 import { PullNotVerified, resolveWorkflowRunPull } from './github/workflow-run-pr.js';
 import { systemGit } from './git-runner.js';
+import { pullPayload, resolveOnDemand, type OnDemand } from './triggers/on-demand.js';
+import { answerRefusal } from './triggers/replies.js';
+
+const WRITE_ACCESS = new Set(['admin', 'maintain', 'write']);
 
 /** Events whose actor already needed write access to start the workflow. */
 const WRITE_ONLY_EVENTS = new Set([
@@ -32,6 +36,8 @@ export interface RunConstraints {
   readOnly: boolean;
   /** The strict level is required (untrusted trigger on a machine that can reach it). */
   requireIsolation?: 'strict';
+  /** The run was asked for by a comment or a label (triggers/on-demand.ts). */
+  onDemand?: OnDemand;
 }
 
 export async function guardTrigger(
@@ -40,17 +46,26 @@ export async function guardTrigger(
   github: GitHubPort | undefined,
   strongestLevel: () => Promise<IsolationLevel>,
 ): Promise<RunConstraints> {
+  // A comment or a label: resolved first (the comment re-read, the pull request from the API), so the
+  // guard below judges the commenter and the pull request as they are now.
+  const startedAt = new Date();
+  const onDemand = await resolveOnDemand(ctx, github, settings, startedAt);
+  const comment = onDemand?.kind === 'comment' ? onDemand : undefined;
+  const actor = comment ? comment.author : ctx.actor;
   const trigger = classifyTrigger({
     eventName: ctx.eventName,
-    payload: ctx.payload,
+    payload: comment ? { ...(ctx.payload as object), ...pullPayload(ctx) } : ctx.payload,
     repository: ctx.repository,
-    actor: ctx.actor,
+    actor,
+    ...(comment ? { actorType: comment.authorType } : {}),
   });
-  const botAllowed = trigger.bot && settings.allowedBots.includes(ctx.actor.toLowerCase());
-  const lookUp = github && ctx.actor && !botAllowed && !WRITE_ONLY_EVENTS.has(ctx.eventName);
-  if (!lookUp && !trigger.untrusted && !trigger.bot) return { readOnly: false };
+  const botAllowed = trigger.bot && settings.allowedBots.includes(actor.toLowerCase());
+  const lookUp = github && actor && !botAllowed && !WRITE_ONLY_EVENTS.has(ctx.eventName);
+  const withDemand = (c: Omit<RunConstraints, 'onDemand'>): RunConstraints =>
+    onDemand ? { ...c, onDemand } : c;
+  if (!lookUp && !trigger.untrusted && !trigger.bot) return withDemand({ readOnly: false });
   const actorPermission = lookUp
-    ? await checkActorPermission(github, { owner: ctx.owner, repo: ctx.repo }, ctx.actor)
+    ? await checkActorPermission(github, { owner: ctx.owner, repo: ctx.repo }, actor)
     : undefined;
   const input = {
     trigger,
@@ -59,12 +74,29 @@ export async function guardTrigger(
     actorPermission,
   };
   let decision = decideTrigger(input);
+  // A comment starts a run only for a writer (or a named bot), even with allow-untrusted-pr: that input
+  // is for reviewing outsiders' pull requests, not for letting outsiders start runs by commenting.
+  if (comment && decision.allowed && !trigger.bot && !WRITE_ACCESS.has(actorPermission ?? 'none')) {
+    decision = {
+      allowed: false,
+      message: `claude-guard refused to run: @${actor} has '${actorPermission ?? 'unknown'}' permission on ${ctx.repository}; only collaborators with write access (or bots in 'allowed-bots') can ask for a review from a comment.`,
+    };
+  }
   // The strongest level the machine can reach matters only to an untrusted run (it must use it): only
   // then are every level's prerequisites probed.
   if (decision.allowed && decision.constraints.readOnly) {
     decision = decideTrigger({ ...input, isolationAvailable: await strongestLevel() });
   }
-  if (!decision.allowed) throw new TriggerRefused(decision.message, true);
+  if (!decision.allowed) {
+    if (comment && github && ctx.pull && settings.comment)
+      await answerRefusal(
+        github,
+        { owner: ctx.owner, repo: ctx.repo, number: ctx.pull.number },
+        comment,
+        startedAt,
+      );
+    throw new TriggerRefused(decision.message, true);
+  }
   if (decision.constraints.readOnly && settings.mode === 'fix') {
     throw new TriggerRefused(
       `Input 'mode': fix writes to the pull request, and this run is on an untrusted trigger (${trigger.reasons.join(' ')}); untrusted runs are read-only. Use mode: review.`,
@@ -78,7 +110,7 @@ export async function guardTrigger(
       );
     }
   }
-  return decision.constraints;
+  return withDemand(decision.constraints);
 }
 
 /**

@@ -16,6 +16,7 @@ import { validateUserRule } from './policy/permissions.js';
 import { PINNED_CLAUDE_VERSION } from './install/pinned.js';
 import { checkHttpUrl, InputError, ISOLATION_LEVELS, MODES, type IsolationLevel, type Mode } from './core.js';
 import { checkModel, readProviderSettings, type Env, type ProviderSettings } from './providers/provider.js';
+import { DEFAULT_TRIGGER_PHRASE, validTriggerPhrase } from './triggers/comment-command.js';
 
 export { InputError, type IsolationLevel, type Mode } from './core.js';
 
@@ -78,6 +79,10 @@ export interface Settings {
   guidanceFiles: string[];
   /** Runs without a pull request: the git range to review ('' = refuse; push uses before..after). */
   diffRange: string;
+  /** The mention that asks for a review in a pull-request comment (besides `/review`). */
+  triggerPhrase: string;
+  /** The label that starts a review when added to a pull request ('' when none). */
+  triggerLabel: string;
 }
 
 /** Defaults of the inputs an organisation policy can cap, as action.yml declares them. */
@@ -148,6 +153,8 @@ export const INPUT_NAMES = [
   'exclude-paths',
   'guidance-files',
   'diff-range',
+  'trigger-phrase',
+  'trigger-label',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -417,7 +424,28 @@ export function readSettings(getInput: GetInput, env: Env = {}): Settings {
     excludePaths: excludeGlobs(get('exclude-paths')),
     guidanceFiles: guidancePaths(get('guidance-files')),
     diffRange: diffRange(get('diff-range')),
+    triggerPhrase: triggerPhrase(get('trigger-phrase')),
+    triggerLabel: triggerLabel(get('trigger-label')),
   };
+}
+
+function triggerPhrase(raw: string): string {
+  const value = raw || DEFAULT_TRIGGER_PHRASE;
+  if (!validTriggerPhrase(value))
+    throw new InputError(
+      'trigger-phrase',
+      `'${value}' is not one word-like token such as @claude-guard (letters, digits, '.', '_', '-'; at most 40 characters).`,
+    );
+  return value;
+}
+
+function triggerLabel(raw: string): string {
+  if (raw.length > 50 || /[\r\n,]/.test(raw))
+    throw new InputError(
+      'trigger-label',
+      'must be one label name (at most 50 characters, no commas or newlines).',
+    );
+  return raw;
 }
 
 function diffRange(raw: string): string {

@@ -93,6 +93,8 @@ import { restoreHiddenFiles } from './providers/credential-files.js';
 import { refusedCredentialHint, type ProviderSettings } from './providers/provider.js';
 import { takeBaseline, workspaceGit } from './fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
+import { placeReviewedHead } from './triggers/workspace.js';
+import { startProgress, type Progress } from './report/progress.js';
 
 const MAX_BODY_CHARS = 8000;
 
@@ -109,6 +111,8 @@ interface Teardown {
   instructions?: PinRecord;
   /** The run dir, when provider credential files were moved into it. */
   hiddenFilesIn?: string;
+  /** Puts the job's checkout back after an on-demand run checked out the PR's head. */
+  checkoutBack?: () => Promise<void>;
 }
 
 interface Outcome {
@@ -133,6 +137,9 @@ interface Outcome {
   reported?: boolean;
   /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
   cancelled?: string;
+  /** The "reviewing…" summary comment, finished by delivery or by report(). */
+  progress?: Progress;
+  skipHint?: string;
 }
 
 export async function run(): Promise<void> {
@@ -161,11 +168,18 @@ export async function run(): Promise<void> {
     outcome.findingsFile = path.join(runDir, 'findings.json');
     await review(settings, context, runDir, teardown, outcome);
   } catch (err) {
-    if (err instanceof TriggerRefused && err.notAllowed && settings?.onRefused !== 'fail') {
+    if (
+      err instanceof TriggerRefused &&
+      err.notAllowed &&
+      (err.nothingToDo || settings?.onRefused !== 'fail')
+    ) {
       outcome.conclusion = 'skipped';
       outcome.skipReason = err.message;
+      outcome.skipHint = err.nothingToDo
+        ? ''
+        : ' (on-refused: skip; set on-refused: fail to fail the step instead)';
       outcome.notes.push(
-        `${err.message} The step ends successfully with conclusion 'skipped' (set on-refused: fail to fail it instead).`,
+        `${err.message} The step ends successfully with conclusion 'skipped'${outcome.skipHint}.`,
       );
     } else {
       outcome.conclusion = 'failed';
@@ -235,6 +249,19 @@ async function review(
   const workflowAudit = await auditCallingWorkflow(settings, ctx);
   outcome.notes.push(...workflowAudit.notes);
   outcome.sections.push(workflowAudit.markdown);
+  teardown.checkoutBack = await placeReviewedHead(
+    ctx,
+    constraints.onDemand,
+    settings.githubToken,
+    runDir,
+    outcome.notes,
+  );
+  if (github && ctx.pull && settings.comment)
+    outcome.progress = await startProgress(github, ctx.pull, {
+      headSha: ctx.pull.headSha,
+      runUrl: runUrl(ctx),
+      onDemand: constraints.onDemand,
+    });
   // The provider's credential, found and masked now; it goes to the key proxy only (src/providers).
   teardown.hiddenFilesIn = runDir;
   const provider = await prepareProvider(settings, process.env, ctx.workspace, runDir, (secret) => {
@@ -252,7 +279,7 @@ async function review(
   const git = await resolveTool('git');
   const fixPaths = settings.mode === 'fix' ? await fixablePaths(diff, ctx, outcome.notes) : undefined;
   await pinInstructions(allChanges, ctx, runDir, git, teardown, outcome);
-  const untrusted = await untrustedText(settings, ctx, git, outcome);
+  const untrusted = await untrustedText(settings, ctx, git, outcome, constraints.onDemand);
   const guidance = await loadGuidance(settings, ctx, git, outcome, range);
 
   // Stage 5: checkout credentials out of the repository's git config.
@@ -440,8 +467,10 @@ async function review(
           onPullRequest: true,
           inlineLinks: commentLinks(ids, `${ctx.serverUrl}/${ctx.repository}/pull/${pr.number}`),
           runUrl: runUrl(ctx),
+          headSha: ctx.pull?.headSha,
         }),
     );
+    await outcome.progress?.finish(true);
     outcome.onPullRequest = true;
     outcome.notes.push(...delivery.notes);
     outcome.gate = delivery.gate;
@@ -532,14 +561,25 @@ async function loadGuidance(
 }
 
 /** The PR's title, body and commit subjects, sanitised into a nonce-delimited data block. */
-async function untrustedText(settings: Settings, ctx: RunContext, git: string, outcome: Outcome) {
-  if (!settings.includePrDescription || !ctx.pull) return undefined;
-  const log = await createGit(git, { workspace: ctx.workspace })
-    .text(['log', '--no-show-signature', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`])
-    .catch(() => '');
+async function untrustedText(
+  settings: Settings,
+  ctx: RunContext,
+  git: string,
+  outcome: Outcome,
+  onDemand: RunConstraints['onDemand'],
+) {
+  const request = onDemand?.kind === 'comment' ? onDemand.command.request : '';
+  if (!ctx.pull || (!settings.includePrDescription && !request)) return undefined;
+  const log = settings.includePrDescription
+    ? await createGit(git, { workspace: ctx.workspace })
+        .text(['log', '--no-show-signature', '--format=%s', `${ctx.pull.baseSha}..${ctx.pull.headSha}`])
+        .catch(() => '')
+    : '';
   const context = buildUntrustedContext(
-    { title: ctx.pull.title, body: ctx.pull.body, commits: log.split('\n').filter(Boolean) },
-    { maxChars: 8000 },
+    settings.includePrDescription
+      ? { title: ctx.pull.title, body: ctx.pull.body, commits: log.split('\n').filter(Boolean) }
+      : undefined,
+    { maxChars: 8000, request },
   );
   outcome.notes.push(...context.removals);
   for (const signal of context.signals) {
@@ -788,6 +828,11 @@ async function undo(
     }
   }
   if (agentGone) await undoIsolation();
+  const checkoutBack = teardown.checkoutBack;
+  teardown.checkoutBack = undefined;
+  await checkoutBack?.().catch((err: Error) =>
+    core.warning(`Putting the job's checkout back failed: ${err.message}`),
+  );
   teardown.proxy ??= await teardown.proxyStarting?.catch(() => undefined);
   const proxy = teardown.proxy;
   teardown.proxy = undefined;
@@ -868,6 +913,9 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   } catch (err) {
     core.warning(`Writing the report failed: ${(err as Error).message}`);
   }
+  await outcome.progress?.finish(outcome.conclusion !== 'failed', (p) =>
+    renderSummaryComment({ ...reportInput(outcome), ...p, onPullRequest: true }),
+  );
   core.setOutput('conclusion', outcome.conclusion);
   core.setOutput('findings-count', String(findings.length));
   core.setOutput('max-severity', maxSeverity ?? '');
@@ -877,9 +925,7 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
 
   if (outcome.conclusion === 'skipped') {
-    core.notice(
-      `${outcome.skipReason ?? 'claude-guard did not run'} — skipped (on-refused: skip; set on-refused: fail to fail the step instead).`,
-    );
+    core.notice(`${outcome.skipReason ?? 'claude-guard did not run'} — skipped${outcome.skipHint ?? ''}.`);
     return;
   }
   if (outcome.conclusion === 'failed') {

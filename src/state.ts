@@ -35,3 +35,6 @@ export const AGENT_PGID_FILE = 'agent.pgid';
 
 /** The agent-instruction pin record (JSON) in the run dir: post restores the PR's versions from it. */
 export const INSTRUCTIONS_FILE = 'instructions.json';
+
+/** The job's checkout before an on-demand run moved it to the PR head (JSON): post puts it back. */
+export const CHECKOUT_FILE = 'checkout.json';

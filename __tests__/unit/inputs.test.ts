@@ -65,6 +65,8 @@ describe('defaults', () => {
       allowedTools: [],
       deniedTools: [],
       diffRange: '',
+      triggerPhrase: '@claude-guard',
+      triggerLabel: '',
       claudeArgs: [],
       claudePath: undefined,
       anthropicBaseUrl: 'https://api.anthropic.com',
@@ -253,5 +255,23 @@ describe('refused values', () => {
   test('errors about the key never contain it', () => {
     const err = errorOf({ 'anthropic-api-key': 'sk-ant-SECRETVALUE with-space' });
     expect(err.message).not.toContain('SECRETVALUE');
+  });
+});
+
+describe('trigger-phrase and trigger-label', () => {
+  test.each([
+    [{ 'trigger-phrase': '@review-bot' }, { triggerPhrase: '@review-bot' }],
+    [{ 'trigger-label': 'ai review' }, { triggerLabel: 'ai review' }],
+  ])('%j is read', (inputs, expected) => {
+    expect(read(inputs)).toMatchObject(expected);
+  });
+
+  test.each([
+    [{ 'trigger-phrase': '@two words' }, 'trigger-phrase'],
+    [{ 'trigger-phrase': '.*' }, 'trigger-phrase'],
+    [{ 'trigger-label': 'a,b' }, 'trigger-label'],
+    [{ 'trigger-label': 'x'.repeat(51) }, 'trigger-label'],
+  ])('%j is refused, naming the input', (inputs, name) => {
+    expect(errorOf(inputs).message).toContain(name);
   });
 });

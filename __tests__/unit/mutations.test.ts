@@ -107,14 +107,46 @@ describe('guardTrigger: a pull request’s actor must have write access (the per
       },
     }) as RunContext;
 
+  /** A comment event as GitHub sends it (a new `/review` comment), and the API agreeing with it. */
+  const asComment = (ctx: RunContext, github: FakeGitHub): RunContext => {
+    const at = new Date(Date.now() - 1000).toISOString();
+    const comment = {
+      id: 99,
+      body: '/review',
+      user: { login: ctx.actor, type: 'User' },
+      created_at: at,
+      updated_at: at,
+    };
+    github.snapshots.set(99, {
+      id: 99,
+      body: '/review',
+      author: ctx.actor,
+      authorType: 'User',
+      createdAt: at,
+      updatedAt: at,
+    });
+    github.addPull({
+      number: 7,
+      headSha: 'b'.repeat(40),
+      headRepo: 'acme/widgets',
+      baseRepo: 'acme/widgets',
+    });
+    const payload = ctx.payload as Record<string, unknown>;
+    return {
+      ...ctx,
+      payload: { ...payload, action: 'created', comment, issue: { number: 7, pull_request: {} } },
+    };
+  };
+
   test.each(['pull_request', 'pull_request_review_comment', 'issue_comment'])(
     '%s by a collaborator with read access is refused after asking GitHub',
     async (event) => {
       const github = new FakeGitHub();
       github.permissions.reader = 'read';
-      await expect(
-        guardTrigger(settings(), context(event), github, async () => 'rules-only' as const),
-      ).rejects.toThrow(/'read' permission/);
+      const ctx = event === 'pull_request' ? context(event) : asComment(context(event), github);
+      await expect(guardTrigger(settings(), ctx, github, async () => 'rules-only' as const)).rejects.toThrow(
+        /'read' permission/,
+      );
       expect(github.calls).toContain('getCollaboratorPermission');
     },
   );

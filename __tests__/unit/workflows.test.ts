@@ -65,6 +65,7 @@ const FILES: Array<{ file: string; warnings: string[] }> = [
   // workflow_run + allow-untrusted-pr is the fork-safe pattern itself; the audit keeps reminding that
   // such a workflow must never build the pull request's code.
   { file: 'examples/fork-safe-review.yml', warnings: ['untrusted-trigger'] },
+  { file: 'examples/on-demand-review.yml', warnings: [] },
 ];
 const load = (file: string) => parse(read(file)) as Workflow;
 
@@ -254,7 +255,7 @@ describe('reusable workflow (.github/workflows/review.yml)', () => {
   test('runs one review per pull request, cancelling the previous one', () => {
     const c = job.concurrency ?? REVIEW_YML.concurrency;
     expect(c?.group).toMatch(
-      /^claude-guard-.*\$\{\{ github\.event\.pull_request\.number \|\| github\.ref \}\}$/,
+      /^claude-guard-.*\$\{\{ github\.event\.pull_request\.number \|\| github\.event\.issue\.number \|\| github\.ref \}\}$/,
     );
     expect(c?.['cancel-in-progress']).toBe(true);
   });
@@ -463,4 +464,39 @@ describe('dogfood (.github/workflows/dogfood.yml)', () => {
     const env = { ...outputs, FINDINGS_FILE: file ? findingsFile(file) : path.join(tmp, 'missing.json') };
     expect(runStep(checkScript, env, tmp).status).toBe(status);
   });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// On-demand triggers: the job-level guard against untrusted commenters (defense in depth)
+
+describe.each([
+  { file: '.github/workflows/review.yml', job: 'review' },
+  { file: 'examples/on-demand-review.yml', job: 'review' },
+])('$file: comment runs only for insiders who ask', ({ file, job }) => {
+  const condition = String(load(file).jobs[job].if ?? '');
+  const insiders = /contains\(fromJSON\('(\[[^']*\])'\), github\.event\.comment\.author_association\)/.exec(
+    condition,
+  );
+
+  test('the job has an if: that checks the comment author association', () => {
+    expect(insiders).not.toBeNull();
+    expect(JSON.parse(insiders![1]).sort()).toEqual(['COLLABORATOR', 'MEMBER', 'OWNER']);
+  });
+
+  test('only on pull requests, and only for comments that ask for a review', () => {
+    expect(condition).toMatch(/github\.event\.issue\.pull_request/);
+    expect(condition).toMatch(/github\.event\.comment\.body, '\/review'/);
+  });
+});
+
+test('the on-demand example listens to new comments and labels only, with the permissions a review needs', () => {
+  const wf = load('examples/on-demand-review.yml');
+  expect(wf.on).toEqual({
+    issue_comment: { types: ['created'] },
+    pull_request_review_comment: { types: ['created'] },
+    pull_request: { types: ['labeled'] },
+  });
+  expect(wf.permissions).toEqual({});
+  expect(wf.jobs.review.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+  expect(agentSteps(wf)[0].with).toMatchObject({ 'trigger-label': 'ai-review' });
 });

@@ -11,6 +11,7 @@ import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { retry } from '@octokit/plugin-retry';
 import type { Octokit } from '@octokit/core';
 import { rateLimitPlugin, type RateLimitKind } from './rate-limit.js';
+import { onDemandMethods } from './on-demand-api.js';
 import type { GitHubPort, PullDetails, RepoPermission } from './port.js';
 import { call, missingFileDetail, statusOf } from './errors.js';
 
@@ -158,6 +159,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
   const { graphql } = paginateGraphQL(octokit);
 
   return {
+    ...onDemandMethods(octokit, call),
     listPullFiles: (pr) =>
       call('list the pull request files', async () => {
         const files = await octokit.paginate(octokit.rest.pulls.listFiles, {
@@ -201,6 +203,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
           author: c.user?.login ?? '',
           authorType: c.user?.type ?? '',
           authorAssociation: c.author_association,
+          createdAt: c.created_at,
         }));
       }),
 
@@ -260,6 +263,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
           authorType: c.user?.type ?? '',
           authorAssociation: c.author_association,
           ...(c.node_id ? { nodeId: c.node_id } : {}),
+          createdAt: c.created_at,
         }));
       }),
 

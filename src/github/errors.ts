@@ -7,6 +7,8 @@
 import type { RepoRef } from './port.js';
 
 export type Operation =
+  | 'read the triggering comment'
+  | 'reply in a review thread'
   | 'list the pull request files'
   | 'create a review'
   | 'list comments'
@@ -22,6 +24,8 @@ export type Operation =
 
 /** The workflow permission each operation needs. */
 const PERMISSION: Record<Operation, string> = {
+  'read the triggering comment': 'pull-requests: read',
+  'reply in a review thread': 'pull-requests: write',
   'list the pull request files': 'pull-requests: read',
   'create a review': 'pull-requests: write',
   'list comments': 'pull-requests: read',

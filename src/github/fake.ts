@@ -8,6 +8,7 @@
 import { GitHubApiError, missingFileDetail } from './client.js';
 import { fromPullFiles, placeFinding } from '../findings/diff.js';
 import type {
+  CommentSnapshot,
   GitHubPort,
   IssueComment,
   Posted,
@@ -52,6 +53,10 @@ export class FakeGitHub implements GitHubPort {
   readonly permissions: Record<string, RepoPermission> = {};
   /** Pull requests GitHub knows (getPull, listOpenPullsByHead), in the repository the run is in. */
   readonly pulls: PullDetails[] = [];
+  /** Replies posted in review threads, by the comment replied to. */
+  readonly replies: { pr: PullRef; inReplyTo: number; body: string; id: number }[] = [];
+  /** Comments as the API reports them now (the triggering comment, re-read), by id. */
+  readonly snapshots = new Map<number, CommentSnapshot>();
   private nextId = 1000;
   private readonly repoFiles = new Map<string, string>();
 
@@ -60,9 +65,30 @@ export class FakeGitHub implements GitHubPort {
     this.repoFiles.set(`${repo.owner}/${repo.repo}/${path}@${ref ?? ''}`, content);
   }
 
+  /** Seed a pull request as GET pulls/{n} reports it (defaults for what the test does not care about). */
+  addPull(pull: Partial<PullDetails> & { number: number }): PullDetails {
+    const full: PullDetails = {
+      state: 'open',
+      headSha: 'h'.repeat(40),
+      baseSha: 'b'.repeat(40),
+      headRepo: 'octo/app',
+      headRef: 'feature',
+      baseRepo: 'octo/app',
+      title: 'A change',
+      body: '',
+      ...pull,
+    };
+    this.pulls.push(full);
+    return full;
+  }
+
   /** Seed a comment as someone else would have written it. */
-  addComment(pr: PullRef, body: string, who: Partial<typeof FAKE_BOT> = {}): FakeComment {
-    const c = { ...FAKE_BOT, ...who, pr, id: this.nextId++, body };
+  addComment(
+    pr: PullRef,
+    body: string,
+    who: Partial<typeof FAKE_BOT> & { createdAt?: string } = {},
+  ): FakeComment {
+    const c = { ...FAKE_BOT, createdAt: new Date().toISOString(), ...who, pr, id: this.nextId++, body };
     this.comments.push(c);
     return c;
   }
@@ -145,6 +171,37 @@ export class FakeGitHub implements GitHubPort {
     const c = this.comments.find((x) => x.id === id && x.pr.owner === repo.owner && x.pr.repo === repo.repo);
     if (!c) throw new Error(`fake GitHub: no comment ${id} in ${repo.owner}/${repo.repo}`);
     c.body = body;
+    return this.posted(id);
+  }
+
+  async getIssueComment(_repo: RepoRef, id: number): Promise<CommentSnapshot> {
+    this.enter('getIssueComment');
+    const c = this.snapshots.get(id);
+    if (!c) throw new GitHubApiError('read the triggering comment', 404, 'Not Found');
+    return structuredClone(c);
+  }
+
+  async getReviewComment(_repo: RepoRef, id: number): Promise<CommentSnapshot> {
+    this.enter('getReviewComment');
+    const c = this.snapshots.get(id);
+    if (!c) throw new GitHubApiError('read the triggering comment', 404, 'Not Found');
+    return structuredClone(c);
+  }
+
+  async replyToReviewComment(pr: PullRef, commentId: number, body: string): Promise<Posted> {
+    this.enter('replyToReviewComment');
+    const original = this.reviewComments.find((c) => c.id === commentId && samePr(c.pr, pr));
+    if (!original) throw new GitHubApiError('reply in a review thread', 404, 'Not Found');
+    const id = this.nextId++;
+    this.replies.push({ pr, inReplyTo: commentId, body, id });
+    this.reviewComments.push({
+      ...original,
+      ...FAKE_BOT,
+      id,
+      body,
+      nodeId: `PRRC_${id}`,
+      createdAt: new Date().toISOString(),
+    });
     return this.posted(id);
   }
 

@@ -2,6 +2,7 @@
  * The GitHub port: the small interface the rest of the action uses to talk to GitHub, and the plain
  * typed objects it takes and returns. Implemented on Octokit by client.ts, and by the fake in tests.
  */
+import type { CommentSnapshot } from './on-demand-api.js';
 
 export interface RepoRef {
   owner: string;
@@ -47,7 +48,11 @@ export interface IssueComment {
   authorType: string;
   /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE … */
   authorAssociation: string;
+  /** ISO time the comment was created ('' when unknown). */
+  createdAt?: string;
 }
+
+export type { CommentSnapshot } from './on-demand-api.js';
 
 /** An inline comment already on the pull request (GET pulls/{n}/comments). */
 export interface PostedReviewComment {
@@ -60,6 +65,7 @@ export interface PostedReviewComment {
   authorType: string;
   authorAssociation: string;
   nodeId?: string;
+  createdAt?: string;
 }
 
 /** A review thread (GraphQL), identified by its node id and by the REST id of its first comment. */
@@ -115,4 +121,10 @@ export interface GitHubPort {
   getPull(pr: PullRef): Promise<PullDetails | undefined>;
   /** The open pull requests of `repo` whose head is `head` (`owner:branch`), first page (at most 100). */
   listOpenPullsByHead(repo: RepoRef, head: string): Promise<PullDetails[]>;
+  /** A conversation comment as it is now (404 → GitHubApiError with status 404). */
+  getIssueComment(repo: RepoRef, id: number): Promise<CommentSnapshot>;
+  /** An inline review comment as it is now. */
+  getReviewComment(repo: RepoRef, id: number): Promise<CommentSnapshot>;
+  /** A reply in the review thread of comment `commentId`. */
+  replyToReviewComment(pr: PullRef, commentId: number, body: string): Promise<Posted>;
 }

@@ -67,10 +67,13 @@ export class TriggerRefused extends Error {
    * @param notAllowed the trigger or actor is simply not allowed (a bot not listed, a fork, a reader):
    *   with `on-refused: skip` (the default) the run ends successfully as `skipped`, with a notice.
    *   A refused configuration (fix mode on an untrusted trigger, a failed workflow audit) always fails.
+   * @param nothingToDo the event asks for nothing (a comment that is no command, another label): it ends
+   *   as `skipped` whatever `on-refused` says — anyone can comment, and a comment must not fail the job.
    */
   constructor(
     message: string,
     readonly notAllowed = false,
+    readonly nothingToDo = false,
   ) {
     super(message);
     this.name = 'TriggerRefused';

@@ -31,6 +31,8 @@ export const SUMMARY_MARKER = '<!-- claude-guard:summary -->';
 export interface SummaryCommentInput extends ReportInput {
   /** Link to the workflow run, where the job summary is. */
   runUrl?: string;
+  /** The commit reviewed (named in the footer). */
+  headSha?: string;
   /** Notes about this PR's review itself (threads resolved, already-posted findings); the action's own text. */
   prNotes?: string[];
 }
@@ -96,6 +98,8 @@ function headline(input: SummaryCommentInput, total: number): string {
 
 function footer(input: SummaryCommentInput): string {
   const parts = [`isolation: **${flatten(input.isolation)}**`];
+  if (input.headSha && /^[0-9a-f]{7,64}$/.test(input.headSha))
+    parts.unshift(`commit \`${input.headSha.slice(0, 12)}\``);
   if (input.run) {
     parts.push(
       formatUsd(input.run.costUsd),

@@ -33,7 +33,8 @@ const DOCS = 'https://docs.github.com/rest';
  *   html_url: string }} IssueComment
  * @typedef {{ id: number, node_id: string, pull_request_review_id: number, path: string, line: number | null,
  *   side: string, start_line: number | null, start_side: string | null, body: string, commit_id: string,
- *   user: User, author_association: string, created_at: string, html_url: string }} ReviewComment
+ *   user: User, author_association: string, created_at: string, updated_at: string, html_url: string,
+ *   in_reply_to_id?: number }} ReviewComment
  * @typedef {{ id: string, comment_id: number, isResolved: boolean }} ReviewThread
  * @typedef {{ id: number, node_id: string, user: User, body: string, state: string, commit_id: string,
  *   submitted_at: string, html_url: string, comments: ReviewComment[] }} Review
@@ -135,6 +136,7 @@ export async function startGitHubFake(options) {
           user: author,
           author_association: 'NONE',
           created_at: now(),
+          updated_at: now(),
           html_url: `${htmlBase}#discussion_r${cid}`,
         };
       }),
@@ -405,6 +407,39 @@ export async function startGitHubFake(options) {
         comment.body = body.body;
         comment.updated_at = now();
         return reply(200, comment);
+      }
+      case 'issues/get-comment': {
+        const comment = state.issueComments.find((c) => c.id === Number(params.comment_id));
+        // A deleted comment is an ordinary answer, not a mistake of the action's.
+        if (!comment) return reply(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+        return reply(200, comment);
+      }
+      case 'pulls/get-review-comment': {
+        const comment = state.reviewComments.find((c) => c.id === Number(params.comment_id));
+        if (!comment) return reply(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+        return reply(200, comment);
+      }
+      case 'pulls/create-reply-for-review-comment': {
+        const original = state.reviewComments.find((c) => c.id === Number(params.comment_id));
+        if (!original) return fail(404, 'Not Found', { errors: [`no review comment ${params.comment_id}`] });
+        if (original.in_reply_to_id !== undefined)
+          return fail(422, 'Unprocessable Entity', { errors: ['replies to replies are not supported'] });
+        const id = nextId++;
+        /** @type {ReviewComment} */
+        const comment = {
+          ...original,
+          id,
+          node_id: `PRRC_${id}`,
+          body: body.body,
+          user: bot,
+          author_association: 'NONE',
+          created_at: now(),
+          updated_at: now(),
+          html_url: `${htmlBase}#discussion_r${id}`,
+          in_reply_to_id: original.id,
+        };
+        state.reviewComments.push(comment);
+        return reply(201, comment);
       }
       case 'repos/get-collaborator-permission-level': {
         const permission = options.collaborators?.[params.username] ?? 'none';

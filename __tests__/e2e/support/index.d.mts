@@ -149,7 +149,10 @@ export interface ReviewComment {
   user: GitHubUser;
   author_association: string;
   created_at: string;
+  updated_at: string;
   html_url: string;
+  /** Set on a reply: the thread's first comment. */
+  in_reply_to_id?: number;
 }
 /** A review thread (GraphQL): every review comment starts one. */
 export interface ReviewThread {
