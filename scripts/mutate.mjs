@@ -34,6 +34,7 @@ export const MODULES = {
   redact: { file: 'src/findings/redact.ts', tests: ['redact'] },
   gate: { file: 'src/findings/gate.ts', tests: ['gate', 'mutations'] },
   'trigger-guard': { file: 'src/policy/trigger-guard.ts', tests: ['trigger-guard', 'mutations'] },
+  'review-scope': { file: 'src/review-scope.ts', tests: ['review-scope', 'inputs'] },
   'claude-args': { file: 'src/policy/claude-args.ts', tests: ['claude-args', 'mutations', 'inputs'] },
   'audit-permissions': {
     file: 'src/policy/workflow-audit/rules/permissions.ts',

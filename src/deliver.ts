@@ -20,7 +20,13 @@ import { buildSarif, writeSarif } from './report/sarif.js';
 import { buildReview, postReview } from './report/review.js';
 import { upsertSummaryComment } from './report/summary-comment.js';
 import type { GateResult, GatedFinding } from './report/types.js';
-import { loadPostedFindings, planReviewSync, syncNote, syncReview } from './report/review-sync.js';
+import {
+  loadPostedFindings,
+  planReviewSync,
+  syncNote,
+  syncReview,
+  type PostedFinding,
+} from './report/review-sync.js';
 import type { RunContext } from './context.js';
 
 export const SARIF_FILE = 'claude-guard.sarif';
@@ -130,6 +136,8 @@ export async function deliverToPullRequest(
   gate: GateResult,
   fingerprintOf: (f: Finding) => string,
   summaryBody: (notes: string[], gate: GateResult, commentIds: ReadonlyMap<Finding, number>) => string,
+  /** Which earlier findings this run may call gone (an incremental review: only those on code it saw). */
+  mayResolve?: (p: PostedFinding) => boolean,
 ): Promise<PullDelivery> {
   const notes: string[] = [];
   let delivered = gate;
@@ -148,7 +156,7 @@ export async function deliverToPullRequest(
   }));
   let plan: ReturnType<typeof planReviewSync<(typeof current)[number]['finding']>> | undefined;
   try {
-    plan = planReviewSync({ current, previous: await loadPostedFindings(github, pr) });
+    plan = planReviewSync({ current, previous: await loadPostedFindings(github, pr), mayResolve });
   } catch (err) {
     core.warning(`Reading earlier comments failed; every finding is posted: ${(err as Error).message}`);
     notes.push(

@@ -9,6 +9,7 @@
  * anthropic-base-url with credentials, a query or a non-HTTP scheme is refused).
  */
 import { parseRange } from './diff-source.js';
+import { REVIEW_SCOPES } from './review-scope.js';
 import { SEVERITIES } from './findings/schema.js';
 import { mapClaudeArgs, tokenizeArgs } from './policy/claude-args.js';
 import { validateUserRule } from './policy/permissions.js';
@@ -89,6 +90,7 @@ export const INPUT_NAMES = [
   'exclude-paths',
   'guidance-files',
   'diff-range',
+  'review-scope',
   'trigger-phrase',
   'trigger-label',
 ] as const;
@@ -362,6 +364,7 @@ export function readSettings(getInput: GetInput, env: Env = {}): Settings {
     diffRange: diffRange(get('diff-range')),
     triggerPhrase: triggerPhrase(get('trigger-phrase')),
     triggerLabel: triggerLabel(get('trigger-label')),
+    reviewScope: choice('review-scope', get('review-scope'), REVIEW_SCOPES, 'incremental'),
   };
 }
 

@@ -11,7 +11,7 @@ import { readRunContext, type RunContext } from './context.js';
 import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, saveState } from './state.js';
 import { markIsolationUndone } from './isolation/teardown-mark.js';
 import { buildRules, CRITICAL_DENIALS } from './policy/permissions.js';
-import { bashHookFor } from './policy/hook-setup.js';
+import { bashHookFor, hookScriptPath } from './policy/hook-setup.js';
 import {
   buildSettingsDocument,
   serializeSettings,
@@ -95,6 +95,7 @@ import { takeBaseline, workspaceGit } from './fix/change-check.js';
 import { checkFix, deliverFix, fixablePaths } from './fix/fix-mode.js';
 import { placeReviewedHead } from './triggers/workspace.js';
 import { startProgress, type Progress } from './report/progress.js';
+import { reviewScopeFor } from './review-range.js';
 
 const MAX_BODY_CHARS = 8000;
 
@@ -140,6 +141,7 @@ interface Outcome {
   /** The "reviewing…" summary comment, finished by delivery or by report(). */
   progress?: Progress;
   skipHint?: string;
+  reviewed?: ReportInput['reviewed'];
 }
 
 export async function run(): Promise<void> {
@@ -281,6 +283,12 @@ async function review(
   await pinInstructions(allChanges, ctx, runDir, git, teardown, outcome);
   const untrusted = await untrustedText(settings, ctx, git, outcome, constraints.onDemand);
   const guidance = await loadGuidance(settings, ctx, git, outcome, range);
+  // What the agent is asked to review: the whole PR, or only the commits since the last review.
+  // A comment's `/review` asks for the whole PR, `/review incremental` for the new commits only.
+  const requested = constraints.onDemand?.kind === 'comment' ? constraints.onDemand.command.scope : undefined;
+  const scope = await reviewScopeFor(settings, ctx, diff, git, github, requested);
+  outcome.reviewed = scope?.decision;
+  outcome.notes.push(...(scope?.notes ?? []));
 
   // Stage 5: checkout credentials out of the repository's git config.
   const backup = await removeCheckoutCredentials(ctx.workspace, execGitConfig(git));
@@ -326,7 +334,13 @@ async function review(
     launcher.level === 'sandbox'
       ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
       : undefined;
-  const bashHook = bashHookFor(rules.allow, launcher.level, (c, a, e) => launcher.wrap(c, a, e));
+  // At strict the hook runs inside the agent's world, where the launcher bound the action's hook bundle.
+  const bashHook = bashHookFor(
+    rules.allow,
+    launcher.level,
+    (c, a, e) => launcher.wrap(c, a, e),
+    launcher.world?.hook,
+  );
   await launcher.writeSettings(
     serializeSettings(buildSettingsDocument(rules, { sandbox, bashHook: bashHook.commandLine })),
   );
@@ -350,8 +364,10 @@ async function review(
   // file commands (state included), so any change to them is the agent's.
   teardown.tree = createProcessTree();
   saveState('tree', JSON.stringify(teardown.tree));
-  const wsGit = workspaceGit(git, ctx.workspace);
-  const baseline = fixPaths ? await takeBaseline(ctx.workspace, wsGit) : undefined;
+  // The tree the agent edits: at strict its own copy (the workspace is not in its world), else the workspace.
+  const tree = launcher.world?.copy ?? ctx.workspace;
+  const wsGit = workspaceGit(git, tree);
+  const baseline = fixPaths ? await takeBaseline(tree, wsGit) : undefined;
   const fileCommands = snapshotFileCommands(process.env);
   const audit = new StreamAudit((t) => redactor.redact(t).text);
   const agent = launcher.wrap(
@@ -374,8 +390,9 @@ async function review(
     prompt: buildPrompt({
       mode: settings.mode,
       instructions: settings.prompt,
-      files: diff.map((f) => ({ path: f.path, status: f.status })),
-      range,
+      files: (scope?.files ?? diff).map((f) => ({ path: f.path, status: f.status })),
+      range: scope?.range ?? range,
+      incremental: scope?.decision.scope === 'incremental',
       untrusted,
       fixPaths,
       guidance,
@@ -409,7 +426,13 @@ async function review(
   // Stage 12: in fix mode, the action computes what the agent changed, checks it, and puts the tree back.
   const fix =
     baseline && fixPaths
-      ? await checkFix(ctx, wsGit, baseline, fixPaths, teardown.credentials?.backup)
+      ? await checkFix(
+          tree,
+          wsGit,
+          baseline,
+          fixPaths,
+          launcher.world ? undefined : teardown.credentials?.backup,
+        )
       : undefined;
 
   // Stage 13: the result — a failure is never an empty "clean" review.
@@ -469,6 +492,7 @@ async function review(
           runUrl: runUrl(ctx),
           headSha: ctx.pull?.headSha,
         }),
+      scope?.mayResolve,
     );
     await outcome.progress?.finish(true);
     outcome.onPullRequest = true;
@@ -630,6 +654,9 @@ async function isolate(
     fixPaths,
     git,
     pinned: teardown.instructions?.files.map((f) => f.path),
+    hookDir: path.dirname(hookScriptPath()),
+    actionDir: path.resolve(path.dirname(process.argv[1]), '..', '..'),
+    cliPath: settings.claudePath || undefined,
   });
   teardown.launcher = launcher;
   saveState('undo', JSON.stringify(launcher.undo));
@@ -866,6 +893,7 @@ function reportInput(outcome: Outcome): ReportInput {
     failure: outcome.failure,
     onPullRequest: outcome.onPullRequest,
     excluded: outcome.excluded,
+    reviewed: outcome.reviewed,
   };
 }
 

@@ -5,6 +5,7 @@
 import type { Severity } from './findings/schema.js';
 import type { IsolationLevel, Mode } from './core.js';
 import type { ProviderSettings } from './providers/provider.js';
+import type { ReviewScopeSetting } from './review-scope.js';
 
 export interface Settings {
   /** The real model API key ('' when another credential is used). Masked at once; only the key proxy holds it. */
@@ -69,4 +70,6 @@ export interface Settings {
   triggerPhrase: string;
   /** The label that starts a review when added to a pull request ('' when none). */
   triggerLabel: string;
+  /** On a push to a pull request: review only the commits since the last review, or the whole PR. */
+  reviewScope: ReviewScopeSetting;
 }

@@ -100,7 +100,9 @@ async function attack(o: {
     },
     headMessage: `Add div()\n\n::error::${tag}\n::add-mask::${tag}`,
   });
+  // Executable in the PR's own commit: at strict the agent runs in a clean copy of the tracked files.
   fs.chmodSync(path.join(repo.dir, PROBE_PATH), 0o755);
+  repo.push({}, 'tools: the probe is executable');
   const traps = await startTraps(trapNames(o.vectors));
   const workspaceEnv = canary('workspace-env');
   const stepSecret = canary('step-script');

@@ -6,6 +6,10 @@
  *    asks for them with the Read tool; git works inside (the review's history is there); the post step
  *    leaves no user, firewall chain or directory behind.
  * 2. Two strict runs started 10 s apart on one machine (two runner services) both finish and clean up.
+ * 3. The action's Bash hook runs inside the world (bound there read-only at a fixed path): a command that
+ *    names a file is refused by the hook itself, its marker in what the model sees.
+ * 4. Fix mode lives in the world too: the agent edits its own copy; the action checks the change there and
+ *    delivers it; the workspace is never the agent's. Custom mode: its writes stay in its copy.
  * Strict needs Linux and root; elsewhere these tests are skipped with a reason.
  */
 import { describe, expect, test } from '@jest/globals';
@@ -14,12 +18,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   createPullRepo,
+  git,
   runAction,
   startGitHubFake,
   startModelServer,
   toolResults,
   type ActionRun,
   type RunnerDirs,
+  type ScriptContext,
+  type ToolUse,
   type Turn,
 } from './support/index.mjs';
 import {
@@ -151,9 +158,155 @@ maybe("strict: the agent's world", () => {
   }, 900_000);
 });
 
-/** One whole run (main + post) with its own repository, model and GitHub fake; no machine lock. */
-async function oneRun() {
+const bash = (id: string, command: string): ToolUse => ({
+  name: 'Bash',
+  input: { command, description: 'inspect' },
+  id,
+});
+
+maybe("strict: the action's hook and the modes that write, in the world", () => {
+  test('the Bash hook runs inside the world: a git option that names a file is refused by the hook itself', async () => {
+    const s = await go({
+      inputs: { isolation: 'strict' },
+      script: [
+        {
+          toolUses: [
+            // Allowed by the rule Bash(git blame:*); only the hook's check of the option stops them.
+            bash('contents', 'git blame --contents /etc/passwd -- README.md'),
+            bash('quoted', "git blame --con'tents' /etc/passwd -- README.md"),
+            bash('revs', 'git blame --ignore-revs-file /etc/passwd README.md'),
+            bash('log', 'git log --format=%s'),
+          ],
+        },
+        structured([]),
+      ],
+    });
+    expect(s.run.main.code === 0 ? 'ok' : s.run.errors.join('\n')).toBe('ok');
+    expect(s.run.outputs.isolation).toBe('strict');
+    const byId = new Map(toolResults(s.model.requests).map((r) => [r.tool_use_id, r]));
+    for (const id of ['contents', 'quoted', 'revs']) {
+      expect(byId.get(id)?.is_error).toBe(true);
+      // The hook's own words (policy/bash-hook.ts), as the CLI reports a PreToolUse deny.
+      expect(byId.get(id)?.content).toMatch(/PreToolUse:Bash hook.*claude-guard: command refused/s);
+    }
+    expect(byId.get('log')?.is_error).toBeFalsy();
+    expect(byId.get('log')?.content).toMatch(/Change under review/);
+    expect(JSON.stringify(s.model.requests.map((r) => r.body))).not.toMatch(/root:x:0:0/);
+    expect(Number(s.run.outputs['denied-count'])).toBeGreaterThanOrEqual(3);
+    expect(leaks(s)).toEqual([]);
+    expect(gone(s.run)).toEqual([]);
+  }, 300_000);
+
+  test('fix mode: the agent edits its own copy; the action checks it there and delivers the patch; the workspace stays the PR’s', async () => {
+    const steps: ((c: ScriptContext) => Turn)[] = [
+      (c) => ({ toolUse: { name: 'Read', input: { file_path: `${c.cwd}/src/app.js` } } }),
+      (c) => ({
+        toolUse: {
+          name: 'Edit',
+          input: {
+            file_path: `${c.cwd}/src/app.js`,
+            old_string: '  return a / b;',
+            new_string: "  if (b === 0) throw new RangeError('b is 0');\n  return a / b;",
+          },
+          id: 'edit',
+        },
+      }),
+      (c) => ({
+        toolUses: [
+          {
+            name: 'Edit',
+            input: { file_path: `${c.cwd}/README.md`, old_string: '# widgets', new_string: '# pwned' },
+            id: 'readme',
+          },
+          bash('diff', 'git diff --stat'),
+        ],
+      }),
+      () => structured([]),
+    ];
+    const s = await go({
+      inputs: { isolation: 'strict', mode: 'fix', 'fix-delivery': 'patch' },
+      script: (_req, ctx) => (steps[ctx.turn] ?? steps[steps.length - 1])(ctx),
+    });
+    expect(s.run.main.code === 0 ? 'ok' : s.run.errors.join('\n')).toBe('ok');
+    expect(s.run.outputs.isolation).toBe('strict');
+    const byId = new Map(toolResults(s.model.requests).map((r) => [r.tool_use_id, r]));
+    expect(byId.get('edit')?.is_error ? byId.get('edit')?.content : 'edited').toBe('edited');
+    expect(byId.get('readme')?.is_error).toBe(true);
+    // Inside its world the agent sees its own edit in its copy.
+    expect(byId.get('diff')?.content).toMatch(/src\/app\.js/);
+    expect(s.fixPatch).toMatch(/^diff --git a\/src\/app\.js b\/src\/app\.js/m);
+    expect(s.fixPatch).toContain("+  if (b === 0) throw new RangeError('b is 0');");
+    expect(s.fixPatch).not.toMatch(/README|pwned/);
+    expect(git(s.repo.dir, ['status', '--porcelain', '--untracked-files=all'])).toBe('');
+    expect(leaks(s)).toEqual([]);
+    expect(gone(s.run)).toEqual([]);
+  }, 300_000);
+
+  test('custom mode: the agent writes its own copy of the working tree, never .git, and nothing reaches the workspace', async () => {
+    const repo = createPullRepo({ base: DEFAULT_BASE, head: DEFAULT_HEAD });
+    const s = await go({
+      repo,
+      inputs: {
+        isolation: 'strict',
+        mode: 'custom',
+        prompt: 'Write notes.',
+        'allowed-tools': 'Write\nBash(touch:*)',
+      },
+      script: (_req, ctx) =>
+        ctx.turn === 0
+          ? {
+              toolUses: [
+                {
+                  name: 'Write',
+                  input: { file_path: `${ctx.cwd}/notes.txt`, content: 'notes\n' },
+                  id: 'notes',
+                },
+                bash('hook', `touch ${ctx.cwd}/.git/hooks/pre-commit`),
+                bash('mine', `touch ${ctx.cwd}/src/mine.txt`),
+              ],
+            }
+          : structured([]),
+    });
+    expect(s.run.main.code === 0 ? 'ok' : s.run.errors.join('\n')).toBe('ok');
+    expect(s.run.outputs.isolation).toBe('strict');
+    const byId = new Map(toolResults(s.model.requests).map((r) => [r.tool_use_id, r]));
+    for (const id of ['notes', 'mine'])
+      expect(byId.get(id)?.is_error ? byId.get(id)?.content : 'written').toBe('written');
+    expect(byId.get('hook')?.content).toMatch(/Read-only file system|Permission denied|denied|refused/i);
+    for (const rel of ['notes.txt', 'src/mine.txt', '.git/hooks/pre-commit'])
+      expect(fs.existsSync(path.join(repo.dir, rel))).toBe(false);
+    expect(git(repo.dir, ['status', '--porcelain', '--untracked-files=all'])).toBe('');
+    expect(leaks(s)).toEqual([]);
+    expect(gone(s.run)).toEqual([]);
+    repo.cleanup();
+  }, 300_000);
+
+  test('an action inside the workspace (uses: ./) is refused at strict, naming the cause, before the agent starts', async () => {
+    const { run, model, close } = await oneRun({ actionInWorkspace: true });
+    try {
+      expect(run.main.code).not.toBe(0);
+      expect(run.errors.join('\n')).toMatch(/input 'isolation'.*action's own directory.*uses: \.\//s);
+      expect(model.requests.filter((r) => r.mainLoop)).toHaveLength(0);
+      expect(run.post.code).toBe(0);
+      expect(gone(run)).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 300_000);
+});
+
+/**
+ * One whole run (main + post) with its own repository, model and GitHub fake; no machine lock.
+ * `actionInWorkspace`: the bundled action is copied into the checkout and run from there (`uses: ./`).
+ */
+async function oneRun(o: { actionInWorkspace?: boolean } = {}) {
   const repo = createPullRepo({ base: DEFAULT_BASE, head: DEFAULT_HEAD });
+  let actionDir = ROOT;
+  if (o.actionInWorkspace) {
+    actionDir = path.join(repo.dir, '.github', 'actions', 'claude-guard');
+    fs.cpSync(path.join(ROOT, 'dist'), path.join(actionDir, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'action.yml'), path.join(actionDir, 'action.yml'));
+  }
   const model = await startModelServer({
     script: [
       {
@@ -179,7 +332,7 @@ async function oneRun() {
     collaborators: { octocat: 'write' },
   });
   const run = await runAction({
-    actionDir: ROOT,
+    actionDir,
     cwd: repo.dir,
     githubApiUrl: github.url,
     githubToken: github.token,

@@ -230,3 +230,95 @@ maybe("strict: the agent's world (two runs side by side)", () => {
     }
   });
 });
+
+maybe('strict: what the agent may write in its own copy (fix and custom modes)', () => {
+  let base: string;
+  let runner: ReturnType<typeof fakeRunner>;
+  let proxy: net.Server;
+
+  beforeAll(async () => {
+    base = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-world-modes-'));
+    fs.chmodSync(base, 0o755);
+    runner = fakeRunner(base);
+    proxy = await listen();
+  });
+
+  afterAll(() => {
+    proxy.close();
+    fs.rmSync(`/run/lock/claude-guard-canary-${process.pid}`, { force: true });
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  // Each write prints its marker only when it worked.
+  const attempts = [
+    'echo fixed >> a.ts && echo WROTE-FIX-FILE',
+    'echo x > new.txt && echo WROTE-NEW-FILE',
+    'echo x >> .git/config && echo WROTE-GIT-CONFIG',
+    'mkdir .git/hooks && echo WROTE-GIT-HOOKS',
+    'echo x >> .git/HEAD && echo WROTE-GIT-HEAD',
+    'chmod +x a.ts; git status --porcelain',
+  ].join('; ');
+
+  test.each<['fix' | 'custom', string[], string[]]>([
+    ['fix', ['WROTE-FIX-FILE'], ['WROTE-NEW-FILE', 'WROTE-GIT-CONFIG', 'WROTE-GIT-HOOKS', 'WROTE-GIT-HEAD']],
+    [
+      'custom',
+      ['WROTE-FIX-FILE', 'WROTE-NEW-FILE'],
+      ['WROTE-GIT-CONFIG', 'WROTE-GIT-HOOKS', 'WROTE-GIT-HEAD'],
+    ],
+  ])(
+    '%s mode: the proof passes; it writes %j in its copy and never %j; the workspace is untouched',
+    async (mode, wrote, never) => {
+      const before = fs.readFileSync(path.join(runner.workspace, 'a.ts'), 'utf8');
+      const launcher = await prepareIsolation('strict', {
+        system: realSystem,
+        workspace: runner.workspace,
+        runnerTemp: runner.runnerTemp,
+        runnerHome: runner.home,
+        proxyPort: portOf(proxy),
+        mode,
+        fixPaths: mode === 'fix' ? ['a.ts'] : undefined,
+        git: 'git',
+      });
+      try {
+        const checks = await proveStrict({
+          system: realSystem,
+          launcher,
+          proxyPort: portOf(proxy),
+          paths: {
+            runnerTemp: runner.runnerTemp,
+            runnerHome: runner.home,
+            workspace: runner.workspace,
+            credentialFiles: [],
+            sensitivePids: [process.pid],
+          },
+          mode: mode === 'fix' ? 'review' : 'custom',
+          canaries: runner.canaries,
+        });
+        expect(checks.filter((c) => !c.pass)).toEqual([]);
+        const env = { PATH: '/usr/bin:/bin', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory' };
+        const wrapped = launcher.wrap('/bin/bash', ['-c', attempts], {
+          ...env,
+          GIT_CONFIG_VALUE_0: runner.workspace,
+        });
+        const out = await run(wrapped.command, wrapped.args, {
+          env: wrapped.env,
+          cwd: '/',
+          timeout: 60000,
+        }).catch((e: { stdout: string; stderr: string }) => e);
+        for (const marker of wrote) expect(out.stdout).toContain(marker);
+        for (const marker of never) expect(out.stdout).not.toContain(marker);
+        expect(out.stdout).not.toContain(CANARY);
+        // The change is in the agent's copy, where the action reads it; none of it in the live workspace.
+        const copy = launcher.world?.copy as string;
+        expect(fs.readFileSync(path.join(copy, 'a.ts'), 'utf8')).toBe(`${before}fixed\n`);
+        expect(fs.readFileSync(path.join(runner.workspace, 'a.ts'), 'utf8')).toBe(before);
+        expect(fs.existsSync(path.join(runner.workspace, 'new.txt'))).toBe(false);
+        expect(git(runner.workspace, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+      } finally {
+        expect(await undoIsolation(launcher.undo, realSystem)).toEqual([]);
+      }
+      for (const dir of launcher.undo.dirs) expect(fs.existsSync(dir)).toBe(false);
+    },
+  );
+});

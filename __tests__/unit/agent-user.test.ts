@@ -193,7 +193,7 @@ describe('prepareIsolation / undoIsolation', () => {
     proxyPort: 41234,
     mode,
     tmpRoot: '/tmp',
-    // The named-user, runner's-world path (custom and fix modes at strict); the world has its own tests.
+    // The older named-user, runner's-world path (world: false); the world has its own tests.
     agentUser: 'claude-guard-agent',
     world: false,
   });
@@ -203,6 +203,22 @@ describe('prepareIsolation / undoIsolation', () => {
       v4: [...system.firewall.iptables.chains.entries()],
       v6: [...system.firewall.ip6tables.chains.entries()],
     });
+
+  test.each([
+    ['the action (uses: ./)', { actionDir: '/home/runner/work/r/r' }, /action's own directory.*uses: \.\//],
+    ['claude-path', { cliPath: '/home/runner/work/r/r/node_modules/.bin/claude' }, /input 'claude-path'/],
+  ])(
+    'strict refuses, before making anything, when %s lies inside the workspace',
+    async (_n, extra, reason) => {
+      const system = runnerMachine();
+      const before = snapshot(system);
+      await expect(
+        prepareIsolation('strict', { ...ctx(system), world: true, realpath: (p: string) => p, ...extra }),
+      ).rejects.toThrow(new RegExp(`input 'isolation'.*${reason.source}`));
+      expect(snapshot(system)).toBe(before);
+      expect(system.log).toEqual([]);
+    },
+  );
 
   test('strict: closes RUNNER_TEMP and HOME, grants the workspace, installs egress; undo restores everything, twice', async () => {
     const system = runnerMachine();
@@ -284,7 +300,7 @@ describe('prepareIsolation / undoIsolation', () => {
   });
 });
 
-// mode: fix — write ACLs on exactly the PR's files (appended with the fix mode).
+// mode: fix on the older path (world: false) — write ACLs on exactly the PR's files.
 import { grantFixScope } from '../../src/isolation/agent-user.js';
 import type { RunOptions, RunResult } from '../../src/isolation/system.js';
 
@@ -352,7 +368,7 @@ describe('grantFixScope', () => {
     expect([...system.files.values()].some((f) => f.acl.length > 0)).toBe(false);
   });
 
-  test('prepareIsolation in fix mode: read-only workspace plus the file grants, all undone', async () => {
+  test('prepareIsolation in fix mode (world: false): read-only workspace plus the file grants, all undone', async () => {
     const system = machine();
     const snapshotFiles = () => JSON.stringify([...system.files.entries()]);
     const before = snapshotFiles();
@@ -366,6 +382,7 @@ describe('grantFixScope', () => {
       fixPaths: ['src/b.ts'],
       tmpRoot: '/tmp',
       agentUser: 'claude-guard-agent',
+      world: false,
     });
     expect(system.files.get(`${ws}/src/b.ts`)?.acl).toEqual(['u:claude-guard-agent:rw']);
     expect(system.files.get(`${ws}/a.ts`)?.acl).toEqual([]);
@@ -376,7 +393,7 @@ describe('grantFixScope', () => {
     expect(snapshotFiles()).toBe(before);
   });
 
-  test('prepareIsolation in fix mode undoes everything when a path is refused', async () => {
+  test('prepareIsolation in fix mode (world: false) undoes everything when a path is refused', async () => {
     const system = machine();
     system.resolvesTo.set(`${ws}/src/b.ts`, '/home/runner/.npmrc');
     const before = JSON.stringify([...system.files.entries()]);
@@ -391,8 +408,70 @@ describe('grantFixScope', () => {
         fixPaths: ['src/b.ts'],
         tmpRoot: '/tmp',
         agentUser: 'claude-guard-agent',
+        world: false,
       }),
     ).rejects.toThrow(/symbolic link/);
     expect(JSON.stringify([...system.files.entries()])).toBe(before);
+  });
+});
+
+// The agent's copy at strict (repo-copy.ts): what the mode lets the agent write, by ownership.
+import { grantCopy } from '../../src/isolation/repo-copy.js';
+
+describe('grantCopy', () => {
+  const copy = '/tmp/claude-guard-agent-x/repo';
+  const agent = { uid: 995, gid: 995 };
+  const machine = () => {
+    const system = new FakeWithLinks(0, 0);
+    system.addFile('/tmp/claude-guard-agent-x');
+    system.addFile(copy);
+    system.addFile(`${copy}/.git`);
+    system.addFile(`${copy}/.git/config`, { mode: 0o644, isDirectory: false });
+    system.addFile(`${copy}/src`);
+    system.addFile(`${copy}/src/b.ts`, { mode: 0o644, isDirectory: false });
+    system.addFile(`${copy}/a.ts`, { mode: 0o644, isDirectory: false });
+    return system;
+  };
+  const owned = (system: FakeWithLinks) =>
+    [...system.files].filter(([, f]) => f.uid === agent.uid).map(([p]) => p);
+
+  test('fix mode: exactly the fix files become the agent’s; no directory, no .git', async () => {
+    const system = machine();
+    await grantCopy(system, copy, 'fix', agent, ['src/b.ts']);
+    expect(owned(system)).toEqual([`${copy}/src/b.ts`]);
+  });
+
+  test('review mode: nothing is the agent’s', async () => {
+    const system = machine();
+    await grantCopy(system, copy, 'review', agent, ['src/b.ts']);
+    expect(owned(system)).toEqual([]);
+    expect(system.log.filter((l) => l.includes('chown'))).toEqual([]);
+  });
+
+  test('custom mode: the working tree without .git, links not followed', async () => {
+    const system = machine();
+    await grantCopy(system, copy, 'custom', agent);
+    expect(system.log).toContainEqual(
+      `find ${copy} -xdev -path ${copy}/.git -prune -o -exec chown -h 995:995 {} +`,
+    );
+  });
+
+  test.each<[string, (s: FakeWithLinks) => void, string, RegExp]>([
+    [
+      'a link out of the copy',
+      (s) => s.resolvesTo.set(`${copy}/src/b.ts`, '/etc/shadow'),
+      'src/b.ts',
+      /symbolic link/,
+    ],
+    ['a missing file', () => undefined, 'src/none.ts', /missing/],
+    ['a directory', () => undefined, 'src', /not a regular file/],
+    ['a hard-linked file', (s) => s.hardLinks.set(`${copy}/a.ts`, 2), 'a.ts', /single link/],
+    ['a path leaving the copy', () => undefined, '../../etc/passwd', /not a plain repository-relative path/],
+    ['a path into .git', () => undefined, '.git/config', /not a plain repository-relative path/],
+  ])('fix mode refuses %s and hands over nothing', async (_name, arrange, rel, message) => {
+    const system = machine();
+    arrange(system);
+    await expect(grantCopy(system, copy, 'fix', agent, [rel])).rejects.toThrow(message);
+    expect(owned(system)).toEqual([]);
   });
 });

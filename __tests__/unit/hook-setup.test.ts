@@ -28,14 +28,30 @@ describe('the Bash hook self-test (the CLI ignores a hook that cannot start)', (
     expect(hookScriptPath('/a/dist/main/index.js')).toBe('/a/dist/hook/index.js');
   });
 
-  test('a hook that does not answer fails the run at rules-only and sandbox, naming it; strict warns', async () => {
+  test('a hook that does not answer fails the run at every level, naming it', async () => {
     // Under jest there is no dist/hook beside the entry script: the self-test fails.
-    for (const level of ['rules-only', 'sandbox'])
+    for (const level of ['rules-only', 'sandbox', 'strict'])
       await expect(bashHookFor([], level).proven).rejects.toThrow(
         /did not refuse its self-test.*agent was not started/,
       );
-    const strict = bashHookFor(['Bash(make test:*)'], 'strict');
-    await expect(strict.proven).resolves.toBeUndefined();
-    expect(strict.commandLine).toMatch(/hook[/\\]index\.js' '[A-Za-z0-9_-]+'$/);
+  });
+
+  test('in the agent’s world the command names node and the hook where the world binds them', async () => {
+    const lines: string[] = [];
+    const deny = `printf %s '{"hookSpecificOutput":{"permissionDecision":"deny"}}'`;
+    const hook = bashHookFor(
+      ['Bash(make test:*)'],
+      'strict',
+      (command, args, env) => {
+        lines.push(args[1]);
+        return { command, args: ['-c', deny], env };
+      },
+      { node: '/opt/node/bin/node', script: '/claude-guard/hook/index.js' },
+    );
+    await expect(hook.proven).resolves.toBeUndefined();
+    expect(hook.commandLine).toMatch(
+      /^'\/opt\/node\/bin\/node' '\/claude-guard\/hook\/index\.js' '[A-Za-z0-9_-]+'$/,
+    );
+    expect(lines).toEqual([hook.commandLine]);
   });
 });

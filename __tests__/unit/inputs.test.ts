@@ -67,6 +67,7 @@ describe('defaults', () => {
       diffRange: '',
       triggerPhrase: '@claude-guard',
       triggerLabel: '',
+      reviewScope: 'incremental',
       claudeArgs: [],
       claudePath: undefined,
       anthropicBaseUrl: 'https://api.anthropic.com',
@@ -174,6 +175,7 @@ describe('accepted values', () => {
       { claudeArgs: ['--effort', 'high', '--append-system-prompt', 'Be brief.'] },
     ],
     [{ 'claude-path': '/opt/claude/bin/claude' }, { claudePath: '/opt/claude/bin/claude' }],
+    [{ 'review-scope': 'full' }, { reviewScope: 'full' }],
   ])('%j', (inputs, expected) => {
     expect(read(inputs)).toMatchObject(expected);
   });
@@ -184,6 +186,7 @@ describe('refused values', () => {
     [{ 'anthropic-api-key': '' }, 'anthropic-api-key', /required/],
     [{ 'claude-version': 'latest' }, 'claude-version', /not an exact version/],
     [{ 'on-refused': 'ignore' }, 'on-refused', /skip, fail/],
+    [{ 'review-scope': 'partial' }, 'review-scope', /incremental, full/],
     [{ 'exclude-paths': '!src/**' }, 'exclude-paths', /without '!'/],
     [{ 'exclude-paths': '/etc/**' }, 'exclude-paths', /repository-relative/],
     [{ 'guidance-files': '../secrets.md' }, 'guidance-files', /no '\.\.'/],

@@ -270,3 +270,16 @@ describe('writeJobSummary', () => {
     await expect(writeJobSummary('x')).resolves.toBeUndefined();
   });
 });
+
+describe('the reviewed range', () => {
+  test('says which commits were reviewed, and why not incrementally', () => {
+    const md = renderJobSummary(
+      input({
+        reviewed: { scope: 'full', base: 'b'.repeat(40), head: 'd'.repeat(40), fallback: 'a force-push.' },
+      }),
+    );
+    expect(md).toContain(
+      'This run reviewed commits bbbbbbbbbbbb..dddddddddddd (full). Incremental review not possible: a force-push.',
+    );
+  });
+});

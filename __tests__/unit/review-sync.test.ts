@@ -122,17 +122,17 @@ describe('postedFindings: our earlier inline findings', () => {
     [
       'the bot’s marked comment, open thread',
       reviewComment(1, 'github-actions[bot]', withFingerprintMarker('x', FP_A)),
-      [{ commentId: 1, threadId: 'T1', fingerprint: FP_A, resolved: false }],
+      [{ commentId: 1, threadId: 'T1', fingerprint: FP_A, resolved: false, path: 'a.ts', line: 1 }],
     ],
     [
       'the summary author’s marked comment (any case), resolved thread',
       reviewComment(2, 'ALICE', withFingerprintMarker('x', FP_B)),
-      [{ commentId: 2, threadId: 'T2', fingerprint: FP_B, resolved: true }],
+      [{ commentId: 2, threadId: 'T2', fingerprint: FP_B, resolved: true, path: 'a.ts', line: 1 }],
     ],
     [
       'ours but no thread starts with it: kept for de-duplication, cannot be resolved',
       reviewComment(3, 'github-actions[bot]', withFingerprintMarker('x', FP_C)),
-      [{ commentId: 3, fingerprint: FP_C, resolved: false }],
+      [{ commentId: 3, fingerprint: FP_C, resolved: false, path: 'a.ts', line: 1 }],
     ],
     ['an outsider’s forged marker', reviewComment(1, 'mallory', withFingerprintMarker('x', FP_A)), []],
     ['our comment without a marker', reviewComment(1, 'github-actions[bot]', 'a reply'), []],
@@ -150,6 +150,8 @@ const prev = (fingerprint: string, over: Partial<PostedFinding> = {}): PostedFin
   threadId: `T-${fingerprint}`,
   fingerprint,
   resolved: false,
+  path: 'a.ts',
+  line: 1,
   ...over,
 });
 
@@ -197,6 +199,15 @@ describe('planReviewSync', () => {
     expect(plan.post.map((c) => c.finding)).toEqual(post);
     expect(plan.keep.map((c) => c.finding)).toEqual(keep);
     expect(plan.resolve.map((p) => p.threadId)).toEqual(resolve);
+  });
+
+  test('mayResolve: an earlier finding outside what this run looked at stays open (incremental review)', () => {
+    const plan = planReviewSync({
+      current: [],
+      previous: [prev(FP_A, { path: 'seen.ts' }), prev(FP_B, { path: 'untouched.ts' })],
+      mayResolve: (p) => p.path === 'seen.ts',
+    });
+    expect(plan.resolve.map((p) => p.threadId)).toEqual([`T-${FP_A}`]);
   });
 });
 

@@ -6,12 +6,14 @@ import { FakeGitHub } from '../../src/github/fake.js';
 import { COMMENT_MAX } from '../../src/report/markdown.js';
 import {
   isSummaryComment,
+  keepReviewedRecord,
   renderSummaryComment,
   SUMMARY_MARKER,
   upsertSummaryComment,
   type SummaryCommentInput,
 } from '../../src/report/summary-comment.js';
 import type { GateResult, GatedFinding } from '../../src/report/types.js';
+import { parseReviewedMarker } from '../../src/review-scope.js';
 
 const pr = { owner: 'o', repo: 'r', number: 5 };
 
@@ -314,5 +316,72 @@ describe('upsertSummaryComment', () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('the reviewed range (incremental review)', () => {
+  const LAST = 'a'.repeat(40);
+  const HEAD = 'd'.repeat(40);
+  test('the summary records the reviewed head for the next run and says which commits were reviewed', () => {
+    const body = renderSummaryComment(
+      input({}, { conclusion: 'clean', reviewed: { scope: 'incremental', base: LAST, head: HEAD } }),
+    );
+    expect(body.startsWith(SUMMARY_MARKER)).toBe(true);
+    expect(parseReviewedMarker(body)).toEqual({ sha: HEAD });
+    expect(body).toContain(
+      'reviewed commits aaaaaaaaaaaa..dddddddddddd (incremental). Findings of earlier reviews stay in their review threads.',
+    );
+  });
+
+  test('a fallback says why the whole pull request was reviewed', () => {
+    const body = renderSummaryComment(
+      input({}, { reviewed: { scope: 'full', base: LAST, head: HEAD, fallback: 'a force-push <b>x</b>.' } }),
+    );
+    expect(body).toContain('(full). Incremental review not possible: a force-push &lt;b&gt;x&lt;/b&gt;.');
+  });
+
+  test('a failed run records nothing (the next run reviews from the last completed review)', () => {
+    const body = renderSummaryComment(
+      input({}, { conclusion: 'failed', reviewed: { scope: 'full', base: LAST, head: HEAD } }),
+    );
+    expect(parseReviewedMarker(body)).toBeUndefined();
+  });
+
+  test('no reviewed range given: no record', () => {
+    expect(parseReviewedMarker(renderSummaryComment(input()))).toBeUndefined();
+  });
+});
+
+describe('keepReviewedRecord: a body without a record keeps the previous one', () => {
+  const A = 'a'.repeat(40);
+  const D = 'd'.repeat(40);
+  const withRecord = (sha: string, text: string) =>
+    `${SUMMARY_MARKER}\n<!-- claude-guard:reviewed head=${sha} -->\n${text}`;
+  test.each<[string, string, string | undefined, string]>([
+    ['no previous comment', `${SUMMARY_MARKER}\nreviewing…`, undefined, `${SUMMARY_MARKER}\nreviewing…`],
+    [
+      'a progress state keeps the record',
+      `${SUMMARY_MARKER}\nreviewing…`,
+      withRecord(A, 'old'),
+      withRecord(A, 'reviewing…'),
+    ],
+    ['a new record wins', withRecord(D, 'new'), withRecord(A, 'old'), withRecord(D, 'new')],
+    [
+      'an invalid previous record is not carried',
+      `${SUMMARY_MARKER}\nnew`,
+      `${SUMMARY_MARKER}\n<!-- claude-guard:reviewed head=HEAD~1 -->\nold`,
+      `${SUMMARY_MARKER}\nnew`,
+    ],
+  ])('%s', (_name, body, previous, expected) => {
+    expect(keepReviewedRecord(body, previous)).toBe(expected);
+  });
+
+  test('upsert: a body without a record updates the comment and keeps its record', async () => {
+    const gh = new FakeGitHub();
+    await upsertSummaryComment(gh, pr, withRecord(A, 'done'));
+    await upsertSummaryComment(gh, pr, `${SUMMARY_MARKER}\nreviewing…`);
+    const [c] = gh.commentsOn(pr);
+    expect(parseReviewedMarker(c.body)).toEqual({ sha: A });
+    expect(c.body).toContain('reviewing…');
   });
 });

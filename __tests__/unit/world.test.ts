@@ -3,7 +3,13 @@ import { createRunUser, isRunUserName, removeRunUser } from '../../src/isolation
 import { undoIsolation, type UndoRecord } from '../../src/isolation/launcher.js';
 import { judgeInventory, type WorldAllowance } from '../../src/isolation/proof-attempts.js';
 import { FakeSystem } from '../../src/isolation/system-fake.js';
-import { installRoot, worldArgs, type WorldSpec } from '../../src/isolation/world.js';
+import {
+  installRoot,
+  worldArgs,
+  worldObstacles,
+  WORLD_HOOK_DIR,
+  type WorldSpec,
+} from '../../src/isolation/world.js';
 
 const spec: WorldSpec = {
   uid: 991,
@@ -93,6 +99,80 @@ describe('worldArgs', () => {
   });
 });
 
+describe('worldArgs with the hook bundle and a writable copy (custom mode)', () => {
+  const copy = '/tmp/claude-guard-agent-x/repo';
+  const ws = '/home/runner/work/r/r';
+  const args = worldArgs(
+    {
+      ...spec,
+      binds: [
+        { source: copy, target: ws, writable: true },
+        { source: `${copy}/.git`, target: `${ws}/.git` },
+        { source: '/home/runner/work/_actions/o/claude-guard/v1/dist/hook', target: WORLD_HOOK_DIR },
+      ],
+    },
+    '/opt/claude/bin/claude',
+    [],
+  );
+
+  test('the copy is writable at the workspace path, its .git read-only over it, after it', () => {
+    const tree = index(args, '--bind', copy, ws);
+    const git = index(args, '--ro-bind', `${copy}/.git`, `${ws}/.git`);
+    expect(tree).toBeGreaterThan(0);
+    expect(git).toBeGreaterThan(tree);
+    expect(args.filter((a) => a === '--bind')).toHaveLength(1);
+  });
+
+  test('only the hook bundle of the action is bound, read-only, at the fixed path, its parent made 0755', () => {
+    expect(
+      index(args, '--ro-bind', '/home/runner/work/_actions/o/claude-guard/v1/dist/hook', WORLD_HOOK_DIR),
+    ).toBeGreaterThan(index(args, '--perms', '0755', '--dir', '/claude-guard'));
+    expect(args.filter((a) => a.includes('_actions'))).toHaveLength(1);
+  });
+});
+
+describe('worldObstacles (the copy replaces the workspace path)', () => {
+  const ws = '/home/runner/work/r/r';
+  const fine = { workspace: ws, node: '/opt/hostedtoolcache/node/24/x64/bin/node' };
+  test.each<[string, Parameters<typeof worldObstacles>[0], RegExp[]]>([
+    [
+      'a pinned action, node and CLI outside',
+      { ...fine, actionDir: '/home/runner/work/_actions/o/cg/v1', cli: '/opt/claude/bin/claude' },
+      [],
+    ],
+    ['a sibling directory whose name starts like the workspace', { ...fine, actionDir: `${ws}-action` }, []],
+    [
+      'uses: ./ (the action is the workspace)',
+      { ...fine, actionDir: ws },
+      [/action's own directory.*uses: \.\/.*'isolation/],
+    ],
+    [
+      'an action in a subdirectory of the workspace',
+      { ...fine, actionDir: `${ws}/.github/actions/cg` },
+      [/action's own directory/],
+    ],
+    [
+      'node inside the workspace',
+      { ...fine, node: `${ws}/.node/bin/node` },
+      [/^node .* lies inside the workspace/],
+    ],
+    [
+      'claude-path inside the workspace',
+      { ...fine, cli: `${ws}/node_modules/.bin/claude` },
+      [/input 'claude-path'/],
+    ],
+    [
+      'all three',
+      { workspace: ws, node: `${ws}/n`, actionDir: ws, cli: `${ws}/c` },
+      [/action/, /^node/, /claude-path/],
+    ],
+  ])('%s', (_name, input, expected) => {
+    const reasons = worldObstacles(input);
+    expect(reasons).toHaveLength(expected.length);
+    expected.forEach((re, i) => expect(reasons[i]).toMatch(re));
+  });
+});
+
 describe('installRoot', () => {
   const forbidden = ['/home/runner', '/home/runner/work/_temp', '/home/runner/work/r/r'];
   test.each([
@@ -146,6 +226,15 @@ describe('judgeInventory (the allowed set of the world, precisely)', () => {
     expect(judgeInventory(allowance, { readable: [], writable: ['/run/lock', '/w/r'] })).toEqual([
       'writable: /w/r',
     ]);
+  });
+  test('custom mode: the copy of the working tree may be writable, never its .git', () => {
+    const custom = { ...allowance, writable: [...allowance.writable, '/w/r'] };
+    expect(
+      judgeInventory(custom, {
+        readable: [],
+        writable: ['/w/r', '/w/r/src', '/w/r/.git', '/w/r/.git/hooks'],
+      }),
+    ).toEqual(['writable: /w/r/.git', 'writable: /w/r/.git/hooks']);
   });
 });
 

@@ -18,6 +18,8 @@ export interface PromptInput {
   fixPaths?: string[];
   /** The maintainers' review guidance read from the base commit (agent/guidance.ts), already formatted. */
   guidance?: string;
+  /** `range` holds only the commits pushed since the last review (review-scope.ts). */
+  incremental?: boolean;
 }
 
 const MAX_FILES_LISTED = 300;
@@ -47,6 +49,14 @@ export function buildPrompt(input: PromptInput): string {
   const inspect = input.range
     ? `Inspect the change with read-only tools: \`git diff ${input.range}\`, \`git log\`, \`git show\`, Read, Grep and Glob.`
     : 'Inspect the change with read-only tools: `git diff`, `git log`, `git show`, Read, Grep and Glob.';
+  const scope =
+    input.incremental && input.range
+      ? [
+          `This is an incremental review: only the commits pushed since the last review (\`${input.range}\`) are`,
+          'under review; the rest of the pull request was reviewed before. Read surrounding code as you need, but',
+          'report the problems these commits introduce or leave unfixed in the lines they change.',
+        ]
+      : [];
   const fixBlock = (input.fixPaths ?? []).map((p) => `- ${JSON.stringify(p)}`).join('\n');
   const parts =
     input.mode === 'fix'
@@ -62,6 +72,7 @@ export function buildPrompt(input: PromptInput): string {
           fixBlock || '- (none)',
           '',
           inspect,
+          ...scope,
           'You cannot install packages, use the network, create or delete files; do not try.',
           ...(input.guidance ? ['', input.guidance] : []),
           ...(input.untrusted ? ['', input.untrusted] : []),
@@ -85,6 +96,7 @@ export function buildPrompt(input: PromptInput): string {
             fileBlock,
             '',
             inspect,
+            ...scope,
             'You cannot install packages, use the network, or modify files; do not try.',
             ...(input.guidance ? ['', input.guidance] : []),
             ...(input.untrusted ? ['', input.untrusted] : []),

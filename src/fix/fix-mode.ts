@@ -34,9 +34,13 @@ export async function fixablePaths(diff: FileDiff[], ctx: RunContext, notes: str
   return disk.paths;
 }
 
-/** The agent's change, computed by the action; refused whole when anything is out of scope. */
+/**
+ * The agent's change, computed by the action from the tree the agent edited — the workspace, or at
+ * strict the agent's own copy of it (isolation/repo-copy.ts) — and refused whole when anything is out
+ * of scope. The tree is put back either way.
+ */
 export async function checkFix(
-  ctx: RunContext,
+  tree: string,
   wsGit: WorkspaceGit,
   baseline: Baseline,
   fixPaths: string[],
@@ -44,9 +48,9 @@ export async function checkFix(
 ): Promise<Buffer> {
   // .git/config back first (byte for byte), so no git below runs with a config the agent could touch.
   if (credentials) await restoreCheckoutCredentials(credentials);
-  const set = await collectChanges(ctx.workspace, wsGit, baseline);
+  const set = await collectChanges(tree, wsGit, baseline);
   const verdict = checkChanges(set, fixPaths);
-  const left = await resetWorkingTree(ctx.workspace, wsGit, set, baseline);
+  const left = await resetWorkingTree(tree, wsGit, set, baseline);
   for (const l of left) core.warning(`claude-guard: could not restore ${l.path}: ${l.reason}`);
   if (!verdict.ok) {
     throw new Error(

@@ -1,15 +1,16 @@
 /**
  * Sets up the chosen isolation level and says how to start the agent inside it (defences 4, 5, 6;
- * threat rows S2, S3, S7, S8, S9, S12, X1, X4, X9). For `strict`: a fresh user for this run only
- * (removed at teardown), per-uid egress to this run's proxy port only, and — in review mode — the
- * agent's own world (world.ts): mount and PID namespaces built by bubblewrap as root from only what is
- * allowed, with a clean copy of the repository (repo-copy.ts). Nothing of the runner's HOME,
- * RUNNER_TEMP or live workspace exists there, so nothing needs ACLs, closing or cleaning afterwards:
- * when the namespace ends, everything the agent made is gone. Custom and fix modes at strict still run
- * in the runner's world with ACLs (the older path; see the README's known limits). For `sandbox` and
- * `rules-only` the agent keeps the action's uid and only gets its own directory. Every change is
- * written into a JSON-serialisable UndoRecord before it is made, so the post step can undo it from
- * saved state alone, idempotently — even after a failure half-way through the set-up.
+ * threat rows S2, S3, S7, S8, S9, S11, S12, X1, X4, X9). For `strict`: a fresh user for this run only
+ * (removed at teardown), per-uid egress to this run's proxy port only, and the agent's own world
+ * (world.ts): mount and PID namespaces built by bubblewrap as root from only what is allowed, with a
+ * clean copy of the repository (repo-copy.ts) — read-only in review mode, its fix files writable in fix
+ * mode, its working tree (not .git) in custom mode — and the action's Bash hook bundle at a fixed path.
+ * Nothing of the runner's HOME, RUNNER_TEMP or live workspace exists there, so nothing needs ACLs,
+ * closing or cleaning afterwards: when the namespace ends, everything the agent made is gone. (The
+ * older strict path — the runner's world with ACLs — remains only behind `world: false`, for tests.)
+ * For `sandbox` and `rules-only` the agent keeps the action's uid and only gets its own directory.
+ * Every change is written into a JSON-serialisable UndoRecord before it is made, so the post step can
+ * undo it from saved state alone, idempotently — even after a failure half-way through the set-up.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -38,8 +39,17 @@ import { HOME_SECRET_PATHS } from './sandbox.js';
 import { applyEgressRules, removeEgressRules, type EgressRecord } from './egress.js';
 import { asRoot, type SystemPort } from './system.js';
 import { realpathSync } from 'node:fs';
-import { makeRepoCopy } from './repo-copy.js';
-import { installRoot, worldArgs, SYSTEM_TOP_LEVEL, WORLD_AGENT_DIRS, type WorldSpec } from './world.js';
+import { grantCopy, makeRepoCopy } from './repo-copy.js';
+import {
+  installRoot,
+  worldArgs,
+  worldObstacles,
+  SYSTEM_TOP_LEVEL,
+  WORLD_AGENT_DIRS,
+  WORLD_HOOK_DIR,
+  type WorldBind,
+  type WorldSpec,
+} from './world.js';
 
 export interface UndoRecord {
   version: 1;
@@ -67,7 +77,7 @@ export interface IsolationContext {
   proxyPort: number;
   /**
    * custom mode lets the agent write the workspace (except .git); review mode does not; fix mode lets
-   * it write exactly `fixPaths` (strict level: file ACLs, no directory write).
+   * it write exactly `fixPaths`. At strict all of this is on the agent's own copy (repo-copy.ts).
    */
   mode: 'review' | 'custom' | 'fix';
   /** fix mode: the repository-relative files the agent may edit (none when unset). */
@@ -75,12 +85,18 @@ export interface IsolationContext {
   agentUser?: string;
   /** Where the per-run agent directory is created (default os.tmpdir(); never RUNNER_TEMP). */
   tmpRoot?: string;
-  /** git, for the clean repository copy of the agent's world (strict, review mode). */
+  /** git, for the clean repository copy of the agent's world (strict). */
   git?: string;
   /** Repository-relative files the action pinned in the workspace (carried into the copy as pinned). */
   pinned?: string[];
-  /** Build the agent's world at strict in review mode (default true). */
+  /** Build the agent's world at strict (default true; false keeps the older ACL path, for tests). */
   world?: boolean;
+  /** The action's Bash hook bundle (dist/hook), bound read-only at WORLD_HOOK_DIR in the world. */
+  hookDir?: string;
+  /** The action's own directory: the world refuses to start when it lies inside the workspace. */
+  actionDir?: string;
+  /** Input 'claude-path', when set: the world refuses to start when it lies inside the workspace. */
+  cliPath?: string;
   /** Resolves symbolic links (default fs.realpathSync); injected for tests. */
   realpath?: (file: string) => string;
 }
@@ -88,8 +104,13 @@ export interface IsolationContext {
 export interface WorldInfo {
   /** The action's share directory (settings file, probe), read-only in the world. */
   share: string;
-  /** The repository copy (host path), bound read-only at the workspace path. */
+  /** The repository copy (host path), bound at the workspace path: the tree the agent edits (fix mode). */
   copy: string;
+  /** The Bash hook as the agent starts it in its world (node at its real path, the bundle at
+   * WORLD_HOOK_DIR); undefined when the action gave no hook directory. */
+  hook?: { node: string; script: string };
+  /** custom mode: the copy's working tree (not .git) is the agent's to write. */
+  writableTree: boolean;
   /** Files pinned by the action (present in the copy even if untracked). */
   pinned: string[];
   /** The read-only install directories bound for `command` (and node). */
@@ -110,7 +131,7 @@ export interface AgentLauncher {
   uid?: number;
   /** What to undo; save it (JSON) in the action state before starting the agent. */
   undo: UndoRecord;
-  /** Strict in review mode: the world the agent runs in. */
+  /** Strict: the world the agent runs in. */
   world?: WorldInfo;
   /**
    * How to start `command` as the agent. The env is the complete clean environment; HOME,
@@ -229,8 +250,7 @@ export async function prepareIsolation(level: IsolationLevel, ctx: IsolationCont
   const { system } = ctx;
   const undo: UndoRecord = { version: 1, level, dirs: [], acls: [], modes: [] };
   try {
-    if (level === 'strict' && ctx.mode === 'review' && ctx.world !== false)
-      return await prepareWorld(ctx, undo);
+    if (level === 'strict' && ctx.world !== false) return await prepareWorld(ctx, undo);
     let user: AgentUser | undefined;
     if (level === 'strict') user = await agentUser(system, ctx, undo);
     const paths = await createAgentDir(system, ctx.tmpRoot ?? os.tmpdir(), user, undo.dirs);
@@ -270,12 +290,39 @@ async function worldTools(system: SystemPort): Promise<{ bwrap: string; setpriv:
 }
 
 /**
- * Strict, review mode: the run's user, the agent directory (0700, the action's: a share directory with
- * the settings file, and the repository copy), the egress rules, and a launcher that starts commands
- * in a world built for them. No ACL, no mode change on the runner's files.
+ * Strict: the run's user, the agent directory (0700, the action's: a share directory with the settings
+ * file, and the repository copy, with what the mode lets the agent write handed to its uid), the egress
+ * rules, and a launcher that starts commands in a world built for them. No ACL, no mode change on the
+ * runner's files. Refuses (before making anything) when node, the CLI or the action itself lies inside
+ * the workspace, which the world replaces with the copy.
  */
 async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<AgentLauncher> {
   const { system } = ctx;
+  const realpath = ctx.realpath ?? realpathSync;
+  const realWorkspace = realpath(ctx.workspace);
+  const node = realpath(process.execPath);
+  const resolved = (file: string) => {
+    try {
+      return realpath(file);
+    } catch {
+      return path.resolve(file);
+    }
+  };
+  const refuse = (reasons: string[]) => {
+    if (reasons.length)
+      throw new Error(
+        `Strict isolation (input 'isolation') cannot build the agent's world: ${reasons.join('; ')}.`,
+      );
+  };
+  refuse(
+    worldObstacles({
+      workspace: realWorkspace,
+      node,
+      actionDir: ctx.actionDir && resolved(ctx.actionDir),
+      // A missing claude-path is reported later, naming the input (run.ts): judge its path as given.
+      cli: ctx.cliPath && resolved(ctx.cliPath),
+    }),
+  );
   undo.world = true;
   const tools = await worldTools(system);
   const user = await agentUser(system, ctx, undo);
@@ -290,6 +337,7 @@ async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<Ag
     path.join(root, 'repo'),
     ctx.pinned,
   );
+  await grantCopy(system, copy.dir, ctx.mode, user, ctx.fixPaths);
   const topLevel: WorldSpec['topLevel'] = [];
   for (const entry of SYSTEM_TOP_LEVEL) {
     const link = await system.readlink(entry);
@@ -298,21 +346,29 @@ async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<Ag
   }
   undo.egress = await applyEgressRules(system, user.uid, ctx.proxyPort);
   const paths: AgentPaths = { root, ...WORLD_AGENT_DIRS, settingsFile: path.join(share, 'settings.json') };
-  const realpath = ctx.realpath ?? realpathSync;
   const forbidden = [ctx.runnerHome, ctx.runnerTemp, ctx.workspace];
   const installs = (command: string) =>
     [command, process.execPath]
       .map((file) => installRoot(realpath(file), forbidden))
       .filter((d): d is string => d !== undefined);
+  // The copy at the workspace path — writable where its ownership says (fix files, custom's working
+  // tree), never in review mode — with its .git read-only over it; the action's hook bundle.
+  const writes = ctx.mode !== 'review';
+  const binds: WorldBind[] = [
+    { source: copy.dir, target: ctx.workspace, writable: writes },
+    ...(writes ? [{ source: path.join(copy.dir, '.git'), target: path.join(ctx.workspace, '.git') }] : []),
+    ...(ctx.hookDir ? [{ source: realpath(ctx.hookDir), target: WORLD_HOOK_DIR }] : []),
+  ];
   const spec = (command: string): WorldSpec => {
     if (!path.isAbsolute(command))
       throw new Error(`The agent's world: '${command}' is not an absolute path (set 'claude-path')`);
+    refuse(worldObstacles({ workspace: realWorkspace, node, cli: realpath(command) }));
     return {
       uid: user.uid,
       gid: user.gid,
       topLevel,
       readOnly: [...new Set([share, ...installs(command)])],
-      binds: [{ source: copy.dir, target: ctx.workspace }],
+      binds,
       cwd: ctx.workspace,
       setpriv: tools.setpriv,
       sh: tools.sh,
@@ -321,7 +377,14 @@ async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<Ag
   const launcher = makeLauncher('strict', paths, undo, system, user);
   return {
     ...launcher,
-    world: { share, copy: copy.dir, pinned: ctx.pinned ?? [], installs },
+    world: {
+      share,
+      copy: copy.dir,
+      pinned: ctx.pinned ?? [],
+      installs,
+      hook: ctx.hookDir ? { node, script: path.join(WORLD_HOOK_DIR, 'index.js') } : undefined,
+      writableTree: ctx.mode === 'custom',
+    },
     wrap(command, args, env) {
       const fullEnv = agentEnv(paths, env, user);
       const inWorld = worldArgs(spec(command), realpath(command), args);

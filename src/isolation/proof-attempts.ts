@@ -37,8 +37,9 @@ export interface ProbeCheck {
  * What the agent may see in its world, precisely: the read-only system trees (skipped by the walk:
  * /usr, the node and CLI install directories), /proc, /sys and /dev of its own namespaces (skipped),
  * the public /etc files of world.ts, the action's share directory (settings, probe), the repository's
- * tracked files and its .git directory at the workspace path, and its own fresh tmpfs (/tmp, /var/tmp,
- * /dev/shm, /run). It may write only on that fresh tmpfs.
+ * tracked files and its .git directory at the workspace path, the action's hook bundle, and its own
+ * fresh tmpfs (/tmp, /var/tmp, /dev/shm, /run). It may write only on that fresh tmpfs, and in custom mode
+ * in its own copy of the working tree (never in .git).
  */
 export interface WorldAllowance {
   /** Trees the walk skips: read-only binds of public system files, and the kernel's own file systems. */
@@ -70,7 +71,7 @@ export function judgeInventory(
   return [
     ...found.readable.filter((f) => !readOk(f)).map((f) => `readable: ${f}`),
     ...found.writable
-      .filter((d) => !allowance.writable.some((w) => under(d, w)))
+      .filter((d) => under(d, git) || !allowance.writable.some((w) => under(d, w)))
       .map((d) => `writable: ${d}`),
   ];
 }

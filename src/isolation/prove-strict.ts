@@ -100,10 +100,11 @@ async function worldAllowance(
     );
   return {
     skip: ['/usr', '/proc', '/sys', '/dev', ...world.installs(realpathSync(process.execPath))],
-    readable: [...ETC_PUBLIC_FILES, world.share],
+    readable: [...ETC_PUBLIC_FILES, world.share, ...(world.hook ? [path.dirname(world.hook.script)] : [])],
     workspace,
     tracked: [...listed.stdout.split('\0').filter(Boolean), ...world.pinned],
-    writable: [...WORLD_TMPFS, '/run'],
+    // custom mode: the agent's own copy of the working tree (never its .git, see judgeInventory).
+    writable: [...WORLD_TMPFS, '/run', ...(world.writableTree ? [workspace] : [])],
   };
 }
 

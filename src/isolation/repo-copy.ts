@@ -8,11 +8,18 @@
  * system), `--template=` makes no hooks directory, `--no-checkout` then a detached checkout of the
  * workspace's HEAD writes only tracked files, and the config is replaced by the four core lines git
  * needs. Agent-instruction files the action pinned to the base branch's version in the workspace
- * (agent-instructions.ts) are carried over as pinned. The agent gets it read-only (review mode).
+ * (agent-instructions.ts) are carried over as pinned.
+ *
+ * What the agent may write in it (`grantCopy`), by ownership — the copy is the action's, in a 0700
+ * directory only root reaches, so nothing of the runner changes: review mode nothing; fix mode exactly
+ * the fix files (each a regular file with one link reached through real directories: owned by the
+ * agent, no directory write, so nothing can be created, removed or renamed); custom mode the working
+ * tree (every entry but `.git`, which the world mounts read-only over it). The action reads the
+ * agent's change from the copy afterwards (fix mode) and the copy is removed with the agent directory.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { SystemPort } from './system.js';
+import { asRoot, mustAsRoot, type SystemPort } from './system.js';
 
 export const MINIMAL_GIT_CONFIG =
   '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = false\n';
@@ -74,4 +81,41 @@ async function carryPinned(workspace: string, dest: string, rel: string): Promis
   await fs.mkdir(path.dirname(to), { recursive: true });
   if (stat.isSymbolicLink()) await fs.symlink(await fs.readlink(from), to);
   else if (stat.isFile()) await fs.copyFile(from, to);
+}
+
+/**
+ * Hands the agent (uid:gid) what it may write in the copy: the fix files (fix mode) or the working tree
+ * without `.git` (custom mode). Review mode: nothing. Throws, naming the file, when a fix file is not a
+ * plain repository-relative path to a regular, singly-linked file reached through real directories.
+ */
+export async function grantCopy(
+  system: SystemPort,
+  copy: string,
+  mode: 'review' | 'custom' | 'fix',
+  owner: { uid: number; gid: number },
+  fixPaths: readonly string[] = [],
+): Promise<void> {
+  const to = `${owner.uid}:${owner.gid}`;
+  if (mode === 'custom') {
+    await mustAsRoot(system, "The agent's copy (custom mode)", 'find', [
+      ...[copy, '-xdev', '-path', path.join(copy, '.git'), '-prune', '-o'],
+      ...['-exec', 'chown', '-h', to, '{}', '+'],
+    ]);
+    return;
+  }
+  if (mode !== 'fix') return;
+  const step = "The agent's copy (fix mode)";
+  const realCopy = (await mustAsRoot(system, step, 'realpath', ['-e', '--', copy])).stdout.trim();
+  for (const rel of fixPaths) {
+    if (rel.startsWith('/') || rel.split('/').some((part) => ['', '.', '..', '.git'].includes(part)))
+      throw new Error(`${step}: '${rel}' is not a plain repository-relative path`);
+    const target = path.join(copy, rel);
+    const resolved = await asRoot(system, 'realpath', ['-e', '--', target]);
+    if (resolved.exitCode !== 0 || resolved.stdout.trim() !== path.join(realCopy, rel))
+      throw new Error(`${step}: '${rel}' is missing or reached through a symbolic link`);
+    const kind = (await mustAsRoot(system, step, 'stat', ['--format=%F:%h', '--', target])).stdout.trim();
+    if (kind !== 'regular file:1')
+      throw new Error(`${step}: '${rel}' is not a regular file with a single link (${kind})`);
+    await mustAsRoot(system, step, 'chown', ['-h', to, '--', target]);
+  }
 }

@@ -5,8 +5,10 @@
  * the live workspace with its untracked files and .git/config, /run/lock, other users' /tmp files.
  *
  * Contents (all read-only unless said): /usr and the top-level links into it; a named list of public
- * /etc files; the node and CLI install directories; the action's share directory (settings file,
- * probe); the clean repository copy at the workspace's path; fresh empty tmpfs at /tmp, /var/tmp,
+ * /etc files; the node and CLI install directories; the action's Bash hook bundle (and nothing else of
+ * the action) at WORLD_HOOK_DIR; the action's share directory (settings file, probe); the clean
+ * repository copy at the workspace's path (its working tree writable in custom mode, its fix files in
+ * fix mode, its .git never); fresh empty tmpfs at /tmp, /var/tmp,
  * /dev/shm and /run (writable, gone with the namespace); a minimal /dev; a /proc of its own PID
  * namespace (only its own processes). Inside, setpriv drops to the run's own uid with no groups, no
  * capabilities and no_new_privs, and the agent makes its empty HOME, config and TMPDIR on the fresh /tmp.
@@ -56,6 +58,12 @@ export const SYSTEM_TOP_LEVEL = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/
 /** Fresh, empty, writable (sticky, like the real ones) file systems of the world. */
 export const WORLD_TMPFS = ['/tmp', '/var/tmp', '/dev/shm'];
 
+/**
+ * Where the action's Bash hook bundle (dist/hook: index.js and its package.json) is bound read-only in the
+ * world: a fixed path outside everything else, so the settings file names the same hook at every run.
+ */
+export const WORLD_HOOK_DIR = '/claude-guard/hook';
+
 /** Where the agent's own HOME, CLAUDE_CONFIG_DIR and TMPDIR are, inside the world (on its fresh /tmp). */
 export const WORLD_AGENT_DIRS = {
   home: '/tmp/claude-guard/home',
@@ -76,7 +84,8 @@ export interface WorldSpec {
   topLevel: { path: string; link?: string; directory?: boolean }[];
   /** Read-only binds at the same path (install directories of node and the CLI, the share directory). */
   readOnly: string[];
-  /** Binds to another path (the repository copy at the workspace's path; fix-mode files writable). */
+  /** Binds to another path, in order (the repository copy at the workspace's path, writable in custom
+   * mode, then its .git read-only over it; the hook bundle at WORLD_HOOK_DIR). */
   binds: WorldBind[];
   /** The agent's working directory (the workspace path, where the copy is). */
   cwd: string;
@@ -155,6 +164,10 @@ export function worldArgs(spec: WorldSpec, command: string, args: string[]): str
   return out;
 }
 
+/** Whether `inner` is `outer` or lies below it. */
+const inside = (inner: string, outer: string) =>
+  path.resolve(inner) === path.resolve(outer) || path.resolve(inner).startsWith(`${path.resolve(outer)}/`);
+
 /**
  * The directory to bind for an executable at `realFile` (symlinks resolved): its install directory
  * (`<dir>/bin/<file>` → `<dir>`), or the file alone when that directory would contain the runner's
@@ -163,8 +176,35 @@ export function worldArgs(spec: WorldSpec, command: string, args: string[]): str
 export function installRoot(realFile: string, forbidden: string[]): string | undefined {
   if (realFile.startsWith('/usr/')) return undefined;
   const root = path.dirname(path.dirname(realFile));
-  const contains = (outer: string, inner: string) =>
-    path.resolve(inner) === path.resolve(outer) || path.resolve(inner).startsWith(`${path.resolve(outer)}/`);
-  if (root === '/' || forbidden.some((f) => contains(root, f))) return realFile;
+  if (root === '/' || forbidden.some((f) => inside(f, root))) return realFile;
   return root;
+}
+
+/**
+ * Why the world cannot be built for this run (empty: it can). Pure. All paths are real (links resolved).
+ * The world mounts the clean copy of the repository at the workspace's path, so anything else under
+ * the workspace — node, the CLI — would be hidden from the agent; and an action living in the workspace
+ * (`uses: ./`) is the checked-out ref's own code, hook included, which a pull request can change.
+ */
+export function worldObstacles(p: {
+  workspace: string;
+  node: string;
+  actionDir?: string;
+  cli?: string;
+}): string[] {
+  const out: string[] = [];
+  const ws = p.workspace;
+  if (p.actionDir !== undefined && inside(p.actionDir, ws))
+    out.push(
+      `the action's own directory (${p.actionDir}) lies inside the workspace (${ws}), as with \`uses: ./\`: its code and Bash hook come from the checked-out ref, which a pull request can change, and the agent's world replaces the workspace with a clean copy of the PR's files; use the action pinned to a release (\`uses: owner/claude-guard@<commit sha>\`) or input 'isolation: sandbox'`,
+    );
+  if (inside(p.node, ws))
+    out.push(
+      `node (${p.node}) lies inside the workspace (${ws}), which the agent's world replaces with a clean copy of the PR's files; install node outside the checkout (actions/setup-node does)`,
+    );
+  if (p.cli !== undefined && inside(p.cli, ws))
+    out.push(
+      `input 'claude-path' (${p.cli}) lies inside the workspace (${ws}), which the agent's world replaces with a clean copy of the PR's files; install Claude Code outside the checkout or leave 'claude-path' empty`,
+    );
+  return out;
 }

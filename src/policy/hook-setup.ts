@@ -3,11 +3,11 @@
  * before the agent starts. The CLI treats a hook that cannot start as a non-blocking error and goes on
  * (observed on 2.1.332), so a hook that does not answer would silently leave only the rules: at
  * rules-only and sandbox, where the hook is what stops a command from naming a file, that fails the run.
- * The self-test runs as the agent (the launcher's wrap). At strict the agent runs as another user in a
- * world holding only the PR's files, who may not reach the action's node or dist/ (a runner's HOME is
- * 0750); there a failing self-test is a warning and the deny rules and the world remain.
+ * The self-test runs as the agent (the launcher's wrap), at every level. At strict the agent runs as
+ * another user in a world holding only the PR's files: the launcher binds the action's hook bundle (and
+ * nothing else of the action) read-only at a fixed path there, and node at its real path, and the hook
+ * command names those (`world`); a hook that does not answer fails the run there too.
  */
-import * as core from '@actions/core';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { hookCommandLine } from './bash-hook.js';
@@ -54,28 +54,29 @@ export function hookRefuses(commandLine: string, wrap: Wrap = asIs): Promise<boo
 }
 
 /** The hook for a run: its command line (for the settings file) and its self-test, started now and
- * awaited just before the agent starts. `proven` rejects when the hook did not answer at a level where it
- * is what stops a command from naming a file; it is already handled, so an early failure is not an
- * unhandled rejection while the rest of the set-up runs. */
+ * awaited just before the agent starts. `proven` rejects when the hook did not answer (at every level:
+ * at strict the launcher binds the hook into the agent's world); it is already handled, so an early
+ * failure is not an unhandled rejection while the rest of the set-up runs. */
 export interface BashHook {
   commandLine: string;
   proven: Promise<void>;
 }
 
-export function bashHookFor(allowRules: readonly string[], level: string, wrap: Wrap = asIs): BashHook {
-  const commandLine = hookCommandLine(process.execPath, hookScriptPath(), {
+/** `world` is where the agent's world puts node and the hook bundle (strict); elsewhere the action's own. */
+export function bashHookFor(
+  allowRules: readonly string[],
+  level: string,
+  wrap: Wrap = asIs,
+  world?: { node: string; script: string },
+): BashHook {
+  const script = world?.script ?? hookScriptPath();
+  const commandLine = hookCommandLine(world?.node ?? process.execPath, script, {
     userPrefixes: userPrefixesOf(allowRules),
   });
   const proven = hookRefuses(commandLine, wrap).then((refuses) => {
     if (refuses) return;
-    if (level === 'strict') {
-      core.warning(
-        'claude-guard: the Bash command hook did not answer its self-test; at strict the agent’s world holds only the PR’s files and the permission rules remain.',
-      );
-      return;
-    }
     throw new Error(
-      `The Bash command hook (${hookScriptPath()}) did not refuse its self-test command, so commands naming files could not be stopped at '${level}'; the agent was not started.`,
+      `The Bash command hook (${script}) did not refuse its self-test command, so commands naming files could not be stopped at '${level}'; the agent was not started.`,
     );
   });
   proven.catch(() => undefined);

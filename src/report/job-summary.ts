@@ -8,6 +8,7 @@
 import * as core from '@actions/core';
 import { severityRank } from '../findings/schema.js';
 import type { GateResult, GatedFinding, ReportInput, ToolCall } from './types.js';
+import { describeReviewed } from '../review-scope.js';
 import {
   closeOpenBlocks,
   codeSpan,
@@ -149,6 +150,10 @@ export function renderJobSummary(input: ReportInput): string {
   const { gate, run } = input;
   const out = [`## 🛡️ claude-guard: ${HEADLINE[input.conclusion]}`];
   if (input.conclusion !== 'skipped') out.push(overview(input));
+  if (input.reviewed) {
+    const why = input.reviewed.fallback ? ` Incremental review not possible: ${input.reviewed.fallback}` : '';
+    out.push(flatten(`This run ${describeReviewed(input.reviewed)}.${why}`));
+  }
 
   if (input.failure) out.push(`**Why it failed: ${input.failure.reason}.** ${input.failure.advice}`);
   if (input.error) out.push(`**Error**\n\n${fence(input.error)}`);

@@ -56,6 +56,9 @@ export interface PostedFinding {
   threadId?: string;
   fingerprint: string;
   resolved: boolean;
+  /** Where the comment sits: its file, and its line in the current diff (null when outdated). */
+  path: string;
+  line: number | null;
 }
 
 /** Pure: the findings earlier runs posted, from the review comments our identity wrote with a marker. */
@@ -77,6 +80,8 @@ export function postedFindings(
         ...(thread ? { threadId: thread.id } : {}),
         fingerprint,
         resolved: thread?.isResolved ?? false,
+        path: c.path,
+        line: c.line,
       },
     ];
   });
@@ -110,12 +115,16 @@ export interface ReviewSyncPlan<F = Finding> {
 /**
  * Pure. `current` should hold every finding this run reports, summary-only ones too, so a finding
  * that merely left the diff is not called resolved. A thread someone resolved stays resolved even if
- * its finding comes back: it is kept, not posted again.
+ * its finding comes back: it is kept, not posted again. `mayResolve` limits which earlier findings this
+ * run can call gone: an incremental review only looked at the new commits, so a finding on code they
+ * did not touch still stands although the agent did not repeat it (review-range.ts).
  */
 export function planReviewSync<F>(input: {
   current: readonly CurrentFinding<F>[];
   previous: readonly PostedFinding[];
+  mayResolve?: (p: PostedFinding) => boolean;
 }): ReviewSyncPlan<F> {
+  const mayResolve = input.mayResolve ?? (() => true);
   const posted = new Set(input.previous.map((p) => p.fingerprint));
   const present = new Set(input.current.map((c) => c.fingerprint));
   return {
@@ -123,7 +132,7 @@ export function planReviewSync<F>(input: {
     keep: input.current.filter((c) => posted.has(c.fingerprint)),
     resolve: input.previous.filter(
       (p): p is PostedFinding & { threadId: string } =>
-        p.threadId !== undefined && !p.resolved && !present.has(p.fingerprint),
+        p.threadId !== undefined && !p.resolved && !present.has(p.fingerprint) && mayResolve(p),
     ),
   };
 }

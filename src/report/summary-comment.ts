@@ -8,6 +8,7 @@
 import { severityRank, SEVERITIES, type Severity } from '../findings/schema.js';
 import type { GitHubPort, IssueComment, PullRef } from '../github/client.js';
 import type { GatedFinding, ReportInput } from './types.js';
+import { describeReviewed, parseReviewedMarker, reviewedMarker } from '../review-scope.js';
 import {
   COMMENT_MAX,
   closeOpenBlocks,
@@ -115,7 +116,18 @@ function footer(input: SummaryCommentInput): string {
 export function renderSummaryComment(input: SummaryCommentInput): string {
   const gate = input.gate;
   const reported = gate ? [...gate.inline, ...gate.summaryOnly] : [];
-  const sections = [SUMMARY_MARKER, `### 🛡️ claude-guard: ${headline(input, reported.length)}`];
+  // The reviewed head, on the second line, for the next run's incremental review (review-scope.ts).
+  const record =
+    input.reviewed && input.conclusion !== 'failed' ? `\n${reviewedMarker(input.reviewed.head)}` : '';
+  const sections = [`${SUMMARY_MARKER}${record}`, `### 🛡️ claude-guard: ${headline(input, reported.length)}`];
+  if (input.reviewed) {
+    const why = input.reviewed.fallback
+      ? ` Incremental review not possible: ${input.reviewed.fallback}`
+      : input.reviewed.scope === 'incremental'
+        ? ' Findings of earlier reviews stay in their review threads.'
+        : '';
+    sections.push(`<sub>${escapeHtml(flatten(`This run ${describeReviewed(input.reviewed)}.${why}`))}</sub>`);
+  }
 
   if (input.conclusion === 'failed') {
     const where = input.runUrl ? `the job summary of the [workflow run](${input.runUrl})` : 'the job summary';
@@ -156,8 +168,21 @@ export function isSummaryComment(c: IssueComment): boolean {
 }
 
 /**
+ * Pure: `body` keeping `previous`'s record of the last reviewed head when it has none of its own (a
+ * progress or failure state must not make the next run lose its incremental range). Only a valid record
+ * is carried; `body` must start with the summary marker.
+ */
+export function keepReviewedRecord(body: string, previous: string | undefined): string {
+  if (previous === undefined || parseReviewedMarker(body) !== undefined) return body;
+  const recorded = parseReviewedMarker(previous);
+  if (!recorded || !('sha' in recorded)) return body;
+  return `${SUMMARY_MARKER}\n${reviewedMarker(recorded.sha)}${body.slice(SUMMARY_MARKER.length)}`;
+}
+
+/**
  * Updates our summary comment (the newest, if there are several) or creates it. Reads every page of
- * comments first, so an old summary far down a long conversation is still found.
+ * comments first, so an old summary far down a long conversation is still found. A body without a
+ * reviewed-head record keeps the one the comment had (keepReviewedRecord).
  */
 export async function upsertSummaryComment(
   port: GitHubPort,
@@ -172,6 +197,10 @@ export async function upsertSummaryComment(
     (a, c) => (a === undefined || c.id > a.id ? c : a),
     undefined,
   );
-  if (newest) return { ...(await port.updateIssueComment(pr, newest.id, body)), action: 'updated' };
+  if (newest)
+    return {
+      ...(await port.updateIssueComment(pr, newest.id, keepReviewedRecord(body, newest.body))),
+      action: 'updated',
+    };
   return { ...(await port.createIssueComment(pr, body)), action: 'created' };
 }

@@ -5,6 +5,7 @@
 import type { GateResult } from '../findings/gate.js';
 import type { Finding, RejectedFinding } from '../findings/schema.js';
 import type { FailureExplanation } from './failure.js';
+import type { ScopeDecision } from '../review-scope.js';
 
 /** One tool call the agent made, as the audit records it. */
 export interface ToolCall {
@@ -56,4 +57,6 @@ export interface ReportInput {
   inlineLinks?: ReadonlyMap<Finding, string>;
   /** Changed files left out by `exclude-paths`, and findings dropped on them. */
   excluded?: { files: string[]; findings: number };
+  /** The commits the agent was asked to review, whole PR or incremental (review-scope.ts). */
+  reviewed?: Pick<ScopeDecision, 'scope' | 'base' | 'head' | 'fallback'>;
 }
