@@ -17,9 +17,6 @@ const MAX_LINES = 450;
 const KNOWN_OVER: Record<string, string> = {
   // h-orch is splitting run.ts into plan/execute (src/orchestrator/); the lead removes this entry.
   'src/run.ts': 'h-orch: plan/execute',
-  // Split on h-orch (commit fe998a6: command-options.ts, shell-words.ts, policy-file.ts), not yet on main.
-  'src/policy/command-check.ts': 'h-orch: fe998a6',
-  'src/policy/central-policy.ts': 'h-orch: fe998a6',
 };
 
 function sourceFiles(dir: string): string[] {
