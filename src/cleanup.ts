@@ -10,7 +10,7 @@ import { AGENT_PGID_FILE, INSTRUCTIONS_FILE, readState } from './state.js';
 import { restoreInstructions, type PinRecord } from './isolation/agent-instructions.js';
 import { killGroup } from './agent/claude-cli.js';
 import { openBackup, restoreCheckoutCredentials, SEALED_BACKUP_FILE } from './isolation/credentials.js';
-import { endTree, isOurCgroup, type ProcessTree } from './agent/process-tree.js';
+import { endTree, isOurCgroup, SUDO_PATHS, type ProcessTree } from './agent/process-tree.js';
 import { undoIsolation, type UndoRecord } from './isolation/launcher.js';
 import { realSystem } from './isolation/system.js';
 import { isolationAlreadyUndone } from './isolation/teardown-mark.js';
@@ -58,6 +58,8 @@ async function stopTree(treeText: string): Promise<string | undefined> {
     throw new Error('the saved process tree has no valid run marker');
   if (tree.cgroup !== undefined && !(typeof tree.cgroup === 'string' && isOurCgroup(tree.cgroup)))
     throw new Error(`refusing to touch cgroup '${String(tree.cgroup)}': not a claude-guard cgroup`);
+  if (tree.sudo !== undefined && !SUDO_PATHS.includes(tree.sudo))
+    throw new Error(`refusing to run '${String(tree.sudo)}' for the process tree: not a known sudo path`);
   const killed = await endTree(tree);
   return killed ? `killed ${killed} leftover agent process(es)` : 'no agent process left';
 }

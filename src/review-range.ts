@@ -108,7 +108,8 @@ export function touchedBy(files: readonly FileDiff[]): (p: { path: string; line:
 export async function chooseReviewScope(
   input: {
     setting: ReviewScopeSetting;
-    /** An explicit request (a comment command such as `/review incremental`): overrides the event rule. */
+    /** An explicit request (a comment command such as `/review incremental`): overrides the event rule,
+     * not the workflow's `review-scope: full` (the workflow owner's choice, e.g. for code scanning). */
     requested?: ReviewScopeSetting;
     /** `fail-on-severity` is set: the whole pull request is always reviewed (review-scope.ts). */
     gate?: boolean;
@@ -119,9 +120,11 @@ export async function chooseReviewScope(
   },
   ports: ScopePorts,
 ): Promise<ReviewScope> {
-  const incremental = input.requested
-    ? input.requested === 'incremental'
-    : wantsIncremental(input.setting, input.eventName, input.action);
+  const incremental =
+    input.setting !== 'full' &&
+    (input.requested
+      ? input.requested === 'incremental'
+      : wantsIncremental(input.setting, input.eventName, input.action));
   const gate = input.gate === true;
   const recorded = incremental && !gate ? await readRecorded(ports) : undefined;
   const sha = commitToCheck({ incremental, gate, pull: input.pull, recorded });

@@ -66,6 +66,7 @@ import {
 } from './isolation/preflight.js';
 import { prepareIsolation, type AgentLauncher } from './isolation/launcher.js';
 import { sandboxSettings } from './isolation/sandbox.js';
+import { freeSpace, runnerTempProblem } from './runner-temp.js';
 import type { Capabilities } from './isolation/preflight.js';
 import { guardTrigger, auditCallingWorkflow, withWorkflowRunPull, type RunConstraints } from './guard.js';
 import { TriggerRefused } from './policy/trigger-guard.js';
@@ -135,7 +136,8 @@ interface Outcome {
   onPullRequest?: boolean;
   skipReason?: string;
   excluded?: { files: string[]; findings: number };
-  reported?: boolean;
+  /** The report under way or written: a second caller (the cancel handler) waits for it, never exits mid-way. */
+  reported?: Promise<void>;
   /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
   cancelled?: string;
   /** The "reviewing…" summary comment, finished by delivery or by report(). */
@@ -166,6 +168,8 @@ export async function run(): Promise<void> {
   try {
     settings = parseInputs();
     const context = readRunContext();
+    const full = runnerTempProblem(context.runnerTemp, freeSpace(context.runnerTemp));
+    if (full) throw new Error(full);
     runDir = createRunDir(context.runnerTemp);
     outcome.findingsFile = path.join(runDir, 'findings.json');
     await review(settings, context, runDir, teardown, outcome);
@@ -215,7 +219,14 @@ function parseInputs(): Settings {
 
 /** A fresh 0700 directory under RUNNER_TEMP for everything this run generates; post removes it. */
 function createRunDir(runnerTemp: string): string {
-  const dir = mkdtempSync(path.join(runnerTemp, 'claude-guard-'));
+  let dir: string;
+  try {
+    dir = mkdtempSync(path.join(runnerTemp, 'claude-guard-'));
+  } catch (err) {
+    throw new Error(
+      `Cannot create the run directory in RUNNER_TEMP (${runnerTemp}): ${(err as Error).message}`,
+    );
+  }
   chmodSync(dir, 0o700);
   saveState('runDir', dir);
   return dir;
@@ -328,11 +339,17 @@ async function review(
     workspace: ctx.workspace,
     runnerTemp: ctx.runnerTemp,
     home: process.env.HOME,
+    sandboxed: launcher.level === 'sandbox',
   });
   if (fixPaths) rules.allow.push(...fixRules(fixPaths, ctx.workspace));
   const sandbox =
     launcher.level === 'sandbox'
-      ? sandboxSettings({ runnerTemp: ctx.runnerTemp, runnerHome: process.env.HOME })
+      ? sandboxSettings({
+          runnerTemp: ctx.runnerTemp,
+          runnerHome: process.env.HOME,
+          // Working in a clean copy: the live checkout (untracked files, .git/config) is hidden from Bash.
+          extraDenyRead: launcher.cwd !== ctx.workspace ? [ctx.workspace] : [],
+        })
       : undefined;
   // At strict the hook runs inside the agent's world, where the launcher bound the action's hook bundle.
   const bashHook = bashHookFor(
@@ -386,7 +403,7 @@ async function review(
   await bashHook.proven; // the self-test ran beside the set-up above; no agent without a working hook
   const exit = await runClaude({
     ...agent,
-    cwd: ctx.workspace,
+    cwd: launcher.cwd,
     prompt: buildPrompt({
       mode: settings.mode,
       instructions: settings.prompt,
@@ -908,9 +925,12 @@ function runUrl(ctx: RunContext): string | undefined {
 }
 
 /** Stage 13: the job summary, the findings file and the outputs — written only after the agent ended. */
-async function report(settings: Settings | undefined, outcome: Outcome) {
-  if (outcome.reported) return;
-  outcome.reported = true;
+function report(settings: Settings | undefined, outcome: Outcome): Promise<void> {
+  outcome.reported ??= writeReport(settings, outcome);
+  return outcome.reported;
+}
+
+async function writeReport(settings: Settings | undefined, outcome: Outcome) {
   if (outcome.cancelled) {
     outcome.conclusion = 'failed';
     outcome.error = outcome.cancelled;
@@ -944,13 +964,21 @@ async function report(settings: Settings | undefined, outcome: Outcome) {
   await outcome.progress?.finish(outcome.conclusion !== 'failed', (p) =>
     renderSummaryComment({ ...reportInput(outcome), ...p, onPullRequest: true }),
   );
-  core.setOutput('conclusion', outcome.conclusion);
-  core.setOutput('findings-count', String(findings.length));
-  core.setOutput('max-severity', maxSeverity ?? '');
-  core.setOutput('denied-count', String(outcome.run?.deniedCount ?? 0));
-  core.setOutput('cost-usd', outcome.costUsd.toFixed(4));
-  core.setOutput('isolation', outcome.isolation);
-  if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
+  try {
+    core.setOutput('conclusion', outcome.conclusion);
+    core.setOutput('findings-count', String(findings.length));
+    core.setOutput('max-severity', maxSeverity ?? '');
+    core.setOutput('denied-count', String(outcome.run?.deniedCount ?? 0));
+    core.setOutput('cost-usd', outcome.costUsd.toFixed(4));
+    core.setOutput('isolation', outcome.isolation);
+    if (outcome.sarifFile) core.setOutput('sarif-file', outcome.sarifFile);
+  } catch (err) {
+    // The runner's file commands live in RUNNER_TEMP too: say so on the log, which always works.
+    core.error(
+      `Writing the step outputs (GITHUB_OUTPUT, under RUNNER_TEMP) failed: ${(err as Error).message}. Later steps see no outputs.`,
+    );
+    process.exitCode = 1;
+  }
 
   if (outcome.conclusion === 'skipped') {
     core.notice(`${outcome.skipReason ?? 'claude-guard did not run'} — skipped${outcome.skipHint ?? ''}.`);

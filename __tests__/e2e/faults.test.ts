@@ -8,9 +8,13 @@ import { describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Turn } from './support/index.mjs';
+import { createPullRepo, startGitHubFake, type Turn } from './support/index.mjs';
 import { FAULTS } from './support/fault-table.mjs';
 import {
+  DEFAULT_HEAD,
+  OWNER,
+  PR_NUMBER,
+  REPO,
   leaks,
   leftovers,
   ROOT,
@@ -63,6 +67,25 @@ function common(s: Scenario, id: string) {
 
 const errors = (s: Scenario) => s.run.errors.join('\n');
 const warnings = (s: Scenario) => s.run.warnings.join('\n');
+
+/**
+ * A PR script that starts helpers the careless way, each escaping differently: `setsid`, a double fork
+ * and `env -i` (no run marker in its environment). The custom-mode rule allows exactly `sh helpers.sh`
+ * (the CLI checks what `setsid`, `env` and `nohup` wrap, so a `Bash(setsid:*)` rule starts nothing).
+ */
+function escapingHelpers(tag: string): Pick<ScenarioOptions, 'head' | 'inputs'> {
+  const script = [
+    `setsid bash -c 'exec -a ${tag}-a sleep 300' </dev/null >/dev/null 2>&1 &`,
+    `(setsid bash -c 'exec -a ${tag}-b sleep 300' </dev/null >/dev/null 2>&1 &)`,
+    `/usr/bin/env -i /bin/sh -c 'setsid /bin/bash -c "exec -a ${tag}-c sleep 300" </dev/null >/dev/null 2>&1 &'`,
+    '',
+  ].join('\n');
+  return {
+    head: { ...DEFAULT_HEAD, 'helpers.sh': script },
+    inputs: { mode: 'custom', prompt: 'start the helpers', 'allowed-tools': 'Bash(sh helpers.sh)' },
+  };
+}
+const START_HELPERS = bash('sh helpers.sh');
 
 /** A stand-in for the CLI: an executable shell script the agent user can run. */
 function fakeCli(body: string): string {
@@ -223,6 +246,60 @@ describe('GitHub faults', () => {
     );
   });
 
+  test('github-head-moved: the head moves during the run; GitHub refuses the comment whose line left the diff, the rest is posted', async () => {
+    const prelude = Array.from({ length: 12 }, (_, i) => `// line ${i + 1}`).join('\n') + '\n';
+    const add = 'export function add(a, b) {\n  return a + b;\n}\n';
+    const div = '\nexport function div(a, b) {\n  return a / b;\n}\n';
+    const mul = '\nexport function mul(a, b) {\n  return a * b;\n}\n';
+    const base = { 'src/app.js': prelude + add, 'README.md': '# widgets\n' };
+    // Reviewed: div() at lines 17-19, mul() at 21-23. Pushed while the agent ran: mul() is gone.
+    const repo = createPullRepo({ base, head: { 'src/app.js': prelude + add + div + mul } });
+    const moved = createPullRepo({ base, head: { 'src/app.js': prelude + add + div } });
+    const pull = {
+      number: PR_NUMBER,
+      headSha: repo.headSha,
+      baseSha: repo.baseSha,
+      files: repo.files,
+      headRepo: `${OWNER}/${REPO}`,
+    };
+    const github = await startGitHubFake({
+      owner: OWNER,
+      repo: REPO,
+      pull,
+      collaborators: { octocat: 'write' },
+    });
+    const onMul = finding({
+      line: 22,
+      title: 'mul() overflows silently',
+      body: 'Large products lose precision.',
+    });
+    try {
+      const s = await runRow('github-head-moved', {
+        repo,
+        github,
+        script: () => {
+          Object.assign(pull, { headSha: moved.headSha, files: moved.files });
+          return structured([finding(), onMul]);
+        },
+      });
+      expect(moved.baseSha).toBe(repo.baseSha);
+      expect(warnings(s)).toMatch(/GitHub refused the review .*1 comment\(s\) no longer fit/);
+      const refusals = github.requests.filter((r) => r.operationId === 'pulls/create-review');
+      expect(refusals.map((r) => r.status)).toEqual([422, 200]);
+      expect(github.state.reviewComments.map((c) => [c.line, c.body.includes('Division by zero')])).toEqual([
+        [18, true],
+      ]);
+      expect(github.state.issueComments).toHaveLength(1);
+      expect(github.state.issueComments[0].body).toMatch(/mul\(\) overflows silently/);
+      expect(github.state.issueComments[0].body).toMatch(/not in the pull request's current diff/);
+      expect(s.run.outputs['findings-count']).toBe('2');
+    } finally {
+      await github.close();
+      repo.cleanup();
+      moved.cleanup();
+    }
+  });
+
   test('github-read-only', async () => {
     const s = await runRow('github-read-only', {
       githubPermissions: { 'pull-requests': 'read' },
@@ -294,31 +371,44 @@ describe('runner faults', () => {
     ['escape-sandbox', 'sandbox'],
   ])('%s: setsid and double-forked processes die with the run', async (id, isolation) => {
     const tag = `cg-escape-${isolation}-${Date.now()}`;
+    const helpers = escapingHelpers(tag);
+    let runningBeforeTheEnd: string[] = [];
+    let started: { is_error: boolean } | undefined;
     const s = await runRow(id, {
-      inputs: { isolation, mode: 'custom', prompt: 'start the helpers', 'allowed-tools': 'Bash(setsid:*)' },
-      script: [
-        bash(`setsid bash -c 'exec -a ${tag}-a sleep 300' </dev/null >/dev/null 2>&1 &`),
-        bash(`setsid bash -c '(exec -a ${tag}-b sleep 300 </dev/null >/dev/null 2>&1 &)'`),
-        structured([]),
-      ],
+      ...helpers,
+      inputs: { ...helpers.inputs, isolation },
+      script: (_req, ctx) => {
+        if (ctx.turn === 0) return START_HELPERS;
+        started = ctx.toolResults[0];
+        runningBeforeTheEnd = alive(tag);
+        return structured([]);
+      },
     });
     expect(s.run.outputs.isolation).toBe(isolation);
+    expect(started).toMatchObject({ is_error: false });
+    // rules-only: the helpers outlive the command that started them, until the run ends. sandbox: the
+    // Bash call's own PID namespace (bubblewrap) ends them with the command.
+    expect(runningBeforeTheEnd).toHaveLength(isolation === 'rules-only' ? 3 : 0);
     expect(alive(tag)).toEqual([]);
   });
 
   test('main-sigkill: the post step kills the agent tree from saved state', async () => {
     const tag = `cg-sigkill-${Date.now()}`;
     let mainPid = 0;
+    const helpers = escapingHelpers(tag);
+    let runningAtTheKill: string[] = [];
     const s = await go({
-      inputs: { isolation: 'rules-only', mode: 'custom', prompt: 'x', 'allowed-tools': 'Bash(setsid:*)' },
+      ...helpers,
+      inputs: { ...helpers.inputs, isolation: 'rules-only' },
       onMainSpawn: (pid) => (mainPid = pid),
       script: (_req, ctx) => {
-        if (ctx.turn === 0)
-          return bash(`setsid bash -c 'exec -a ${tag} sleep 300' </dev/null >/dev/null 2>&1 &`);
+        if (ctx.turn === 0) return START_HELPERS;
+        runningAtTheKill = alive(tag);
         process.kill(mainPid, 'SIGKILL');
         return { hang: true };
       },
     });
+    expect(runningAtTheKill).toHaveLength(3);
     expect(s.run.main.signal).toBe('SIGKILL');
     expect(s.run.post.code).toBe(0);
     // The saved process group or the saved tree (marker/cgroup) — whichever the post step reaches first.
@@ -332,24 +422,66 @@ describe('runner faults', () => {
     const tag = `cg-sigint-${Date.now()}`;
     let mainPid = 0;
     let configDuringRun = '';
-    const s = await runRow('sigint', {
+    const helpers = escapingHelpers(tag);
+    let runningAtTheSignal: string[] = [];
+    const s = await go({
+      ...helpers,
       checkoutCredentials: true,
-      inputs: { isolation: 'rules-only', mode: 'custom', prompt: 'x', 'allowed-tools': 'Bash(setsid:*)' },
+      inputs: { ...helpers.inputs, isolation: 'rules-only' },
       onMainSpawn: (pid) => (mainPid = pid),
       script: (_req, ctx) => {
-        if (ctx.turn === 0)
-          return bash(`setsid bash -c 'exec -a ${tag} sleep 300' </dev/null >/dev/null 2>&1 &`);
+        if (ctx.turn === 0) return START_HELPERS;
+        runningAtTheSignal = alive(tag);
         configDuringRun = fs.readFileSync(path.join(ctx.cwd ?? '', '.git', 'config'), 'utf8');
         process.kill(mainPid, 'SIGINT');
         return { hang: true };
       },
     });
+    // Seen rarely on a loaded machine: the clean-up outran the cancel deadline and the outputs were never
+    // written. Say so first, with the log, rather than as a missing output.
+    expect({ deadline: /did not finish in time/.test(s.run.log) ? s.run.log : '' }).toEqual({ deadline: '' });
+    common(s, 'sigint');
+    expect(runningAtTheSignal).toHaveLength(3);
     expect(errors(s)).toMatch(/cancelled \(SIGINT\)/);
     expect(s.run.summary).toMatch(/cancelled \(SIGINT\)/);
     expect(configDuringRun).not.toMatch(/extraheader/);
     expect(fs.readFileSync(path.join(s.repo.dir, '.git', 'config'), 'utf8')).toMatch(/extraheader/);
     expect(alive(tag)).toEqual([]);
   });
+
+  (process.getuid?.() === 0 ? test : test.skip)(
+    'runner-temp-full: a clear error naming RUNNER_TEMP before the agent starts',
+    async () => {
+      let mounted = '';
+      try {
+        const s = await runRow('runner-temp-full', {
+          script: [structured([finding()])],
+          plantedFiles: ['filler'],
+          // A 1 MiB tmpfs as RUNNER_TEMP, filled to 64 KiB (room for the runner's own file commands only).
+          setup: (dirs) => {
+            const event = path.join(dirs.runnerTemp, '_github_workflow', 'event.json');
+            const payload = fs.readFileSync(event);
+            execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'tmpfs', dirs.runnerTemp]);
+            mounted = dirs.runnerTemp;
+            fs.mkdirSync(path.join(dirs.runnerTemp, '_runner_file_commands'));
+            fs.mkdirSync(path.dirname(event));
+            fs.writeFileSync(event, payload);
+            const free = fs.statfsSync(dirs.runnerTemp);
+            fs.writeFileSync(
+              path.join(dirs.runnerTemp, 'filler'),
+              Buffer.alloc(free.bavail * free.bsize - 64 * 1024),
+            );
+          },
+        });
+        expect(errors(s)).toMatch(/RUNNER_TEMP \(.*_temp\) is full: \d+ KiB free/);
+        expect(s.run.summary).toMatch(/RUNNER_TEMP/);
+        expect(s.model.requests.filter((r) => r.mainLoop)).toHaveLength(0);
+        expect(s.run.log).not.toMatch(/^\s+at /m);
+      } finally {
+        if (mounted) execFileSync('umount', [mounted]);
+      }
+    },
+  );
 
   test('malformed-event', async () => {
     const s = await go({

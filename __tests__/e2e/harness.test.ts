@@ -314,6 +314,22 @@ describe('GitHub fake', () => {
     await fake.close();
   });
 
+  test('a review on an earlier head of the pull request is taken; a commit never its head is a 422', async () => {
+    const pull = { ...PULL };
+    fake = await startGitHubFake({ owner: 'acme', repo: 'widgets', pull });
+    const earlier = pull.headSha;
+    pull.headSha = 'f'.repeat(40); // a push
+    const comment = { path: 'a.txt', line: 4, side: 'RIGHT', body: 'x' };
+    const taken = await octokit().rest.pulls.createReview({ ...review([comment]), commit_id: earlier });
+    expect(taken.status).toBe(200);
+    const unknown = octokit().rest.pulls.createReview({ ...review([comment]), commit_id: 'e'.repeat(40) });
+    await expect(unknown).rejects.toMatchObject({ status: 422 });
+    expect(fake.failures).toEqual([
+      expect.objectContaining({ status: 422, message: expect.stringContaining('No commit found') }),
+    ]);
+    await fake.close();
+  });
+
   test('the spec does not forbid unknown body fields; the fake does by default, and always refuses a wrong type', async () => {
     const spec = JSON.parse(
       fs.readFileSync(path.join(ROOT, '__tests__/fixtures/github-openapi.json'), 'utf8'),

@@ -8,8 +8,8 @@
 import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, type Script, type ToolResult } from './support/index.mjs';
-import { leaks, scenarios, structured, type Scenario } from './support/scenario.js';
+import { git, type GitHubFake, type Script, type ToolResult } from './support/index.mjs';
+import { leaks, PR_NUMBER, scenarios, structured, type Scenario } from './support/scenario.js';
 
 const go = scenarios();
 const DIFF_ID = 'toolu_incremental_diff';
@@ -196,5 +196,100 @@ describe('incremental review', () => {
     expect(first.github.state.issueComments[0].body).toContain(
       `reviewed commits ${short(first.repo.baseSha)}..${short(head)} (full)`,
     );
+  });
+});
+
+/** An issue_comment event leaves the job at the default branch; the action checks out the PR's head. */
+const onDefaultBranch = (s: Scenario) => {
+  git(s.repo.dir, ['checkout', '-q', 'main']);
+  return { GITHUB_SHA: s.repo.baseSha, GITHUB_REF: 'refs/heads/main' };
+};
+
+/**
+ * A writer (octocat, the fake's collaborator with write access) comments `body` on the pull request now:
+ * the comment is stored in the fake as GitHub holds it, and the issue_comment event it fires is returned.
+ */
+function writerComments(github: GitHubFake, body: string) {
+  const at = new Date().toISOString();
+  const id = 90_000 + github.state.issueComments.length;
+  const user = { login: 'octocat', id: 583231, type: 'User' };
+  github.state.issueComments.push({
+    id,
+    node_id: `IC_${id}`,
+    body,
+    user,
+    created_at: at,
+    updated_at: at,
+    html_url: `https://github.com/acme/widgets/pull/${PR_NUMBER}#issuecomment-${id}`,
+  });
+  const comment = { id, body, user, created_at: at, updated_at: at, author_association: 'COLLABORATOR' };
+  return {
+    name: 'issue_comment',
+    payload: {
+      action: 'created',
+      // An issue_comment payload names the issue, not the pull request's commits.
+      pull_request: undefined,
+      issue: { number: PR_NUMBER, pull_request: { url: 'https://api.github.test/pulls/7' } },
+      comment,
+      sender: user,
+    },
+  };
+}
+
+/** The summary comment (ours, found by its marker) as it stands. */
+const summaryOf = (github: GitHubFake) =>
+  github.state.issueComments.find((c) => c.body.startsWith('<!-- claude-guard:summary'))?.body ?? '';
+
+describe('incremental review asked for in a comment', () => {
+  test("a writer's `/review incremental` after a push: the prompt and the diff cover only the new commits", async () => {
+    const { first, reviewedHead } = await reviewedThenPushed();
+    const event = writerComments(first.github, '/review incremental');
+    const { seen, script } = reviewer([mulOverflow]);
+    const env = onDefaultBranch(first);
+    const second = await go({ github: first.github, repo: first.repo, event, env, script });
+    expect(second.run.main.code).toBe(0);
+    const head = first.repo.headSha;
+    // The run was the comment's: the action read the comment back before it trusted it.
+    expect(first.github.requests.map((r) => r.operationId)).toContain('issues/get-comment');
+
+    expect(seen.prompt).toContain(`git diff ${reviewedHead}...${head}`);
+    expect(seen.prompt).toContain('This is an incremental review');
+    expect(seen.prompt).not.toContain(first.repo.baseSha);
+    expect(seen.prompt).toContain('Changed files (1):\n- "src/mul.js" (added)');
+    expect(seen.diff?.is_error).toBe(false);
+    expect(seen.diff?.content).toContain('+export function mul(a, b) {');
+    expect(seen.diff?.content).not.toContain('div');
+
+    const summary = summaryOf(first.github);
+    expect(summary).toContain(`<!-- claude-guard:reviewed head=${head} -->`);
+    expect(summary).toContain(`reviewed commits ${short(reviewedHead)}..${short(head)} (incremental)`);
+    expect(summary).toContain('mul() may overflow');
+    expect(first.github.failures).toEqual([]);
+    expect(leaks(second)).toEqual([]);
+  });
+
+  test("a writer's plain `/review` on the same set-up reviews the whole pull request", async () => {
+    const { first } = await reviewedThenPushed();
+    const event = writerComments(first.github, '/review');
+    const { seen, script } = reviewer([]);
+    const env = onDefaultBranch(first);
+    const second = await go({ github: first.github, repo: first.repo, event, env, script });
+    expect(second.run.main.code).toBe(0);
+    const head = first.repo.headSha;
+    // The run was the comment's: the action read the comment back before it trusted it.
+    expect(first.github.requests.map((r) => r.operationId)).toContain('issues/get-comment');
+
+    expect(seen.prompt).toContain(`git diff ${first.repo.baseSha}...${head}`);
+    expect(seen.prompt).toContain('Changed files (2):');
+    expect(seen.prompt).not.toContain('This is an incremental review');
+    expect(seen.diff?.content).toContain('export function div(a, b)');
+    expect(seen.diff?.content).toContain('export function mul(a, b)');
+    expect(second.run.main.stdout).not.toContain('incremental review not possible');
+
+    const summary = summaryOf(first.github);
+    expect(summary).toContain(`<!-- claude-guard:reviewed head=${head} -->`);
+    expect(summary).toContain(`reviewed commits ${short(first.repo.baseSha)}..${short(head)} (full)`);
+    expect(first.github.failures).toEqual([]);
+    expect(leaks(second)).toEqual([]);
   });
 });

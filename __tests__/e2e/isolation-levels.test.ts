@@ -8,7 +8,8 @@ import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { leaks, ROOT, scenarios, structured } from './support/scenario.js';
+import { createPullRepo, git, toolResults } from './support/index.mjs';
+import { DEFAULT_BASE, DEFAULT_HEAD, leaks, ROOT, scenarios, structured } from './support/scenario.js';
 
 const go = scenarios();
 const isRoot = process.getuid?.() === 0;
@@ -26,6 +27,13 @@ function firewallChains(): string {
   } catch {
     return '';
   }
+}
+
+/** Every path in the workspace, .git included (its object store aside): a stub left by a sandbox shows. */
+function workspaceTree(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((p) => !p.startsWith(path.join('.git', 'objects')))
+    .sort();
 }
 
 describe('isolation levels', () => {
@@ -50,6 +58,63 @@ describe('isolation levels', () => {
       if (undo.egress) expect(firewallChains()).not.toContain(undo.egress.chain);
       expect(s.run.post.code).toBe(0);
       expect(leaks(s)).toEqual([]);
+    },
+  );
+
+  test.each([
+    ['review', {}],
+    ['custom', { prompt: 'Review the change.' }],
+  ])(
+    "sandbox, %s mode: the agent's git commands run inside Claude Code's sandbox, and the workspace is as before after post",
+    async (mode, extra) => {
+      const repo = createPullRepo({ base: DEFAULT_BASE, head: DEFAULT_HEAD });
+      try {
+        // Something untracked and something ignored, so the status has lines that must come back unchanged.
+        fs.writeFileSync(path.join(repo.dir, 'notes.txt'), 'untracked\n');
+        fs.appendFileSync(path.join(repo.dir, '.git', 'info', 'exclude'), 'build/\n');
+        fs.mkdirSync(path.join(repo.dir, 'build'));
+        fs.writeFileSync(path.join(repo.dir, 'build', 'out.txt'), 'ignored\n');
+        const status = () => git(repo.dir, ['status', '--porcelain', '--ignored']);
+        const statusBefore = status();
+        const treeBefore = workspaceTree(repo.dir);
+        const range = `${repo.baseSha}..${repo.headSha}`;
+        const commands = [
+          `git diff ${range}`,
+          `git log --format=%s ${range}`,
+          `git show --stat ${repo.headSha}`,
+          `git blame -L 17,19 ${repo.headSha} -- src/app.js`,
+        ];
+        const s = await go({
+          repo,
+          inputs: { isolation: 'sandbox', mode, ...extra },
+          // The scripted model sees each command's output and says in its summary whether git worked.
+          script: (_request, ctx) => {
+            if (ctx.turn < commands.length)
+              return {
+                toolUse: { name: 'Bash', id: `toolu_git${ctx.turn}`, input: { command: commands[ctx.turn] } },
+              };
+            const ok = ctx.toolResults.filter((r) => r.tool_use_id.startsWith('toolu_git') && !r.is_error);
+            return structured([], `git commands that worked: ${ok.length} of ${commands.length}`);
+          },
+        });
+        expect(s.run.main.code).toBe(0);
+        expect(s.run.outputs.isolation).toBe('sandbox');
+        const results = toolResults(s.model.requests).filter((r) => r.tool_use_id.startsWith('toolu_git'));
+        expect(results.map((r) => [r.is_error, r.content.includes('.git/config')])).toEqual(
+          commands.map(() => [false, false]),
+        );
+        expect(results[0].content).toContain('+export function div(a, b) {');
+        expect(results[1].content).toContain('Change under review');
+        expect(results[2].content).toContain('src/app.js');
+        expect(results[3].content).toContain('return a / b;');
+        expect(s.run.summary).toContain(`git commands that worked: ${commands.length} of ${commands.length}`);
+        expect(s.run.post.code).toBe(0);
+        expect(status()).toBe(statusBefore);
+        expect(workspaceTree(repo.dir)).toEqual(treeBefore);
+        expect(leaks(s)).toEqual([]);
+      } finally {
+        repo.cleanup();
+      }
     },
   );
 

@@ -254,8 +254,8 @@ describe('the bundled action through each provider, at each isolation level', ()
         const t = c.tamper(fake!.accepted[0]);
         expect(await replay(fake!.url, fake!.accepted[0], t.headers, t.body)).toBe(t.status);
 
-        // The agent really read the code (with Read: at sandbox, git in the agent's Bash currently fails
-        // with "unable to access '.git/config'"); nothing it ran or read showed a credential.
+        // The agent really read the code (git diff; at sandbox in review mode the Read of the live
+        // workspace is outside its working directory, a clean copy); nothing it ran or read showed a credential.
         const results = toolResults(s.model.requests)
           .map((r) => r.content)
           .join('\n');

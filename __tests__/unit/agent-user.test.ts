@@ -11,6 +11,11 @@ import {
 import { EGRESS_CHAIN } from '../../src/isolation/egress.js';
 import { prepareIsolation, undoIsolation, wrapAsUser } from '../../src/isolation/launcher.js';
 import { FakeSystem } from '../../src/isolation/system-fake.js';
+import { MINIMAL_GIT_CONFIG } from '../../src/isolation/repo-copy.js';
+import { realSystem } from '../../src/isolation/system.js';
+import { git, tempDirs } from '../support/git-sandbox.js';
+import fs from 'node:fs';
+import path from 'node:path';
 
 describe('pure helpers', () => {
   test.each([
@@ -185,6 +190,7 @@ describe('grantWorkspace', () => {
 });
 
 describe('prepareIsolation / undoIsolation', () => {
+  const tempDir = tempDirs('cg-launcher-');
   const ctx = (system: FakeSystem, mode: 'review' | 'custom' = 'review') => ({
     system,
     workspace: '/home/runner/work/r/r',
@@ -285,6 +291,32 @@ describe('prepareIsolation / undoIsolation', () => {
       expect(system.files.has(launcher.agentDir)).toBe(false);
     },
   );
+
+  test('sandbox, review mode: the agent works in a clean copy of the repository, gone with its directory', async () => {
+    const ws = tempDir();
+    git(ws, ['init', '-q']);
+    fs.writeFileSync(path.join(ws, 'app.js'), 'export const a = 1;\n');
+    git(ws, ['add', '.']);
+    git(ws, ['commit', '-qm', 'base']);
+    git(ws, ['config', 'http.https://github.com/.extraheader', 'AUTHORIZATION: basic c2VjcmV0']);
+    fs.writeFileSync(path.join(ws, '.env'), 'TOKEN=untracked\n');
+    const context = { ...ctx(runnerMachine()), system: realSystem, workspace: ws, tmpRoot: tempDir() };
+    delete (context as { world?: boolean }).world;
+
+    const launcher = await prepareIsolation('sandbox', context);
+    expect(launcher.cwd).toBe(path.join(launcher.agentDir, 'repo'));
+    expect(fs.readFileSync(path.join(launcher.cwd, 'app.js'), 'utf8')).toBe('export const a = 1;\n');
+    expect(fs.readFileSync(path.join(launcher.cwd, '.git', 'config'), 'utf8')).toBe(MINIMAL_GIT_CONFIG);
+    expect(fs.existsSync(path.join(launcher.cwd, '.env'))).toBe(false);
+    expect(git(launcher.cwd, ['log', '--format=%s'])).toBe('base\n');
+    await launcher.teardown();
+    expect(fs.existsSync(launcher.agentDir)).toBe(false);
+
+    // Modes that write the workspace keep it as the working directory.
+    const custom = await prepareIsolation('sandbox', { ...context, mode: 'custom' });
+    expect(custom.cwd).toBe(ws);
+    await custom.teardown();
+  });
 
   test('refuses to close a top-level directory such as /tmp', async () => {
     const system = runnerMachine();

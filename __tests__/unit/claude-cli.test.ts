@@ -3,6 +3,7 @@ import { buildClaudeArgs, runClaude } from '../../src/agent/claude-cli.js';
 import {
   cgroup2Mount,
   createProcessTree,
+  passwordlessSudo,
   endTree,
   findMarked,
   joinTree,
@@ -130,28 +131,62 @@ describe('process tree', () => {
     expect(cgroup2Mount('30 23 0:26 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw\n')).toBeUndefined();
   });
 
-  test('without root there is no cgroup, only the marker', () => {
-    const tree = createProcessTree({ uid: 1000 });
+  test('without root or sudo there is no cgroup, only the marker', () => {
+    const tree = createProcessTree({ uid: 1000, sudo: null });
     expect(tree.cgroup).toBeUndefined();
+    expect(tree.sudo).toBeUndefined();
     expect(tree.marker).toMatch(/^cg-[0-9a-f-]{36}$/);
   });
 
+  const root = process.getuid?.() === 0;
+  const sudo = passwordlessSudo();
   test.each([
-    ['marker only', { uid: 1000 }],
-    ['cgroup when root', {}],
-  ])('%s: setsid and double-forked processes die with the tree', async (_name, opts) => {
+    ['marker only (no root, no sudo)', { uid: 1000, sudo: null }, false],
+    ...(root ? [['cgroup when root', {}, true] as const] : []),
+    // Not root (as a runner's user): the cgroup is made, joined, killed and removed through sudo.
+    ...(sudo ? [['cgroup through sudo when not root', { uid: 1000, sudo }, true] as const] : []),
+  ])('%s: setsid, double-forked and env -i processes die with the tree', async (_name, opts, cgroup) => {
     const tree = createProcessTree(opts);
+    expect(tree.cgroup !== undefined).toBe(cgroup);
+    if ('sudo' in opts && cgroup) expect(tree.sudo).toBe(sudo);
     const tag = `cg-escape-${process.pid}-${Date.now()}`;
     const { command, args } = joinTree(tree, '/bin/sh', [
       '-c',
       `setsid bash -c 'exec -a ${tag}-a sleep 300' </dev/null >/dev/null 2>&1 &
-       (bash -c 'exec -a ${tag}-b sleep 300' </dev/null >/dev/null 2>&1 &) ; sleep 0.3`,
+       (bash -c 'exec -a ${tag}-b sleep 300' </dev/null >/dev/null 2>&1 &)
+       env -i /bin/sh -c 'setsid /bin/bash -c "exec -a ${tag}-env sleep 300" </dev/null >/dev/null 2>&1 &' ; sleep 0.3`,
     ]);
     execFileSync(command, args, { env: markEnv(tree, { PATH: '/usr/bin:/bin' }) });
-    expect(alive(tag)).toHaveLength(2);
+    expect(alive(tag)).toHaveLength(3);
     expect(findMarked(tree.marker).length).toBeGreaterThanOrEqual(2);
     await endTree(tree);
-    expect(alive(tag)).toEqual([]);
-    if (tree.cgroup) expect(existsSync(tree.cgroup)).toBe(false);
+    if (cgroup) {
+      expect(alive(tag)).toEqual([]);
+      expect(existsSync(tree.cgroup as string)).toBe(false);
+    } else {
+      // The limit without root or sudo: a process that clears its environment and leaves the group escapes.
+      const left = alive(tag);
+      expect(left.map((l) => l.trim().split(/\s+/).slice(1).join(' '))).toEqual([`${tag}-env 300`]);
+      for (const line of left) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+    }
+  });
+
+  test('the join command goes through sudo only when the tree says so', () => {
+    const viaSudo = joinTree(
+      { marker: 'cg-x', cgroup: '/sys/fs/cgroup/claude-guard-x', sudo: '/usr/bin/sudo' },
+      '/bin/claude',
+      ['-p'],
+    );
+    expect(viaSudo.args.slice(2)).toEqual([
+      '/sys/fs/cgroup/claude-guard-x',
+      '/usr/bin/sudo',
+      '/bin/claude',
+      '-p',
+    ]);
+    expect(viaSudo.args[1]).toMatch(/"\$1" -n tee "\$0\/cgroup\.procs"/);
+    const direct = joinTree({ marker: 'cg-x', cgroup: '/sys/fs/cgroup/claude-guard-x' }, '/bin/claude', [
+      '-p',
+    ]);
+    expect(direct.args.slice(2)).toEqual(['/sys/fs/cgroup/claude-guard-x', '/bin/claude', '-p']);
   });
 });

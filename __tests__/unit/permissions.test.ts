@@ -186,6 +186,7 @@ describe('validateUserRule', () => {
     ['Bash(find:*)', 'allow', 'review', /find -exec/],
     ['Bash(find . -name:*)', 'allow', 'custom', /find -exec/],
     ['Bash(xargs:*)', 'allow', 'custom', /arbitrary code|find -exec/],
+    ['Bash(setsid:*)', 'allow', 'custom', /arbitrary code|find -exec/],
     ['Bash(sed -n:*)', 'allow', 'custom', /sed e/],
     ['Bash(tar -tf:*)', 'allow', 'custom', /as broad as Bash/],
     ['Bash(timeout 60 make:*)', 'allow', 'custom', /as broad as Bash/],
@@ -242,6 +243,18 @@ describe('buildRules', () => {
     expect(rules.deny).toContain('Read(//home/runner/.ssh/**)');
     expect(rules.deny).toContain('Bash(rm:*)');
     expect(rules.deny.filter((r) => r === 'WebFetch')).toHaveLength(1);
+  });
+
+  test("sandboxed: no Read deny on .git/config (the sandbox would make git's own config unreadable); everything else stays", () => {
+    const plain = buildRules('review', [], [], paths);
+    const sandboxed = buildRules('review', [], [], { ...paths, sandboxed: true });
+    expect(plain.deny).toEqual(expect.arrayContaining(['Read(.git/config)', 'Read(//w/repo/.git/config)']));
+    expect(plain.deny.filter((r) => !sandboxed.deny.includes(r))).toEqual([
+      'Read(.git/config)',
+      'Read(//w/repo/.git/config)',
+    ]);
+    expect(sandboxed.deny.filter((r) => !plain.deny.includes(r))).toEqual([]);
+    expect(sandboxed.deny).toContain('Edit(.git/**)');
   });
 
   test('custom mode has the same defaults as review mode', () => {

@@ -6,6 +6,10 @@
  * "finding(s)"), an "inline" placement claimed without a pull request, a failure without a reason.
  * The findings go through the real output gate first, as in a run.
  *
+ * The two states of on-demand and incremental reviews are checked too: the "reviewing…" progress note
+ * (carrying the last review's hidden record) and the summary of an incremental run, which names the
+ * reviewed commits and records the new head in a marker GitHub must not show.
+ *
  * With CLAUDE_GUARD_RENDER_DIR set, the pages are also written there as HTML with GitHub-like CSS
  * (scripts/screenshot-reports.sh turns them into PNGs with headless Chromium, for a human to look at).
  */
@@ -22,6 +26,7 @@ import { renderJobSummary } from '../../src/report/job-summary.js';
 import { buildReview } from '../../src/report/review.js';
 import type { AgentRun, GateResult, ReportInput } from '../../src/report/types.js';
 import { explainFailure } from '../../src/report/failure.js';
+import { carryRecord, renderProgressComment } from '../../src/report/progress.js';
 
 const marked = new Marked({ gfm: true });
 const html = (md: string) => marked.parse(md, { async: false });
@@ -245,6 +250,118 @@ describe.each(pages)('$name run, $what, as GitHub renders it', ({ name, what, md
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, `${name}-${what.replace(/ /g, '-')}.html`), page(`${name} run: ${what}`, h));
+  });
+});
+
+const LAST = '3bf9545b5acc3580241858f3d21598069b8ac245';
+const HEAD = 'ad761f0f547ce4de9f4384f645916b0ab50cb245';
+const short = (sha: string) => sha.slice(0, 12);
+
+/** The summary of an incremental run: the commits since LAST reviewed, HEAD recorded for the next run. */
+const incrementalSummary = renderSummaryComment({
+  ...cases.findings,
+  runUrl: 'https://github.com/o/r/actions/runs/2',
+  headSha: HEAD,
+  reviewed: { scope: 'incremental', base: LAST, head: HEAD },
+  inlineLinks: new Map([[findingsGate.inline[0], 'https://github.com/o/r/pull/5#discussion_r1']]),
+  prNotes: ['1 finding already posted was not repeated.'],
+});
+/** The next run's progress note, asked for in a comment, carrying the record of the incremental run. */
+const progressAfterIncremental = carryRecord(
+  incrementalSummary,
+  renderProgressComment({
+    headSha: HEAD,
+    runUrl: 'https://github.com/o/r/actions/runs/3',
+    onDemand: {
+      kind: 'comment',
+      source: 'issue_comment',
+      commentId: 1,
+      replyTo: 1,
+      author: 'alice',
+      authorType: 'User',
+      command: { scope: 'incremental', request: '', via: 'command' },
+    },
+  }),
+);
+
+const onDemandPages = [
+  { what: 'progress note, asked for in a comment', md: progressAfterIncremental, record: true },
+  {
+    what: 'progress note, asked for with a label',
+    // A label name may hold backticks: they must not break the code span.
+    md: renderProgressComment({ headSha: HEAD, onDemand: { kind: 'label', label: 'ai-`review`' } }),
+    record: false,
+  },
+  { what: 'progress note of a push', md: renderProgressComment({ headSha: HEAD }), record: false },
+  { what: 'summary comment of an incremental run', md: incrementalSummary, record: true },
+];
+
+describe.each(onDemandPages)('$what, as GitHub renders it', ({ what, md, record }) => {
+  const h = html(md);
+  const text = visibleText(h);
+  const progress = what.startsWith('progress');
+
+  test('titles are text: no literal backticks or markdown syntax in headings and <summary>', () => {
+    const headings = [...h.matchAll(/<h[1-6][^>]*>([\s\S]*?)<\/h[1-6]>/g)].map((m) => m[1]);
+    for (const t of [...headings, ...summaries(h)]) {
+      expect(t).not.toContain('`');
+      expect(t).not.toMatch(/\*\*|\\[_*`]/);
+    }
+    expect(visibleText(headings[0])).toBe(
+      progress ? '🛡️ claude-guard: ⏳ reviewing…' : '🛡️ claude-guard: ⚠️ 3 findings',
+    );
+  });
+
+  test('no raw markdown or HTML shows as text', () => {
+    // The agent's prose is text on purpose (its "**kwargs" is a word); everything else is ours.
+    const ours = text.replace('__init__ and **kwargs are words here', '');
+    expect(ours).not.toContain('`');
+    expect(ours).not.toMatch(/\*\*|^#+ |\]\(|<\/?(sub|details|summary|code)>|&[a-z]+;|&#\d+;/m);
+    expect(text).not.toMatch(/\w\(s\)/);
+  });
+
+  test('the commit is shown', () => {
+    if (progress) {
+      // The full SHA, in a code span.
+      expect(h).toContain(`<code>${HEAD}</code>`);
+      expect(text).toMatch(new RegExp(`Reviewing commit ${HEAD} \\((an incremental review|a review)`));
+    } else {
+      expect(text).toContain(`This run reviewed commits ${short(LAST)}..${short(HEAD)} (incremental).`);
+      expect(h).toContain(`<code>${short(HEAD)}</code>`);
+    }
+  });
+
+  test('the hidden record is kept as an HTML comment on the second line, never visible as text', () => {
+    const marker = `<!-- claude-guard:reviewed head=${HEAD} -->`;
+    if (record) {
+      expect(md.split('\n')[1]).toBe(marker);
+      // Passed through as a comment (GitHub hides it), not escaped into the page.
+      expect(h).toContain(marker);
+    } else {
+      expect(md).not.toContain('claude-guard:reviewed');
+    }
+    expect(h).not.toMatch(/&lt;!--/);
+    // visibleText drops real comments; an escaped one would show here as "<!-- …".
+    expect(text).not.toMatch(/<!--|claude-guard:(reviewed|summary)|head=/);
+  });
+
+  if (what.includes('comment')) {
+    test('who asked, and for what', () => {
+      if (progress) expect(text).toContain('an incremental review, asked for in a comment by @alice');
+      else expect(text).toContain('Findings of earlier reviews stay in their review threads.');
+    });
+  }
+  if (what.includes('label')) {
+    test('the label is named in a code span, its backticks gone', () => {
+      expect(h).toContain('asked for with the label <code>ai-review</code>');
+    });
+  }
+
+  test('written for a human to look at (when asked)', () => {
+    const dir = process.env.CLAUDE_GUARD_RENDER_DIR;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${what.replace(/[ ,]+/g, '-')}.html`), page(what, h));
   });
 });
 

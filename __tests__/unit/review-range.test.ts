@@ -118,6 +118,12 @@ describe('chooseReviewScope', () => {
     expect(asked.range).toBe(`${r.first}...${r.second}`);
     const full = await chooseReviewScope({ ...synchronize, requested: 'full', pull, prFiles: files }, ports);
     expect(full.range).toBe(`${r.base}...${r.second}`);
+    // The workflow's `review-scope: full` is not overridden by a commenter's `/review incremental`.
+    const configured = await chooseReviewScope(
+      { ...synchronize, setting: 'full', requested: 'incremental', pull, prFiles: files },
+      ports,
+    );
+    expect(configured.range).toBe(`${r.base}...${r.second}`);
   });
 
   test('a force-push that dropped the reviewed commit: the whole pull request, saying why', async () => {

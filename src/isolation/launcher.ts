@@ -8,7 +8,8 @@
  * Nothing of the runner's HOME, RUNNER_TEMP or live workspace exists there, so nothing needs ACLs,
  * closing or cleaning afterwards: when the namespace ends, everything the agent made is gone. (The
  * older strict path — the runner's world with ACLs — remains only behind `world: false`, for tests.)
- * For `sandbox` and `rules-only` the agent keeps the action's uid and only gets its own directory.
+ * For `sandbox` and `rules-only` the agent keeps the action's uid and only gets its own directory; at
+ * `sandbox` in review mode its working directory is a clean copy of the repository there (`cwd`).
  * Every change is written into a JSON-serialisable UndoRecord before it is made, so the post step can
  * undo it from saved state alone, idempotently — even after a failure half-way through the set-up.
  */
@@ -50,6 +51,7 @@ import {
   type WorldBind,
   type WorldSpec,
 } from './world.js';
+import { removeStubs, snapshotStubs, type StubSnapshot } from './sandbox-stubs.js';
 
 export interface UndoRecord {
   version: 1;
@@ -66,6 +68,8 @@ export interface UndoRecord {
   modes: ModeChange[];
   egress?: EgressRecord;
   chownBack?: ChownBack;
+  /** Sandbox level in the live workspace: what its stub folders held before the agent started. */
+  stubs?: StubSnapshot;
 }
 
 export interface IsolationContext {
@@ -89,7 +93,10 @@ export interface IsolationContext {
   git?: string;
   /** Repository-relative files the action pinned in the workspace (carried into the copy as pinned). */
   pinned?: string[];
-  /** Build the agent's world at strict (default true; false keeps the older ACL path, for tests). */
+  /**
+   * Build the agent's world (default true): at strict its own namespaces (world.ts; false keeps the older
+   * ACL path, for tests), at sandbox in review mode a clean copy of the repository as its working directory.
+   */
   world?: boolean;
   /** The action's Bash hook bundle (dist/hook), bound read-only at WORLD_HOOK_DIR in the world. */
   hookDir?: string;
@@ -133,6 +140,11 @@ export interface AgentLauncher {
   undo: UndoRecord;
   /** Strict: the world the agent runs in. */
   world?: WorldInfo;
+  /**
+   * The agent's working directory: the workspace, or at sandbox level in review mode the clean copy of
+   * the repository (the live checkout is then hidden from the agent's commands).
+   */
+  cwd: string;
   /**
    * How to start `command` as the agent. The env is the complete clean environment; HOME,
    * CLAUDE_CONFIG_DIR and TMPDIR are set to the agent's own directories here. Nothing secret goes on argv.
@@ -225,6 +237,14 @@ export async function undoIsolation(record: UndoRecord, system: SystemPort): Pro
   for (const change of [...record.modes].reverse())
     await attempt(`Restoring mode of ${change.path}`, () => restoreMode(system, change));
   for (const dir of record.dirs) await attempt(`Removing ${dir}`, () => removeAgentDir(system, dir));
+  if (record.stubs) {
+    const stubs = record.stubs;
+    await attempt("Removing the sandbox's stubs from the workspace", async () =>
+      (await removeStubs(stubs)).map(
+        (entry) => `New in the workspace and not a sandbox stub (left): ${entry}`,
+      ),
+    );
+  }
   if (record.agentUser && isRunUserName(record.agentUser))
     await attempt(`Removing the run's user ${record.agentUser}`, () =>
       removeRunUser(system, record.agentUser as string),
@@ -251,9 +271,12 @@ export async function prepareIsolation(level: IsolationLevel, ctx: IsolationCont
   const undo: UndoRecord = { version: 1, level, dirs: [], acls: [], modes: [] };
   try {
     if (level === 'strict' && ctx.world !== false) return await prepareWorld(ctx, undo);
+    if (level === 'sandbox' && ctx.mode === 'review' && ctx.world !== false)
+      return await prepareSandboxCopy(ctx, undo);
     let user: AgentUser | undefined;
     if (level === 'strict') user = await agentUser(system, ctx, undo);
     const paths = await createAgentDir(system, ctx.tmpRoot ?? os.tmpdir(), user, undo.dirs);
+    if (level === 'sandbox') undo.stubs = await snapshotStubs(ctx.workspace);
     if (user) {
       await closeToOthers(system, ctx.runnerTemp, undo.modes);
       await closeToOthers(system, ctx.runnerHome, undo.modes);
@@ -265,7 +288,7 @@ export async function prepareIsolation(level: IsolationLevel, ctx: IsolationCont
       if (ctx.mode === 'fix') await grantFixScope(system, user, ctx.workspace, ctx.fixPaths ?? [], undo.acls);
       undo.egress = await applyEgressRules(system, user.uid, ctx.proxyPort);
     }
-    return makeLauncher(level, paths, undo, system, user);
+    return makeLauncher(level, paths, undo, system, ctx.workspace, user);
   } catch (error) {
     await undoIsolation(undo, system);
     throw error;
@@ -374,7 +397,7 @@ async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<Ag
       sh: tools.sh,
     };
   };
-  const launcher = makeLauncher('strict', paths, undo, system, user);
+  const launcher = makeLauncher('strict', paths, undo, system, ctx.workspace, user);
   return {
     ...launcher,
     world: {
@@ -399,17 +422,39 @@ async function prepareWorld(ctx: IsolationContext, undo: UndoRecord): Promise<Ag
   };
 }
 
+/**
+ * Sandbox, review mode: the agent works in a clean copy of the repository inside its own directory
+ * (tracked files at HEAD, the history, a four-line .git/config: nothing secret, so git needs no read
+ * deny that Claude Code's sandbox would turn into an unreadable config). Everything the CLI's sandbox
+ * creates in its working directory (mount-point stubs in .git and .claude) lands in the copy and goes
+ * with the agent directory; the live checkout is never the agent's working directory.
+ */
+async function prepareSandboxCopy(ctx: IsolationContext, undo: UndoRecord): Promise<AgentLauncher> {
+  const { system } = ctx;
+  const paths = await createAgentDir(system, ctx.tmpRoot ?? os.tmpdir(), undefined, undo.dirs);
+  const copy = await makeRepoCopy(
+    system,
+    ctx.git ?? 'git',
+    ctx.workspace,
+    path.join(paths.root, 'repo'),
+    ctx.pinned,
+  );
+  return makeLauncher('sandbox', paths, undo, system, copy.dir);
+}
+
 function makeLauncher(
   level: IsolationLevel,
   paths: AgentPaths,
   undo: UndoRecord,
   system: SystemPort,
+  cwd: string,
   user?: AgentUser,
 ): AgentLauncher {
   return {
     level,
     agentDir: paths.root,
     paths,
+    cwd,
     uid: user?.uid,
     undo,
     wrap(command, args, env) {

@@ -147,14 +147,16 @@ export const HOME_CREDENTIAL_PATHS = [
   '.gnupg/**',
 ];
 
-/** Deny rules that hold in every mode, whatever the machine. */
+const GIT_CONFIG_READ = 'Read(.git/config)';
+
+/** Deny rules that hold in every mode, whatever the machine (but see `RulePaths.sandboxed`). */
 export const DENY_RULES: readonly string[] = [
   ...DENIED_COMMANDS.map(bashPrefix),
   ...GIT_FILE_ESCAPES,
   'WebFetch',
   'WebSearch',
   'Read(.env*)',
-  'Read(.git/config)',
+  GIT_CONFIG_READ,
   ...SECRET_FILE_PATTERNS.map((p) => `Edit(${p})`),
   'Edit(.git/**)',
   ...HOME_CREDENTIAL_PATHS.flatMap((p) => [`Read(~/${p})`, `Edit(~/${p})`]),
@@ -183,6 +185,13 @@ export interface RulePaths {
   home?: string;
   /** The checked-out repository. */
   workspace: string;
+  /**
+   * Bash runs in Claude Code's sandbox, which turns every Read deny into a file its commands cannot open
+   * (a `/dev/null` bind, EACCES): a deny on `.git/config` would make every git command fail. The sandbox
+   * level has no such deny: in review mode the agent's repository is a clean copy whose config holds four
+   * core lines; otherwise the checkout credentials are out of `.git/config` while the agent runs.
+   */
+  sandboxed?: boolean;
 }
 
 /** `/a/b/` → `//a/b` (Claude Code's absolute-path form). */
@@ -192,7 +201,7 @@ function absolute(path: string): string {
 
 /** Deny rules for paths known only at run time. */
 export function pathDenyRules(paths: RulePaths): string[] {
-  const rules = [`Read(${absolute(paths.workspace)}/.git/config)`];
+  const rules = paths.sandboxed ? [] : [`Read(${absolute(paths.workspace)}/.git/config)`];
   if (paths.runnerTemp) {
     rules.push(`Read(${absolute(paths.runnerTemp)}/**)`, `Edit(${absolute(paths.runnerTemp)}/**)`);
   }
@@ -242,8 +251,7 @@ const SHELL_EQUIVALENTS = new Set([
   'ionice',
   'nohup',
   'stdbuf',
-  // setsid belongs here too, but the fault suite's escaped-process cases use Bash(setsid:*) as their
-  // careless rule; add it once they start their helpers through a PR script instead.
+  'setsid',
   'time',
   'command',
   'builtin',
@@ -437,7 +445,7 @@ export function buildRules(
   return {
     allow: unique([...DEFAULT_ALLOW, ...userAllow.map((r) => validateUserRule(r, 'allow', mode))]),
     deny: unique([
-      ...DENY_RULES,
+      ...DENY_RULES.filter((rule) => !(paths.sandboxed && rule === GIT_CONFIG_READ)),
       ...pathDenyRules(paths),
       ...userDeny.map((r) => validateUserRule(r, 'deny', mode)),
     ]),

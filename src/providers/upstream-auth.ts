@@ -101,6 +101,17 @@ export function parseUpstreamAuthConfig(value: unknown): UpstreamAuthConfig {
   }
 }
 
+/**
+ * A CommonJS package's named export through `import()`: Node's loader exposes it by name, the bundle's
+ * interop (esbuild, node mode) only on `default` — the bundled proxy failed every SigV4 and Vertex
+ * request with the plain destructuring (caught by the providers end-to-end test).
+ */
+function named<M extends object, K extends keyof M>(mod: M, name: K): M[K] {
+  const value = mod[name] ?? (mod as { default?: M }).default?.[name];
+  if (value === undefined) throw new Error(`the package has no export '${String(name)}'`);
+  return value;
+}
+
 export function createUpstreamAuth(config: UpstreamAuthConfig): UpstreamAuth {
   switch (config.kind) {
     case 'api-key':
@@ -131,10 +142,12 @@ export function createUpstreamAuth(config: UpstreamAuthConfig): UpstreamAuth {
 function sigv4Auth(region: string, credentials: AwsCredentials): UpstreamAuth {
   let signing: Promise<SignatureV4> | undefined;
   const signerFor = async (): Promise<SignatureV4> => {
-    const [{ Hash }, { SignatureV4 }] = await Promise.all([
+    const [hash, signature] = await Promise.all([
       import('@smithy/hash-node'),
       import('@smithy/signature-v4'),
     ]);
+    const Hash = named(hash, 'Hash');
+    const SignatureV4 = named(signature, 'SignatureV4');
     return new SignatureV4({
       service: 'bedrock',
       region,
@@ -173,7 +186,7 @@ const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 function googleAuth(credentials: Record<string, unknown>): UpstreamAuth {
   let authing: Promise<GoogleAuth> | undefined;
   const authFor = async (): Promise<GoogleAuth> => {
-    const { GoogleAuth } = await import('google-auth-library');
+    const GoogleAuth = named(await import('google-auth-library'), 'GoogleAuth');
     return new GoogleAuth({ credentials, scopes: [CLOUD_PLATFORM] });
   };
   const minted = new Set<string>();

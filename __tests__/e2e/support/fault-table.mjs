@@ -120,6 +120,13 @@ export const FAULTS = [
     sees: 'warning `GitHub refused the review …`; refused comments listed in the summary comment, the rest posted',
   },
   {
+    id: 'github-head-moved',
+    group: 'github',
+    fault: 'The head moves during the run; GitHub refuses a comment whose line left the diff (422)',
+    exit: 0,
+    sees: 'warning `GitHub refused the review …; 1 comment(s) no longer fit …`; the other comments posted, the refused one listed in the summary comment',
+  },
+  {
     id: 'github-read-only',
     group: 'github',
     fault: 'Token without pull-requests: write',
@@ -171,16 +178,16 @@ export const FAULTS = [
   {
     id: 'escape-rules-only',
     group: 'runner',
-    fault: '`setsid` / double-forked process at rules-only',
+    fault: '`setsid` / double-forked / `env -i` process at rules-only',
     exit: 0,
-    sees: 'killed when the agent ends (run cgroup / run marker)',
+    sees: 'killed when the agent ends (the run cgroup, made as root or through passwordless sudo; else the run marker, which `env -i` drops: see Known limits)',
   },
   {
     id: 'escape-sandbox',
     group: 'runner',
-    fault: '`setsid` / double-forked process at sandbox',
+    fault: '`setsid` / double-forked / `env -i` process at sandbox',
     exit: 0,
-    sees: 'killed when the agent ends (run cgroup / run marker)',
+    sees: "ended with the Bash call (the sandbox's PID namespace); the run cgroup on top",
   },
   {
     id: 'main-sigkill',
@@ -195,6 +202,13 @@ export const FAULTS = [
     fault: 'Run cancelled (SIGINT)',
     exit: 130,
     sees: 'error `The run was cancelled (SIGINT) …`; `conclusion: failed`; agent killed and changes undone before exit',
+  },
+  {
+    id: 'runner-temp-full',
+    group: 'runner',
+    fault: 'RUNNER_TEMP full (less than 8 MiB free)',
+    exit: 1,
+    sees: 'error naming RUNNER_TEMP and the space it has, before the agent starts; `conclusion: failed`; if even the outputs cannot be written, an error naming GITHUB_OUTPUT',
   },
   {
     id: 'malformed-event',

@@ -74,6 +74,9 @@ export async function startGitHubFake(options) {
   };
   let nextId = 1000;
   let baseUrl = '';
+  // Every commit that was the pull request's head while the fake ran is a commit of the pull request:
+  // GitHub takes a review on an earlier commit of the PR (its lines are then checked against the diff).
+  const heads = new Set([pull.headSha]);
   const now = () => new Date().toISOString();
   const htmlBase = `https://github.com/${owner}/${repo}/pull/${pull.number}`;
   for (const c of options.issueComments ?? []) {
@@ -350,6 +353,7 @@ export async function startGitHubFake(options) {
    * @param {(status: number, message: string, extra?: Record<string, unknown>) => void} fail
    */
   function handle(operationId, params, url, body, headers, reply, fail) {
+    heads.add(pull.headSha);
     const page = (/** @type {unknown[]} */ items) => {
       const { slice, link } = paginate(items, url);
       reply(200, slice, link ? { link } : {});
@@ -376,7 +380,7 @@ export async function startGitHubFake(options) {
       case 'pulls/list-review-comments':
         return page(state.reviewComments);
       case 'pulls/create-review': {
-        if (body.commit_id !== undefined && body.commit_id !== pull.headSha) {
+        if (body.commit_id !== undefined && !heads.has(body.commit_id)) {
           return fail(422, 'Unprocessable Entity', {
             errors: [`No commit found for SHA: ${body.commit_id}`],
           });
