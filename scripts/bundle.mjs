@@ -16,8 +16,10 @@
 //        node scripts/bundle.mjs --entry proxy --dir DIR                         (one entry straight into DIR)
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { foldsToAscii } from '../src/policy/injection-signals.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ENTRIES = {
@@ -35,6 +37,73 @@ const undiciOnDemand = {
     build.onResolve({ filter: /^undici$/ }, (args) =>
       args.importer === UNDICI_ON_DEMAND ? undefined : { path: UNDICI_ON_DEMAND },
     );
+  },
+};
+
+/**
+ * Node's built-in modules are loaded with require() (the banner's), not as ESM imports. An ESM import of a
+ * built-in builds its ESM facade, which reads every export; node:http's exports include WebSocket,
+ * CloseEvent and MessageEvent, lazy getters that load Node's internal undici (measured on Node 24: ~70 ms of
+ * CPU per process, in the key proxy, the post step and the main step alike, for a client none of them uses
+ * through node:http). require() returns the module object without touching those getters.
+ */
+const BUILTIN = new RegExp(`^(node:)?(${builtinModules.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`);
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(build) {
+    build.onResolve({ filter: BUILTIN }, (args) =>
+      args.namespace === 'builtin-by-require'
+        ? { path: args.path, external: true } // the require() below: Node's own module
+        : { path: `node:${args.path.replace(/^node:/, '')}`, namespace: 'builtin-by-require' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * @actions/core imports, for functions a step may never call, @actions/http-client (its OIDC client: http,
+ * https, tls and tunnel) and @actions/exec (its `platform` details). The package declares no
+ * `sideEffects`, so esbuild kept them in every entry that logs a line. Their modules only define
+ * functions and classes; marked side-effect free, an entry keeps just what it calls (the post step, which
+ * calls neither, no longer loads Node's TLS stack).
+ */
+const SIDE_EFFECT_FREE = /node_modules\/@actions\/(core|http-client|exec|io)\//;
+const actionsSideEffectFree = {
+  name: 'actions-side-effect-free',
+  setup(build) {
+    build.onResolve({ filter: /^(\.\.?\/|@actions\/(core|http-client|exec|io)(\/|$))/ }, async (args) => {
+      if (args.pluginData === 'actions-side-effect-free') return undefined;
+      const inPackage = SIDE_EFFECT_FREE.test(args.importer);
+      if (!inPackage && args.path.startsWith('.')) return undefined;
+      const result = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'actions-side-effect-free',
+      });
+      if (result.errors.length || !SIDE_EFFECT_FREE.test(result.path)) return undefined;
+      return { path: result.path, namespace: result.namespace, sideEffects: false };
+    });
+  },
+};
+
+/** unhomoglyph's confusables table (115 KB, 6,311 entries) reduced to the entries injection-signals.ts folds
+ * with (its own predicate, `foldsToAscii`: 1,791 entries, 16 KB): the main step parsed and filtered the whole
+ * table at every start (~19 ms of CPU; issue 12). The source filters again, so the result is the same Map. */
+export function confusablesSubset(json) {
+  const kept = Object.entries(JSON.parse(json)).filter(([from, to]) => foldsToAscii(from, to));
+  return JSON.stringify(Object.fromEntries(kept));
+}
+const confusablesOnlyFolded = {
+  name: 'confusables-only-folded',
+  setup(build) {
+    build.onLoad({ filter: /node_modules[\\/]unhomoglyph[\\/]data\.json$/ }, (args) => ({
+      contents: confusablesSubset(fs.readFileSync(args.path, 'utf8')),
+      loader: 'json',
+    }));
   },
 };
 
@@ -89,7 +158,7 @@ export async function bundleEntry(name, outdir) {
     banner: {
       js: "import{createRequire as __cgRequire}from'node:module';const require=__cgRequire(import.meta.url);",
     },
-    plugins: [undiciOnDemand],
+    plugins: [undiciOnDemand, builtinsByRequire, actionsSideEffectFree, confusablesOnlyFolded],
     metafile: true,
     logLevel: 'warning',
   });

@@ -30,6 +30,10 @@ export const MODULES = {
     file: 'src/policy/permissions.ts',
     tests: ['permissions', 'mutations', 'settings-file', 'central-policy'],
   },
+  'default-rules': {
+    file: 'src/policy/default-rules.ts',
+    tests: ['permissions', 'mutations', 'settings-file'],
+  },
   'child-env': { file: 'src/policy/child-env.ts', tests: ['child-env'] },
   redact: { file: 'src/findings/redact.ts', tests: ['redact'] },
   gate: { file: 'src/findings/gate.ts', tests: ['gate', 'mutations'] },

@@ -2,7 +2,7 @@
  * Where the organisation policy comes from (the `policy` input) and reading it: a path inside the
  * checked-out repository, confined to the workspace (no `..`, no absolute path, no symbolic link that
  * leads out), or `OWNER/REPO/PATH@REF` read with github-token from a central repository such as the
- * organisation's `.github`. Parsing and merging are policy/central-policy.ts.
+ * organisation's `.github`. Parsing is policy/policy-file.ts, merging policy/central-policy.ts.
  *
  * Trust: a local policy comes from the same checkout as the code under review, so a pull request can
  * edit it; since a policy only tightens the workflow's inputs, such an edit can at most drop the policy's
@@ -14,7 +14,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { GitHubPort } from './github/client.js';
 import { InputError } from './inputs.js';
-import { parsePolicy, type Policy } from './policy/central-policy.js';
+import { parsePolicy, type Policy } from './policy/policy-file.js';
 
 /**
  * `remote.ref` is a full commit SHA, a tag or a branch. Only a SHA pins the policy: a tag or branch

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { EGRESS_CHAIN } from '../../src/isolation/egress.js';
 import { prepareIsolation, undoIsolation, type AgentLauncher } from '../../src/isolation/launcher.js';
-import { proveStrict } from '../../src/isolation/preflight.js';
+import { proveStrict } from '../../src/isolation/prove-strict.js';
 import { probeBubblewrap, sandboxSettings } from '../../src/isolation/sandbox.js';
 import { realSystem } from '../../src/isolation/system.js';
 

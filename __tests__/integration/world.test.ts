@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { prepareIsolation, undoIsolation, type AgentLauncher } from '../../src/isolation/launcher.js';
-import { proveStrict } from '../../src/isolation/preflight.js';
+import { proveStrict } from '../../src/isolation/prove-strict.js';
 import { realSystem } from '../../src/isolation/system.js';
 
 const TOOLS = ['useradd', 'userdel', 'setpriv', 'bwrap', 'iptables-restore', 'ip6tables-restore', 'git'];

@@ -3,7 +3,8 @@ import { describe, expect, test } from '@jest/globals';
 import { SEVERITIES } from '../../src/findings/schema.js';
 import { InputError, readSettings, type Settings } from '../../src/inputs.js';
 import { ALLOWED_FLAGS } from '../../src/policy/claude-args.js';
-import { applyPolicy, parsePolicy, type Policy } from '../../src/policy/central-policy.js';
+import { applyPolicy } from '../../src/policy/central-policy.js';
+import { parsePolicy, type Policy } from '../../src/policy/policy-file.js';
 
 const SRC = 'acme/.github/claude-guard.yml@main';
 const REQUIRED = { 'anthropic-api-key': 'sk-ant-api03-test', 'github-token': 'ghs_test' };

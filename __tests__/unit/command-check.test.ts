@@ -2,14 +2,9 @@ import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  GIT_GLOBAL_OPTIONS,
-  GIT_SUBCOMMANDS,
-  checkCommand,
-  parseCommand,
-  type CommandPolicy,
-  userPrefixesOf,
-} from '../../src/policy/command-check.js';
+import { checkCommand, type CommandPolicy, userPrefixesOf } from '../../src/policy/command-check.js';
+import { GIT_GLOBAL_OPTIONS, GIT_SUBCOMMANDS } from '../../src/policy/command-options.js';
+import { parseCommand } from '../../src/policy/shell-words.js';
 import { decodePolicy, encodePolicy, hookCommandLine, hookDecision } from '../../src/policy/bash-hook.js';
 import { GIT_ENV, git, tempDirs } from '../support/git-sandbox.js';
 

@@ -1,5 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { detectInjectionSignals, MAX_EXCERPT } from '../../src/policy/injection-signals.js';
+import confusables from 'unhomoglyph/data.json' with { type: 'json' };
+// @ts-expect-error -- a plain .mjs script without type declarations
+import { confusablesSubset } from '../../scripts/bundle.mjs';
+import { detectInjectionSignals, foldsToAscii, MAX_EXCERPT } from '../../src/policy/injection-signals.js';
 import { sanitizeUntrusted } from '../../src/policy/sanitize.js';
 
 const kinds = (text: string): string[] => detectInjectionSignals(text).map((s) => s.kind);
@@ -146,4 +149,14 @@ describe('signal shape', () => {
     detectInjectionSignals(text);
     expect(performance.now() - started).toBeLessThan(500);
   });
+});
+
+// The bundle carries only the confusables the folding uses (issue 12): the same entries, in the same order.
+test('the bundled confusables table is exactly the part of the full table that the folding uses', () => {
+  const table = confusables as Record<string, string>;
+  const subset = JSON.parse(confusablesSubset(JSON.stringify(table))) as Record<string, string>;
+  const used = Object.entries(table).filter(([from, to]) => foldsToAscii(from, to));
+  expect(Object.entries(subset)).toEqual(used);
+  expect(used.length).toBeGreaterThan(1000);
+  expect(Object.keys(table).length).toBeGreaterThan(used.length * 2);
 });

@@ -6,15 +6,15 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { probeCapabilities } from '../../src/isolation/preflight.js';
 import {
-  IsolationProofError,
   judgeProbe,
-  PROBE_SCRIPT,
-  probeCapabilities,
   strictAttempts,
   type ProbeAttempt,
   type ProbeOutcome,
-} from '../../src/isolation/preflight.js';
+} from '../../src/isolation/proof-attempts.js';
+import { PROBE_SCRIPT } from '../../src/isolation/probe-script.js';
+import { IsolationProofError } from '../../src/isolation/prove-strict.js';
 import { FakeSystem } from '../support/fake-system.js';
 
 const base = {

@@ -19,6 +19,7 @@ import {
   restoreHiddenFiles,
 } from '../../src/providers/credential-files.js';
 import { EventStreamReader, encodeBedrockChunk } from '../../src/providers/eventstream.js';
+import { EVENTSTREAM_TYPE, ResponseMeter } from '../../src/isolation/proxy/sse-meter.js';
 import { createUpstreamAuth, parseUpstreamAuthConfig } from '../../src/providers/upstream-auth.js';
 import { providerShape } from '../../src/providers/shape.js';
 
@@ -453,6 +454,34 @@ describe('Bedrock event streams', () => {
     const seen: unknown[] = [];
     new EventStreamReader((e) => seen.push(e)).push(wire);
     expect(seen).toEqual([]);
+  });
+
+  // The key proxy loads the reader for Bedrock only (its codec library is slow to load); a meter without
+  // one reports an event-stream response unmetered, which stops spending.
+  test.each([
+    ['with the reader', true, { metered: true, cost: 11 }],
+    ['without a reader', false, { metered: false, cost: 0 }],
+  ])('a Bedrock response metered %s', (_name, withReader, expected) => {
+    const charged: Array<[string, number]> = [];
+    const meter = new ResponseMeter(
+      { 'content-type': EVENTSTREAM_TYPE },
+      (model, delta) => {
+        charged.push([model, delta.inputTokens + delta.outputTokens]);
+        return delta.inputTokens + delta.outputTokens;
+      },
+      withReader ? (onEvent) => new EventStreamReader(onEvent) : undefined,
+    );
+    meter.write(
+      Buffer.concat([
+        encodeBedrockChunk({
+          type: 'message_start',
+          message: { model: 'claude-x', usage: { input_tokens: 5, output_tokens: 1 } },
+        }),
+        encodeBedrockChunk({ type: 'message_delta', usage: { output_tokens: 6 } }),
+      ]),
+    );
+    expect({ metered: meter.finish(), cost: meter.costUsd }).toEqual(expected);
+    expect(charged.every(([model]) => model === 'claude-x')).toBe(true);
   });
 });
 

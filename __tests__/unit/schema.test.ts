@@ -2,7 +2,11 @@
 import { describe, expect, test } from '@jest/globals';
 import { Ajv } from 'ajv';
 import { FINDING_SCHEMA, REVIEW_OUTPUT_SCHEMA, validateReview } from '../../src/findings/schema.js';
+import fs from 'node:fs';
+// @ts-expect-error -- a plain .mjs script without type declarations
+import { generate, OUT } from '../../scripts/gen-validators.mjs';
 import policySchema from '../../policy.schema.json' with { type: 'json' };
+import { validate as generatedValidator } from '../../src/findings/finding-validator.generated.js';
 
 const good = { path: 'a.ts', line: 3, severity: 'high', category: 'bug', title: 'T', body: 'B' };
 
@@ -37,6 +41,30 @@ describe('findings schema', () => {
     const { review, rejected } = validateReview({ summary: 's', findings: [good, bad, good] });
     expect(review.findings).toHaveLength(2);
     expect(rejected).toEqual([{ index: 1, reason: expect.stringMatching(reason) }]);
+  });
+
+  // The finding validator is generated at build time (issue 12): it must be today's schema's, and decide
+  // and explain exactly as Ajv compiling the schema at run time did.
+  test('the generated finding validator is up to date (else: node scripts/gen-validators.mjs)', () => {
+    expect(fs.readFileSync(OUT, 'utf8')).toBe(generate());
+  });
+
+  test.each([
+    good,
+    { ...good, end_line: 4, suggestion: 'x' },
+    { ...good, title: '😀'.repeat(120) }, // 120 code points, 240 UTF-16 units: allowed
+    { ...good, title: '😀'.repeat(121) },
+    { ...good, path: '' },
+    { ...good, line: 1.5, severity: 'urgent', extra: true },
+    { path: 'a' },
+    [good],
+    null,
+    'text',
+  ])('the generated validator agrees with Ajv compiling the schema: %j', (finding) => {
+    const compiled = new Ajv({ allErrors: true, strict: true }).compile(FINDING_SCHEMA);
+    const validate = generatedValidator as unknown as typeof compiled;
+    expect(validate(finding)).toBe(compiled(finding));
+    expect(validate.errors ?? null).toEqual(compiled.errors ?? null);
   });
 
   test('a wrong envelope is an error naming what is missing', () => {

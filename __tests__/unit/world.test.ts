@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { createRunUser, isRunUserName, removeRunUser } from '../../src/isolation/agent-user.js';
 import { undoIsolation, type UndoRecord } from '../../src/isolation/launcher.js';
-import { judgeInventory, type WorldAllowance } from '../../src/isolation/preflight.js';
+import { judgeInventory, type WorldAllowance } from '../../src/isolation/proof-attempts.js';
 import { FakeSystem } from '../support/fake-system.js';
 import {
   installRoot,

@@ -44,9 +44,11 @@ export async function readGuidance(
 ): Promise<GuidanceFile[]> {
   const out: GuidanceFile[] = [];
   let budget = GUIDANCE_TOTAL_MAX;
-  for (const p of paths) {
+  // Read concurrently (each read is a git process; issue 12), then taken in order within the budget.
+  const versions = await Promise.all(paths.map((p) => git.show(baseSha, p)));
+  for (const [i, p] of paths.entries()) {
     if (budget <= 0) break;
-    const version = await git.show(baseSha, p);
+    const version = versions[i];
     if (version.kind !== 'file' || version.content.includes(0)) continue;
     const max = Math.min(GUIDANCE_FILE_MAX, budget);
     const text = clean(cutUtf8(version.content, max));

@@ -2,17 +2,17 @@
  * The findings schema: the one source for the CLI's `--json-schema` (structured output) and for
  * validating what the agent returns. Everything the agent says is data; this is its shape.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { FINDING_SCHEMA, SEVERITIES, TITLE_MAX } from './finding-schema.js';
+import { validate as validateFindingShape } from './finding-validator.generated.js';
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export { FINDING_SCHEMA, SEVERITIES, TITLE_MAX };
+
 export type Severity = (typeof SEVERITIES)[number];
 
 /** Severity rank: higher is worse. */
 export function severityRank(s: Severity): number {
   return SEVERITIES.length - SEVERITIES.indexOf(s);
 }
-
-export const TITLE_MAX = 120;
 
 export interface Finding {
   /** Repository-relative path of the file the finding is about. */
@@ -34,22 +34,6 @@ export interface ReviewResult {
   summary: string;
   findings: Finding[];
 }
-
-export const FINDING_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['path', 'line', 'severity', 'category', 'title', 'body'],
-  properties: {
-    path: { type: 'string', minLength: 1, maxLength: 1024 },
-    line: { type: 'integer', minimum: 1 },
-    end_line: { type: 'integer', minimum: 1 },
-    severity: { type: 'string', enum: [...SEVERITIES] },
-    category: { type: 'string', minLength: 1, maxLength: 64 },
-    title: { type: 'string', minLength: 1, maxLength: TITLE_MAX },
-    body: { type: 'string', maxLength: 65536 },
-    suggestion: { type: 'string', maxLength: 65536 },
-  },
-} as const;
 
 /** The structured-output schema given to the CLI. Items are loose here on purpose: a single bad
  * finding must not make the model's whole answer unusable, so items are validated one by one. */
@@ -75,14 +59,24 @@ export interface ValidatedReview {
   rejected: RejectedFinding[];
 }
 
-// validateSchema: false — the schema is this module's own constant, checked against the JSON Schema
-// meta-schema by a unit test; validating it at run time compiled the meta-schema too, the larger part
-// of the validator's cost (about 90 ms of CPU after the agent ends; issue 12).
-const ajv = new Ajv({ allErrors: true, strict: true, validateSchema: false });
-// Compiled on first use, not at import: compiling (meta-schema included) is most of the bundle's load time.
-let compiledFinding: ValidateFunction<Finding> | undefined;
-const findingValidator = (): ValidateFunction<Finding> =>
-  (compiledFinding ??= ajv.compile<Finding>(FINDING_SCHEMA));
+/** One error of the generated validator (Ajv's ErrorObject, the fields used here). */
+interface ShapeError {
+  instancePath: string;
+  message?: string;
+}
+
+/** Ajv's errorsText: each error as `<dataVar><instancePath> <message>`, comma-separated. */
+function errorsText(errors: readonly ShapeError[] | null | undefined, dataVar: string): string {
+  if (!errors?.length) return 'No errors';
+  return errors.map((e) => `${dataVar}${e.instancePath} ${e.message}`).join(', ');
+}
+
+// The finding validator is Ajv's standalone code for FINDING_SCHEMA, generated at build time
+// (scripts/gen-validators.mjs; a unit test fails when it is stale): compiling the schema at run time cost
+// about 50 ms of CPU after every agent run, and loaded Ajv's compiler (issue 12).
+const validateFinding = validateFindingShape as ((data: unknown) => data is Finding) & {
+  errors?: ShapeError[] | null;
+};
 
 /**
  * Validate the agent's structured output. The envelope must be right (else throw); each finding is
@@ -98,12 +92,11 @@ export function validateReview(output: unknown): ValidatedReview {
   if (!Array.isArray(o.findings)) throw new Error('the agent\'s structured review has no "findings" array');
   const findings: Finding[] = [];
   const rejected: RejectedFinding[] = [];
-  const validateFinding = findingValidator();
   o.findings.forEach((f, index) => {
     if (!validateFinding(f)) {
       rejected.push({
         index,
-        reason: ajv.errorsText(validateFinding.errors, { dataVar: `findings[${index}]` }),
+        reason: errorsText(validateFinding.errors, `findings[${index}]`),
       });
     } else if (f.end_line !== undefined && f.end_line < f.line) {
       rejected.push({

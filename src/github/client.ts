@@ -1,10 +1,9 @@
 /**
- * The only place that talks to GitHub. `GitHubPort` is the small interface the rest of the action
- * uses (plain typed objects in and out); `createGitHub` implements it on Octokit with bounded retries
- * on 5xx and on rate limits (after the wait GitHub names, with no fixed spacing between requests: see
- * rate-limit.ts), and turns GitHub's 403 "Resource not accessible by integration" (GraphQL: an
- * error of type FORBIDDEN) into a GitHubPermissionError that names the missing workflow permission. The token lives only inside the
- * Octokit instance; it is never given to the agent (threat model S1) nor put in an error message (X3).
+ * The only place that talks to GitHub: `createGitHub` implements the GitHubPort (port.ts) on Octokit
+ * with bounded retries on 5xx and on rate limits (after the wait GitHub names, with no fixed spacing
+ * between requests: see rate-limit.ts); every call goes through errors.ts's `call`, which names the
+ * missing workflow permission on a refusal. The token lives only inside the Octokit instance; it is
+ * never given to the agent (threat model S1) nor put in an error message (X3).
  */
 import * as core from '@actions/core';
 import { getOctokit } from '@actions/github';
@@ -12,132 +11,13 @@ import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { retry } from '@octokit/plugin-retry';
 import type { Octokit } from '@octokit/core';
 import { rateLimitPlugin, type RateLimitKind } from './rate-limit.js';
-import { onDemandMethods, type CommentSnapshot } from './on-demand-api.js';
+import { onDemandMethods } from './on-demand-api.js';
+import type { GitHubPort, PullDetails, RepoPermission } from './port.js';
+import { call, missingFileDetail, statusOf } from './errors.js';
 
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
-
-export interface PullRef extends RepoRef {
-  number: number;
-}
-
-export interface PullFile {
-  filename: string;
-  status: string;
-  additions: number;
-  deletions: number;
-  /** Unified diff of the file; absent for binary or very large files. */
-  patch?: string;
-  previous_filename?: string;
-}
-
-export interface ReviewComment {
-  path: string;
-  line: number;
-  side: 'RIGHT';
-  start_line?: number;
-  start_side?: 'RIGHT';
-  body: string;
-}
-
-export interface ReviewRequest {
-  body: string;
-  event: 'COMMENT';
-  commit_id: string;
-  comments: ReviewComment[];
-}
-
-export interface IssueComment {
-  id: number;
-  body: string;
-  /** Login of the author ('' for a deleted account). */
-  author: string;
-  /** 'User', 'Bot', 'Organization' … ('' when unknown). */
-  authorType: string;
-  /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE … */
-  authorAssociation: string;
-  /** ISO time the comment was created ('' when unknown). */
-  createdAt?: string;
-}
-
-export type { CommentSnapshot } from './on-demand-api.js';
-
-/** An inline comment already on the pull request (GET pulls/{n}/comments). */
-export interface PostedReviewComment {
-  id: number;
-  body: string;
-  path: string;
-  /** null when the comment is outdated (its line is no longer in the diff). */
-  line: number | null;
-  author: string;
-  authorType: string;
-  authorAssociation: string;
-  nodeId?: string;
-  createdAt?: string;
-}
-
-/** A review thread (GraphQL), identified by its node id and by the REST id of its first comment. */
-export interface ReviewThread {
-  id: string;
-  isResolved: boolean;
-  firstCommentId?: number;
-}
-
-/** A collaborator's role on a repository, highest first. */
-export type RepoPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
-
-export interface Posted {
-  id: number;
-  url: string;
-}
-
-/** A pull request as GitHub records it (GET pulls/{n}); the text fields are untrusted (the author wrote them). */
-export interface PullDetails {
-  number: number;
-  /** 'open' or 'closed'. */
-  state: string;
-  baseSha: string;
-  /** `owner/name` of the base repository. */
-  baseRepo: string;
-  headSha: string;
-  headRef: string;
-  /** `owner/name` of the head repository; null when it was deleted. */
-  headRepo: string | null;
-  title: string;
-  body: string;
-  changedFiles?: number;
-}
-
-export interface GitHubPort {
-  listPullFiles(pr: PullRef): Promise<PullFile[]>;
-  createReview(pr: PullRef, review: ReviewRequest): Promise<Posted>;
-  /** Every comment on the pull request's conversation, all pages, oldest first. */
-  listIssueComments(pr: PullRef): Promise<IssueComment[]>;
-  createIssueComment(pr: PullRef, body: string): Promise<Posted>;
-  updateIssueComment(repo: RepoRef, id: number, body: string): Promise<Posted>;
-  /** `username`'s role on `repo`; 'none' for someone who is not a collaborator (or does not exist). */
-  getCollaboratorPermission(repo: RepoRef, username: string): Promise<RepoPermission>;
-  /** Every inline review comment on the pull request, all pages, oldest first. */
-  listReviewComments(pr: PullRef): Promise<PostedReviewComment[]>;
-  /** Every review thread on the pull request, all pages (GraphQL). */
-  listReviewThreads(pr: PullRef): Promise<ReviewThread[]>;
-  /** Marks a review thread resolved (GraphQL `resolveReviewThread`). */
-  resolveReviewThread(threadId: string): Promise<void>;
-  /** A file's text at `ref` (a commit SHA, tag or branch; the default branch when unset). */
-  getFileContent(repo: RepoRef, path: string, ref?: string): Promise<string>;
-  /** GitHub's record of one pull request; undefined when there is none with that number. */
-  getPull(pr: PullRef): Promise<PullDetails | undefined>;
-  /** The open pull requests of `repo` whose head is `head` (`owner:branch`), first page (at most 100). */
-  listOpenPullsByHead(repo: RepoRef, head: string): Promise<PullDetails[]>;
-  /** A conversation comment as it is now (404 → GitHubApiError with status 404). */
-  getIssueComment(repo: RepoRef, id: number): Promise<CommentSnapshot>;
-  /** An inline review comment as it is now. */
-  getReviewComment(repo: RepoRef, id: number): Promise<CommentSnapshot>;
-  /** A reply in the review thread of comment `commentId`. */
-  replyToReviewComment(pr: PullRef, commentId: number, body: string): Promise<Posted>;
-}
+// The port's types and the errors, for the many callers that import them from here.
+export type * from './port.js';
+export { GitHubApiError, GitHubPermissionError, missingFileDetail } from './errors.js';
 
 export interface Logger {
   warn(message: string): void;
@@ -167,81 +47,8 @@ export const RATE_LIMIT_MAX_WAIT_S = 60;
  */
 const DO_NOT_RETRY = Array.from({ length: 100 }, (_, i) => 400 + i);
 
-export type Operation =
-  | 'read the triggering comment'
-  | 'reply in a review thread'
-  | 'list the pull request files'
-  | 'create a review'
-  | 'list comments'
-  | 'create a comment'
-  | 'update a comment'
-  | "read the actor's repository permission"
-  | 'list review comments'
-  | 'list review threads'
-  | 'resolve a review thread'
-  | 'read the policy file'
-  | 'read the pull request'
-  | 'list pull requests';
-
-/** The workflow permission each operation needs. */
-const PERMISSION: Record<Operation, string> = {
-  'read the triggering comment': 'pull-requests: read',
-  'reply in a review thread': 'pull-requests: write',
-  'list the pull request files': 'pull-requests: read',
-  'create a review': 'pull-requests: write',
-  'list comments': 'pull-requests: read',
-  'create a comment': 'pull-requests: write',
-  'update a comment': 'pull-requests: write',
-  // The endpoint needs only repository metadata, which every workflow token can read.
-  "read the actor's repository permission": 'contents: read',
-  'list review comments': 'pull-requests: read',
-  'list review threads': 'pull-requests: read',
-  'resolve a review thread': 'pull-requests: write',
-  'read the policy file': 'contents: read',
-  'read the pull request': 'pull-requests: read',
-  'list pull requests': 'pull-requests: read',
-};
-
 const PERMISSIONS: readonly RepoPermission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
 const asPermission = (value: unknown): RepoPermission | undefined => PERMISSIONS.find((p) => p === value);
-
-/** GitHub refused an operation because the token lacks a permission; the message says what to add. */
-export class GitHubPermissionError extends Error {
-  constructor(
-    readonly operation: string,
-    readonly permission: string,
-  ) {
-    super(
-      `GitHub refused to ${operation} (HTTP 403 "Resource not accessible"): the token lacks the ` +
-        `\`${permission}\` permission. Add it to the job (or workflow) that runs claude-guard:\n` +
-        `  permissions:\n    contents: read\n    pull-requests: write\n` +
-        `If you pass your own token (input github-token), grant it the same permission. Note that on ` +
-        `the pull_request event a pull request from a fork always gets a read-only token.`,
-    );
-    this.name = 'GitHubPermissionError';
-  }
-}
-
-/** Any other failed GitHub call, naming the operation and the HTTP status. */
-export class GitHubApiError extends Error {
-  constructor(
-    readonly operation: string,
-    readonly status: number | undefined,
-    detail: string,
-  ) {
-    super(`GitHub API: could not ${operation}${status ? ` (HTTP ${status})` : ''}: ${detail}`);
-    this.name = 'GitHubApiError';
-  }
-}
-
-/** What a 404 from the contents API means, for the real client and the fake alike. */
-export function missingFileDetail(repo: RepoRef, path: string, ref?: string): string {
-  return (
-    `${repo.owner}/${repo.repo}/${path} was not found at ${ref ? `ref ${ref}` : 'the default branch'}: check the ` +
-    `path and ref, and that github-token can read ${repo.owner}/${repo.repo} (GitHub answers 404 for a ` +
-    `private repository the token cannot see)`
-  );
-}
 
 interface PullData {
   number: number;
@@ -267,30 +74,6 @@ function pullDetails(p: PullData): PullDetails {
     body: p.body ?? '',
     ...(typeof p.changed_files === 'number' ? { changedFiles: p.changed_files } : {}),
   };
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/** GraphQL answers a missing permission with HTTP 200 and an error of type FORBIDDEN. */
-function graphqlForbidden(error: unknown): boolean {
-  const errors = (error as { errors?: unknown } | null)?.errors;
-  return Array.isArray(errors) && errors.some((e) => (e as { type?: unknown } | null)?.type === 'FORBIDDEN');
-}
-
-export async function call<T>(operation: Operation, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    const status = statusOf(error);
-    const message = error instanceof Error ? error.message : String(error);
-    if ((status === 403 && /Resource not accessible by/i.test(message)) || graphqlForbidden(error)) {
-      throw new GitHubPermissionError(operation, PERMISSION[operation]);
-    }
-    throw new GitHubApiError(operation, status, message);
-  }
 }
 
 /** An Octokit plugin registered before the retry plugin, so it sees every failed attempt. */

@@ -1,7 +1,7 @@
 /**
  * The GitHub calls only an on-demand comment run makes: the triggering comment as it is now, and a reply
  * in a review thread (the pull request itself is client.ts's getPull). Kept beside client.ts, which
- * spreads them into its port; `call` is client.ts's error mapping (403 → the missing permission named).
+ * spreads them into its port; `call` is errors.ts's error mapping (403 → the missing permission named).
  */
 import type { getOctokit } from '@actions/github';
 

@@ -112,11 +112,15 @@ export function detectInjectionSignals(text: string): InjectionSignal[] {
   return found;
 }
 
+/** The table entries the folding uses: a non-ASCII character whose prototype is plain ASCII. The bundle
+ * keeps only these entries of the 115 KB table (scripts/bundle.mjs calls this; issue 12). */
+export function foldsToAscii(from: string, to: string): boolean {
+  return /[^\0-\x7f]/.test(from) && /^[\0-\x7f]+$/.test(to);
+}
+
 /** Non-ASCII characters → their TR39 prototype where it is plain ASCII (a Map: no prototype lookups). */
 const PROTOTYPES = new Map(
-  Object.entries(confusables as Record<string, string>).filter(
-    ([from, to]) => /[^\0-\x7f]/.test(from) && /^[\0-\x7f]+$/.test(to),
-  ),
+  Object.entries(confusables as Record<string, string>).filter(([from, to]) => foldsToAscii(from, to)),
 );
 
 /**

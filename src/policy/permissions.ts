@@ -2,7 +2,7 @@
  * Permission rules for the agent: which tool calls the generated settings file allows and denies, and
  * whether a rule a workflow author adds (allowed-tools / denied-tools) is acceptable.
  *
- * Decides, per mode:
+ * Decides, per mode (the rule lists themselves are default-rules.ts):
  * - ALLOW: reading the repository and read-only git, nothing else (defaultMode dontAsk denies the rest).
  * - DENY: network tools and package managers (X1), privilege escalation (S3), environment dumps (S1),
  *   git commands that talk to remotes or touch credentials (S4, X1), `--output` of diff-producing git
@@ -20,163 +20,24 @@
  */
 import { InputError, type Mode } from '../core.js';
 import { checkCommand } from './command-check.js';
-
-/** Tool names a user rule may name (mcp__* is recognised separately). */
-export const KNOWN_TOOLS = [
-  'Bash',
-  'Read',
-  'Edit',
-  'Write',
-  'MultiEdit',
-  'NotebookEdit',
-  'Grep',
-  'Glob',
-  'LS',
-  'WebFetch',
-  'WebSearch',
-  'Task',
-  'TodoWrite',
-] as const;
-
-const WRITE_TOOLS = new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit']);
-const FILE_TOOLS = new Set(['Read', 'Grep', 'Glob', 'LS', ...WRITE_TOOLS]);
-
-/** Read the repository and look at its history; nothing that writes or runs anything else. */
-export const DEFAULT_ALLOW: readonly string[] = [
-  'Read',
-  'Grep',
-  'Glob',
-  'Bash(git diff:*)',
-  'Bash(git log:*)',
-  'Bash(git show:*)',
-  'Bash(git status:*)',
-  'Bash(git blame:*)',
-];
-
-const NETWORK_COMMANDS = [
-  'curl',
-  'wget',
-  'nc',
-  'ncat',
-  'netcat',
-  'socat',
-  'telnet',
-  'ssh',
-  'scp',
-  'sftp',
-  'rsync',
-  'ftp',
-  'dig',
-  'nslookup',
-  'host',
-  'ping',
-];
-const PACKAGE_MANAGER_COMMANDS = [
-  'npm',
-  'pnpm',
-  'yarn',
-  'npx',
-  'bun',
-  'pip',
-  'pip3',
-  'pipx',
-  'gem',
-  'cargo install',
-  'go install',
-  'go get',
-  'apt',
-  'apt-get',
-  'brew',
-];
-const PRIVILEGE_COMMANDS = ['sudo', 'su', 'doas'];
-const ENV_DUMP_COMMANDS = ['env', 'printenv'];
-const GIT_REMOTE_COMMANDS = [
-  'git push',
-  'git fetch',
-  'git pull',
-  'git clone',
-  'git remote',
-  'git submodule',
-  'git config',
-  'git credential',
-];
-
-/** Commands denied by prefix (`Bash(<cmd>:*)`). */
-const DENIED_COMMANDS: readonly string[] = [
-  ...NETWORK_COMMANDS,
-  ...PACKAGE_MANAGER_COMMANDS,
-  ...PRIVILEGE_COMMANDS,
-  ...ENV_DUMP_COMMANDS,
-  ...GIT_REMOTE_COMMANDS,
-  'git difftool',
-];
-
-const bashPrefix = (cmd: string): string => `Bash(${cmd}:*)`;
-
-/** `--output=FILE` writes anywhere (git log and git show take diff options too); `--no-index` diffs any
- * two files on the machine; blame's `--contents`/`-S`/`--ignore-revs-file` read any file (and git accepts
- * `--cont`, `--ignore-revs`). A second layer: the Bash hook's allow-list (command-check.ts) is the first. */
-const GIT_FILE_ESCAPES = [
-  'Bash(git diff *--output*)',
-  'Bash(git log *--output*)',
-  'Bash(git show *--output*)',
-  'Bash(git diff *--no-index*)',
-  'Bash(git blame *--cont*)',
-  'Bash(git blame *--ignore-revs*)',
-  'Bash(git blame *-S*)',
-  'Bash(git diff *-O*)',
-  'Bash(git log *-O*)',
-  'Bash(git show *-O*)',
-  'Bash(git diff *--ext-diff*)',
-  'Bash(git log *--ext-diff*)',
-  'Bash(git show *--ext-diff*)',
-];
-
-/** Secret files anywhere in the repository (no slash: gitignore semantics, any depth). */
-const SECRET_FILE_PATTERNS = ['.env*', '*.pem', '*.key', '.npmrc', '.netrc', '.pypirc', '.git-credentials'];
-
-/** Credential folders and files under a home directory. */
-export const HOME_CREDENTIAL_PATHS = [
-  '.ssh/**',
-  '.aws/**',
-  '.docker/**',
-  '.npmrc',
-  '.netrc',
-  '.config/gh/**',
-  '.kube/**',
-  '.gnupg/**',
-];
-
-const GIT_CONFIG_READ = 'Read(.git/config)';
-
-/** Deny rules that hold in every mode, whatever the machine (but see `RulePaths.sandboxed`). */
-export const DENY_RULES: readonly string[] = [
-  ...DENIED_COMMANDS.map(bashPrefix),
-  ...GIT_FILE_ESCAPES,
-  'WebFetch',
-  'WebSearch',
-  'Read(.env*)',
+import {
+  DEFAULT_ALLOW,
+  DENY_RULES,
+  FILE_TOOLS,
   GIT_CONFIG_READ,
-  ...SECRET_FILE_PATTERNS.map((p) => `Edit(${p})`),
-  'Edit(.git/**)',
-  ...HOME_CREDENTIAL_PATHS.flatMap((p) => [`Read(~/${p})`, `Edit(~/${p})`]),
-  'Read(//proc/**)',
-  'Edit(//proc/**)',
-];
+  HOME_CREDENTIAL_PATHS,
+  KNOWN_TOOLS,
+  WRITE_TOOLS,
+} from './default-rules.js';
 
-/** Repeated on the command line with --disallowed-tools: these survive a dropped settings file. */
-export const CRITICAL_DENIALS: readonly string[] = [
-  ...[...NETWORK_COMMANDS, ...PACKAGE_MANAGER_COMMANDS, ...PRIVILEGE_COMMANDS, ...ENV_DUMP_COMMANDS].map(
-    bashPrefix,
-  ),
-  bashPrefix('git push'),
-  'Bash(git diff *--output*)',
-  'Bash(git blame *--cont*)',
-  'Bash(git blame *--ignore-revs*)',
-  bashPrefix('git difftool'),
-  'WebFetch',
-  'WebSearch',
-];
+// Re-exported: run.ts, the settings file and the tests import the rule lists from here.
+export {
+  CRITICAL_DENIALS,
+  DEFAULT_ALLOW,
+  DENY_RULES,
+  HOME_CREDENTIAL_PATHS,
+  KNOWN_TOOLS,
+} from './default-rules.js';
 
 export interface RulePaths {
   /** The runner's RUNNER_TEMP (step scripts, file commands, checkout credentials). */

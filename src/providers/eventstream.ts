@@ -4,13 +4,12 @@
  * message is framed by its 4-byte total length; `@smithy/eventstream-codec` decodes it (and checks its
  * CRCs). A `chunk` event's payload is `{"bytes": base64(<one Anthropic streaming event as JSON>)}`.
  * Malformed input ends reading (the meter then reports the response unmetered, which fails closed).
+ * The key proxy imports this module only when its provider is Bedrock (isolation/proxy/server.ts).
  */
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-
-export const EVENTSTREAM_TYPE = 'application/vnd.amazon.eventstream';
 
 export class EventStreamReader {
   private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);

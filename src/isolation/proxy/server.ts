@@ -33,7 +33,7 @@ import {
 import { Ledger, type Usage } from './ledger.js';
 import { DEFAULT_PRICES } from './pricing.js';
 import { checkRequest, checkTarget } from './request-shape.js';
-import { ResponseMeter } from './sse-meter.js';
+import { ResponseMeter, type EventstreamReaderFactory } from './sse-meter.js';
 import { presentsToken } from './token.js';
 import { apiKeyUpstream, type Upstream } from './upstream.js';
 
@@ -89,6 +89,7 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
   });
   const audit = (entry: Omit<AuditEntry, 'time'>): void =>
     config.onAudit?.({ time: new Date().toISOString(), ...entry });
+  let eventstreamReader: EventstreamReaderFactory | undefined; // set by listen() for Bedrock
   const ledger = new Ledger(settings.budgetUsd, settings.prices ?? DEFAULT_PRICES, (model, family) =>
     audit({ event: 'unknown-model', model: scrub(model), detail: `priced as ${family}` }),
   );
@@ -248,6 +249,7 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
               'content-encoding': stringHeader(up.headers['content-encoding']),
             },
             (model, delta) => ledger.charge(model, delta),
+            eventstreamReader,
           )
         : null;
     if (meter) up.on('data', (chunk: Buffer) => meter.write(chunk));
@@ -274,11 +276,18 @@ export function createKeyProxy(config: KeyProxyConfig): KeyProxy {
   const server = http.createServer(handle);
   server.on('checkContinue', handle);
   return {
-    listen: () =>
-      new Promise((resolve, reject) => {
+    listen: async () => {
+      // Bedrock streams responses as event streams; their reader (and its codec library, ~40 ms of CPU to
+      // load) is loaded for Bedrock only. For any other provider such a response stays unmetered.
+      if (settings.route?.provider === 'bedrock') {
+        const { EventStreamReader } = await import('../../providers/eventstream.js');
+        eventstreamReader = (onEvent) => new EventStreamReader(onEvent);
+      }
+      return new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-      }),
+      });
+    },
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -4,15 +4,23 @@
  * `eventsource-parser`; only events whose data mentions `"usage"` are JSON-parsed. Charges only the
  * growth of each count, so a stream cut short is charged for what it reported. A body the meter cannot
  * read (compressed, or over 64 MiB of JSON) is reported as unmetered by finish().
+ * Bedrock's event streams are read by a reader the server passes in (src/providers/eventstream.ts, loaded
+ * only when the provider is Bedrock: its codec library costs every other run's proxy start ~40 ms of CPU);
+ * without one such a response is unreadable, hence unmetered.
  */
 import { createParser, type EventSourceParser } from 'eventsource-parser';
-import { EventStreamReader, EVENTSTREAM_TYPE } from '../../providers/eventstream.js';
 import { isRecord, parseJson } from './json.js';
 import { API_USAGE_FIELDS, TOKEN_KEYS, zeroTokens, type TokenCounts } from './pricing.js';
 
 const MAX_JSON_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export type Charge = (model: string, delta: TokenCounts) => number;
+
+/** Bedrock's response type (invoke-with-response-stream): each chunk event wraps one SSE event's data. */
+export const EVENTSTREAM_TYPE = 'application/vnd.amazon.eventstream';
+
+/** Reads an event-stream body pushed chunk by chunk, calling `onEvent` with each Anthropic event. */
+export type EventstreamReaderFactory = (onEvent: (event: unknown) => void) => { push(chunk: Buffer): void };
 
 export class ResponseMeter {
   /** The model id the response named (undefined until it does). */
@@ -24,7 +32,7 @@ export class ResponseMeter {
   private readonly encoded: boolean;
   private readonly sse: EventSourceParser | undefined;
   /** Bedrock's application/vnd.amazon.eventstream: each chunk event wraps one SSE event's data. */
-  private readonly eventstream: EventStreamReader | undefined;
+  private readonly eventstream: { push(chunk: Buffer): void } | undefined;
   private readonly decoder = new TextDecoder();
   private parts: Buffer[] = [];
   private bytes = 0;
@@ -32,14 +40,19 @@ export class ResponseMeter {
   constructor(
     headers: { 'content-type'?: string; 'content-encoding'?: string },
     private readonly charge: Charge,
+    eventstreamReader?: EventstreamReaderFactory,
   ) {
-    this.encoded = !/^(identity)?$/i.test(String(headers['content-encoding'] ?? '').trim());
-    this.sse = String(headers['content-type'] ?? '').includes('text/event-stream')
+    const type = String(headers['content-type'] ?? '');
+    const eventstream = type.includes(EVENTSTREAM_TYPE);
+    // An event stream without a reader is unreadable: reported unmetered, like a compressed body.
+    this.encoded =
+      !/^(identity)?$/i.test(String(headers['content-encoding'] ?? '').trim()) ||
+      (eventstream && !eventstreamReader);
+    this.sse = type.includes('text/event-stream')
       ? createParser({ onEvent: ({ data }) => this.onSseData(data) })
       : undefined;
-    this.eventstream = String(headers['content-type'] ?? '').includes(EVENTSTREAM_TYPE)
-      ? new EventStreamReader((event) => this.onEvent(event))
-      : undefined;
+    this.eventstream =
+      eventstream && eventstreamReader ? eventstreamReader((event) => this.onEvent(event)) : undefined;
   }
 
   /** One chunk of the response body, in order. */

@@ -1,0 +1,2 @@
+import{createRequire as __cgRequire}from'node:module';const require=__cgRequire(import.meta.url);
+import{Ba as s,Ca as a}from"./chunk-5V7FLJCX.js";import"./chunk-XE6TSVN5.js";import"./chunk-JKD6JYGO.js";import"./chunk-ZC7ACHTO.js";import"./chunk-VRZGCJE6.js";import"./chunk-RLTXNN3Z.js";import{a as r,d as t,g as u}from"./chunk-35ZQ2IDN.js";var n=t(e=>{Object.defineProperty(e,"__esModule",{value:!0});e.Hash=void 0;var i=(a(),u(s));Object.defineProperty(e,"Hash",{enumerable:!0,get:r(function(){return i.Hash},"get")})});export default n();
