@@ -12,6 +12,7 @@ import { HOME_SECRET_PATHS } from './sandbox.js';
 import { ETC_PUBLIC_FILES, WORLD_TMPFS } from './world.js';
 import type { SystemPort } from './system.js';
 import { IsolationError } from './isolation-error.js';
+import { splitNul, systemGit } from '../git-runner.js';
 import {
   judgeProbe,
   strictAttempts,
@@ -85,15 +86,10 @@ async function existingHomeSecrets(system: SystemPort, runnerHome: string): Prom
 }
 
 /** The precise allowed set of the agent's world (see WorldAllowance), from the launcher and the copy. */
-async function worldAllowance(
-  system: SystemPort,
-  launcher: AgentLauncher,
-  workspace: string,
-): Promise<WorldAllowance> {
+async function worldAllowance(launcher: AgentLauncher, workspace: string): Promise<WorldAllowance> {
   const world = launcher.world as NonNullable<AgentLauncher['world']>;
-  const listed = await system.run('git', [
-    ...['-c', 'safe.directory=*', '-C', world.copy, 'ls-files', '-z', '--cached'],
-  ]);
+  const git = await systemGit({ workspace: world.copy });
+  const listed = await git.exec(['ls-files', '-z', '--cached']);
   if (listed.exitCode !== 0)
     throw new IsolationError(
       `Isolation proof: cannot list the copy's tracked files: ${listed.stderr.trim()}`,
@@ -102,7 +98,7 @@ async function worldAllowance(
     skip: ['/usr', '/proc', '/sys', '/dev', ...world.installs(realpathSync(process.execPath))],
     readable: [...ETC_PUBLIC_FILES, world.share, ...(world.hook ? [path.dirname(world.hook.script)] : [])],
     workspace,
-    tracked: [...listed.stdout.split('\0').filter(Boolean), ...world.pinned],
+    tracked: [...splitNul(listed.stdout), ...world.pinned],
     // custom mode: the agent's own copy of the working tree (never its .git, see judgeInventory).
     writable: [...WORLD_TMPFS, '/run', ...(world.writableTree ? [workspace] : [])],
   };
@@ -129,7 +125,7 @@ export async function proveStrict(options: {
     const [tcp4, udp4, tcp6] = listeners;
     if (!tcp4 || !udp4)
       throw new IsolationError('Isolation proof: could not open loopback listeners for the probe');
-    const world = launcher.world && (await worldAllowance(system, launcher, paths.workspace));
+    const world = launcher.world && (await worldAllowance(launcher, paths.workspace));
     const attempts = strictAttempts({
       paths,
       world,
