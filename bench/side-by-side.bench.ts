@@ -57,7 +57,7 @@ const canStrict =
   ['iptables', 'ip6tables', 'useradd', 'setfacl'].every((t) =>
     (process.env.PATH ?? '/usr/sbin:/usr/bin').split(':').some((d) => fs.existsSync(path.join(d, t))),
   );
-const VARIANTS = ['bare', 'rules-only', ...(canStrict ? ['strict'] : [])] as const;
+const VARIANTS = ['bare', 'rules-only', ...(canStrict && !process.env.BENCH_NO_STRICT ? ['strict'] : [])] as const;
 type Variant = (typeof VARIANTS)[number];
 
 /** A realistic short review: seven main-loop requests, the last one the structured answer. */
