@@ -12,6 +12,7 @@ import type {
   GitHubPort,
   IssueComment,
   Posted,
+  PostedIssueComment,
   PostedReviewComment,
   PullDetails,
   PullFile,
@@ -161,17 +162,20 @@ export class FakeGitHub implements GitHubPort {
     return this.commentsOn(pr).map(({ pr: _pr, ...c }) => c);
   }
 
-  async createIssueComment(pr: PullRef, body: string): Promise<Posted> {
+  /** As GitHub does, a write answers with the comment as stored. */
+  async createIssueComment(pr: PullRef, body: string): Promise<PostedIssueComment> {
     this.enter('createIssueComment');
-    return this.posted(this.addComment(pr, body).id);
+    const { pr: _pr, ...comment } = this.addComment(pr, body);
+    return { ...this.posted(comment.id), comment };
   }
 
-  async updateIssueComment(repo: RepoRef, id: number, body: string): Promise<Posted> {
+  async updateIssueComment(repo: RepoRef, id: number, body: string): Promise<PostedIssueComment> {
     this.enter('updateIssueComment');
     const c = this.comments.find((x) => x.id === id && x.pr.owner === repo.owner && x.pr.repo === repo.repo);
-    if (!c) throw new Error(`fake GitHub: no comment ${id} in ${repo.owner}/${repo.repo}`);
+    if (!c) throw new GitHubApiError('update a comment', 404, 'Not Found');
     c.body = body;
-    return this.posted(id);
+    const { pr: _pr, ...comment } = c;
+    return { ...this.posted(id), comment };
   }
 
   async getIssueComment(_repo: RepoRef, id: number): Promise<CommentSnapshot> {

@@ -269,14 +269,29 @@ describe('createGitHub', () => {
   });
 
   test('honours a GHES base URL with a path prefix, and sends writes as GitHub expects', async () => {
+    const stored = {
+      body: 'new body',
+      user: { login: 'github-actions[bot]', type: 'Bot' },
+      author_association: 'NONE',
+      created_at: '2026-12-03T00:00:00Z',
+    };
     const { origin, seen } = await serve((req) => ({
       status: req.method === 'POST' ? 201 : 200,
-      body: { id: 42, html_url: 'https://ghes.test/c/42' },
+      body: { id: 42, html_url: 'https://ghes.test/c/42', ...stored },
     }));
     const gh = client(`${origin}/api/v3/`);
+    // The answer carries the comment as stored, for the run's memo of the conversation (comment-memo.ts).
     expect(await gh.updateIssueComment(pr, 42, 'new body')).toEqual({
       id: 42,
       url: 'https://ghes.test/c/42',
+      comment: {
+        id: 42,
+        body: 'new body',
+        author: 'github-actions[bot]',
+        authorType: 'Bot',
+        authorAssociation: 'NONE',
+        createdAt: '2026-12-03T00:00:00Z',
+      },
     });
     expect(
       await gh.createReview(pr, {

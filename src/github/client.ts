@@ -12,7 +12,7 @@ import { retry } from '@octokit/plugin-retry';
 import type { Octokit } from '@octokit/core';
 import { rateLimitPlugin, type RateLimitKind } from './rate-limit.js';
 import { onDemandMethods } from './on-demand-api.js';
-import type { GitHubPort, PullDetails, RepoPermission } from './port.js';
+import type { GitHubPort, IssueComment, PullDetails, RepoPermission } from './port.js';
 import { call, missingFileDetail, statusOf } from './errors.js';
 
 // The port's types and the errors, for the many callers that import them from here.
@@ -59,6 +59,24 @@ interface PullData {
   base: { sha: string; repo: { full_name: string } };
   head: { sha: string; ref: string; repo: { full_name: string } | null };
 }
+
+interface IssueCommentData {
+  id: number;
+  body?: string | null;
+  user?: { login?: string; type?: string } | null;
+  author_association: string;
+  created_at: string;
+}
+
+/** GitHub's issue comment object → IssueComment (the same shape whether listed, created or updated). */
+const issueComment = (c: IssueCommentData): IssueComment => ({
+  id: c.id,
+  body: c.body ?? '',
+  author: c.user?.login ?? '',
+  authorType: c.user?.type ?? '',
+  authorAssociation: c.author_association,
+  createdAt: c.created_at,
+});
 
 /** GitHub's pull request object (full or simple) → PullDetails. */
 function pullDetails(p: PullData): PullDetails {
@@ -197,14 +215,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
           issue_number: pr.number,
           per_page: 100,
         });
-        return comments.map((c) => ({
-          id: c.id,
-          body: c.body ?? '',
-          author: c.user?.login ?? '',
-          authorType: c.user?.type ?? '',
-          authorAssociation: c.author_association,
-          createdAt: c.created_at,
-        }));
+        return comments.map(issueComment);
       }),
 
     createIssueComment: (pr, body) =>
@@ -215,7 +226,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
           issue_number: pr.number,
           body,
         });
-        return { id: data.id, url: data.html_url };
+        return { id: data.id, url: data.html_url, comment: issueComment(data) };
       }),
 
     updateIssueComment: (repo, id, body) =>
@@ -226,7 +237,7 @@ export function createGitHub(opts: GitHubOptions): GitHubPort {
           comment_id: id,
           body,
         });
-        return { id: data.id, url: data.html_url };
+        return { id: data.id, url: data.html_url, comment: issueComment(data) };
       }),
 
     getCollaboratorPermission: (repo, username) =>

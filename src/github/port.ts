@@ -83,6 +83,11 @@ export interface Posted {
   url: string;
 }
 
+/** A conversation comment just written: where it is, and (when the port has it) the comment as GitHub stored it. */
+export interface PostedIssueComment extends Posted {
+  comment?: IssueComment;
+}
+
 /** A pull request as GitHub records it (GET pulls/{n}); the text fields are untrusted (the author wrote them). */
 export interface PullDetails {
   number: number;
@@ -105,8 +110,8 @@ export interface GitHubPort {
   createReview(pr: PullRef, review: ReviewRequest): Promise<Posted>;
   /** Every comment on the pull request's conversation, all pages, oldest first. */
   listIssueComments(pr: PullRef): Promise<IssueComment[]>;
-  createIssueComment(pr: PullRef, body: string): Promise<Posted>;
-  updateIssueComment(repo: RepoRef, id: number, body: string): Promise<Posted>;
+  createIssueComment(pr: PullRef, body: string): Promise<PostedIssueComment>;
+  updateIssueComment(repo: RepoRef, id: number, body: string): Promise<PostedIssueComment>;
   /** `username`'s role on `repo`; 'none' for someone who is not a collaborator (or does not exist). */
   getCollaboratorPermission(repo: RepoRef, username: string): Promise<RepoPermission>;
   /** Every inline review comment on the pull request, all pages, oldest first. */

@@ -12,6 +12,7 @@ import { saveState } from '../state.js';
 import { createGit, systemGit } from '../git-runner.js';
 import { resolveTool } from '../system-tools.js';
 import { createGitHub, type GitHubPort } from '../github/client.js';
+import { withIssueCommentMemo } from '../github/comment-memo.js';
 import { loadPolicy } from '../policy-source.js';
 import { applyPolicy } from '../policy/central-policy.js';
 import { auditCallingWorkflow, guardTrigger, withWorkflowRunPull } from '../guard.js';
@@ -70,9 +71,12 @@ function executable(file: string): string {
   throw new InputError('claude-path', `${file} is not an executable file.`);
 }
 
+/** The run's one GitHub client; it reads a pull request's conversation once (github/comment-memo.ts). */
 function githubFor(settings: Settings, ctx: RunContext, env: NodeJS.ProcessEnv): GitHubPort | undefined {
   return ctx.pull || env.GITHUB_ACTIONS === 'true'
-    ? createGitHub({ token: settings.githubToken, baseUrl: ctx.apiUrl, log: { warn: core.warning } })
+    ? withIssueCommentMemo(
+        createGitHub({ token: settings.githubToken, baseUrl: ctx.apiUrl, log: { warn: core.warning } }),
+      )
     : undefined;
 }
 

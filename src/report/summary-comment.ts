@@ -6,7 +6,7 @@
  * who pastes the marker cannot capture or block the summary.
  */
 import { severityRank, SEVERITIES, type Severity } from '../findings/schema.js';
-import type { GitHubPort, IssueComment, PullRef } from '../github/client.js';
+import { GitHubApiError, type GitHubPort, type IssueComment, type PullRef } from '../github/client.js';
 import type { GatedFinding, ReportInput } from './types.js';
 import { describeReviewed, parseReviewedMarker, reviewedMarker } from '../review-scope.js';
 import {
@@ -181,8 +181,10 @@ export function keepReviewedRecord(body: string, previous: string | undefined): 
 
 /**
  * Updates our summary comment (the newest, if there are several) or creates it. Reads every page of
- * comments first, so an old summary far down a long conversation is still found. A body without a
- * reviewed-head record keeps the one the comment had (keepReviewedRecord).
+ * comments first, so an old summary far down a long conversation is still found (a run's client reads
+ * them once and keeps its own writes in them: github/comment-memo.ts). A body without a reviewed-head
+ * record keeps the one the comment had (keepReviewedRecord). A comment deleted since it was read (404)
+ * is looked for again once, on a fresh read.
  */
 export async function upsertSummaryComment(
   port: GitHubPort,
@@ -192,15 +194,29 @@ export async function upsertSummaryComment(
   if (!body.startsWith(SUMMARY_MARKER)) {
     throw new Error(`the summary comment must start with ${SUMMARY_MARKER}, or the next run cannot find it`);
   }
+  return upsert(port, pr, body, false);
+}
+
+async function upsert(
+  port: GitHubPort,
+  pr: PullRef,
+  body: string,
+  retried: boolean,
+): Promise<{ id: number; url: string; action: 'created' | 'updated' }> {
   const ours = (await port.listIssueComments(pr)).filter(isSummaryComment);
   const newest = ours.reduce<IssueComment | undefined>(
     (a, c) => (a === undefined || c.id > a.id ? c : a),
     undefined,
   );
-  if (newest)
-    return {
-      ...(await port.updateIssueComment(pr, newest.id, keepReviewedRecord(body, newest.body))),
-      action: 'updated',
-    };
-  return { ...(await port.createIssueComment(pr, body)), action: 'created' };
+  if (newest) {
+    try {
+      const { id, url } = await port.updateIssueComment(pr, newest.id, keepReviewedRecord(body, newest.body));
+      return { id, url, action: 'updated' };
+    } catch (error) {
+      if (retried || !(error instanceof GitHubApiError) || error.status !== 404) throw error;
+      return upsert(port, pr, body, true);
+    }
+  }
+  const { id, url } = await port.createIssueComment(pr, body);
+  return { id, url, action: 'created' };
 }
