@@ -21,10 +21,13 @@ import { buildReview, postReview } from './report/review.js';
 import { upsertSummaryComment } from './report/summary-comment.js';
 import type { GateResult, GatedFinding } from './report/types.js';
 import {
+  earlierFindings,
+  loadEarlierComments,
   loadPostedFindings,
   planReviewSync,
   syncNote,
   syncReview,
+  type EarlierComments,
   type PostedFinding,
 } from './report/review-sync.js';
 import type { RunContext } from './context.js';
@@ -141,6 +144,8 @@ export async function deliverToPullRequest(
 ): Promise<PullDelivery> {
   const notes: string[] = [];
   let delivered = gate;
+  /** A review with inline comments was sent: the pull request's review comments may have changed. */
+  let reviewSent = false;
   const warn = (what: string, err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     core.warning(message);
@@ -155,8 +160,10 @@ export async function deliverToPullRequest(
     fingerprint: fingerprintOf(finding),
   }));
   let plan: ReturnType<typeof planReviewSync<(typeof current)[number]['finding']>> | undefined;
+  let earlier: EarlierComments | undefined;
   try {
-    plan = planReviewSync({ current, previous: await loadPostedFindings(github, pr), mayResolve });
+    earlier = await loadEarlierComments(github, pr);
+    plan = planReviewSync({ current, previous: earlierFindings(earlier), mayResolve });
   } catch (err) {
     core.warning(`Reading earlier comments failed; every finding is posted: ${(err as Error).message}`);
     notes.push(
@@ -173,8 +180,12 @@ export async function deliverToPullRequest(
           ? '1 finding was already posted on this pull request and was not posted again.'
           : `${kept} findings were already posted on this pull request and were not posted again.`,
       );
-    const post = (inline: GatedFinding[]) =>
-      postReview(github, pr, buildReview({ ...gate, inline }, { commitId, fingerprint: fingerprintOf }));
+    const post = (inline: GatedFinding[]) => {
+      const review = buildReview({ ...gate, inline }, { commitId, fingerprint: fingerprintOf });
+      // Sent is enough: a review that failed (a timeout, a 5xx) may still have been stored.
+      if (review.comments.length > 0) reviewSent = true;
+      return postReview(github, pr, review);
+    };
     let inline = gate.inline.filter((f) => toPost.has(f));
     try {
       try {
@@ -212,7 +223,7 @@ export async function deliverToPullRequest(
     }
   }
   const linkable = delivered.inline.length > 0 || (plan?.keep.length ?? 0) > 0 ? current : [];
-  const commentIds = await inlineCommentIds(github, pr, linkable);
+  const commentIds = await inlineCommentIds(github, pr, linkable, earlier, reviewSent);
   try {
     await upsertSummaryComment(github, pr, summaryBody(notes, delivered, commentIds));
   } catch (err) {
@@ -223,20 +234,26 @@ export async function deliverToPullRequest(
 
 /**
  * The inline comment of each finding (posted now or by an earlier run), found by the fingerprint
- * marker on comments our identity wrote, so the summary comment can link to it. Best effort: when the
- * comments cannot be read the summary simply has no links.
+ * marker on comments our identity wrote, so the summary comment can link to it. What was read before
+ * the review (`earlier`) is reused: the review changed only the review comments, so only they are read
+ * again, and only when a review with comments was sent (the threads and the logins that post as the
+ * action are as read; the new comments' threads are not needed for a link). Without an earlier read,
+ * everything is read. Best effort: when the comments cannot be read the summary simply has no links.
  */
 async function inlineCommentIds(
   github: GitHubPort,
   pr: PullRef,
   current: { finding: Finding; fingerprint: string }[],
+  earlier: EarlierComments | undefined,
+  reviewSent: boolean,
 ): Promise<Map<Finding, number>> {
   const ids = new Map<Finding, number>();
   if (current.length === 0) return ids;
   try {
-    const byFingerprint = new Map(
-      (await loadPostedFindings(github, pr)).map((p) => [p.fingerprint, p.commentId] as const),
-    );
+    const posted = earlier
+      ? earlierFindings(reviewSent ? { ...earlier, comments: await github.listReviewComments(pr) } : earlier)
+      : await loadPostedFindings(github, pr);
+    const byFingerprint = new Map(posted.map((p) => [p.fingerprint, p.commentId] as const));
     for (const c of current) {
       const id = byFingerprint.get(c.fingerprint);
       if (id !== undefined) ids.set(c.finding, id);

@@ -87,14 +87,30 @@ export function postedFindings(
   });
 }
 
-/** Reads the pull request's comments and threads: what earlier runs of the action posted. */
-export async function loadPostedFindings(port: GitHubPort, pr: PullRef): Promise<PostedFinding[]> {
+/** The pull request's inline comments and threads as read once, and the logins that post as the action. */
+export interface EarlierComments {
+  comments: PostedReviewComment[];
+  threads: ReviewThread[];
+  logins: Set<string>;
+}
+
+/** Reads the pull request's comments and threads (the three reads at once). */
+export async function loadEarlierComments(port: GitHubPort, pr: PullRef): Promise<EarlierComments> {
   const [issueComments, comments, threads] = await Promise.all([
     port.listIssueComments(pr),
     port.listReviewComments(pr),
     port.listReviewThreads(pr),
   ]);
-  return postedFindings(comments, threads, actionLogins(issueComments));
+  return { comments, threads, logins: actionLogins(issueComments) };
+}
+
+/** Pure: what earlier runs of the action posted, from what `loadEarlierComments` read. */
+export const earlierFindings = (e: EarlierComments): PostedFinding[] =>
+  postedFindings(e.comments, e.threads, e.logins);
+
+/** Reads the pull request's comments and threads: what earlier runs of the action posted. */
+export async function loadPostedFindings(port: GitHubPort, pr: PullRef): Promise<PostedFinding[]> {
+  return earlierFindings(await loadEarlierComments(port, pr));
 }
 
 /** A finding this run reports (inline or summary only) with its fingerprint. */
