@@ -12,6 +12,16 @@ import type { Turn } from './support/index.mjs';
 import { leaks, ROOT, scenarios } from './support/scenario.js';
 import { loadFixtureIndex, startLocalRegistry } from '../fixtures/registry/local-registry.js';
 
+/** How many requests of each kind (operation id; a GraphQL query or mutation) went to GitHub. */
+function tally(requests: { path: string; operationId?: string; body?: unknown }[]): Record<string, number> {
+  const kinds = requests.map((r) =>
+    r.path === '/graphql'
+      ? `graphql ${/^\s*mutation/.test(String((r.body as { query?: unknown } | undefined)?.query)) ? 'mutation' : 'query'}`
+      : (r.operationId ?? r.path),
+  );
+  return Object.fromEntries([...new Set(kinds)].sort().map((k) => [k, kinds.filter((x) => x === k).length]));
+}
+
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
 const go = scenarios();
 const structured = (findings: object[], summary = 'Reviewed.'): Turn => ({
@@ -144,6 +154,7 @@ describe('later pushes', () => {
       body: 'Check inputs.',
     };
     const first = await go({ script: [structured([divByZero])] });
+    const afterFirst = first.github.requests.length;
     expect(first.github.state.reviewComments).toHaveLength(1);
     // The second push guards div() and adds a NaN problem to add(); the model reports only the new one.
     first.repo.push({
@@ -155,6 +166,7 @@ describe('later pushes', () => {
     const again = (findings: object[]) =>
       go({ github: first.github, repo: first.repo, script: [structured(findings)] });
     const second = await again([nan]);
+    const afterSecond = first.github.requests.length;
     expect(second.run.main.code).toBe(0);
     const state = first.github.state;
     expect(state.issueComments).toHaveLength(1);
@@ -168,5 +180,33 @@ describe('later pushes', () => {
     expect(state.reviewComments).toHaveLength(2);
     expect(state.issueComments).toHaveLength(1);
     expect(first.github.failures).toEqual([]);
+    // Issue 12: every read once per run (the conversation, the review comments, the threads), and after the
+    // review only the review comments again, for the summary's links (before: 11 reads a run, 6 of them
+    // the conversation). Unit twin: __tests__/unit/github-round-trips.test.ts.
+    const requests = first.github.requests;
+    const reads = {
+      'repos/get-collaborator-permission-level': 1,
+      'issues/list-comments': 1,
+      'graphql query': 1,
+    };
+    expect(tally(requests.slice(0, afterFirst))).toEqual({
+      ...reads,
+      'pulls/list-review-comments': 2,
+      'issues/create-comment': 1,
+      'pulls/create-review': 1,
+      'issues/update-comment': 1,
+    });
+    expect(tally(requests.slice(afterFirst, afterSecond))).toEqual({
+      ...reads,
+      'pulls/list-review-comments': 2,
+      'pulls/create-review': 1,
+      'graphql mutation': 1,
+      'issues/update-comment': 2,
+    });
+    expect(tally(requests.slice(afterSecond))).toEqual({
+      ...reads,
+      'pulls/list-review-comments': 1,
+      'issues/update-comment': 2,
+    });
   });
 });
