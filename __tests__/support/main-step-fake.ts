@@ -75,6 +75,8 @@ export class FakeRunner {
   hangAgent = false;
   /** Make the trigger guard refuse the actor instead of throwing an error. */
   refuseTrigger = false;
+  /** The progress note is up this many ms after it is asked for (it is posted beside the set-up). */
+  progressDelayMs = 0;
   level: 'strict' | 'sandbox' | 'rules-only' = 'strict';
   // The world's state.
   guardPassed = false;
@@ -352,7 +354,12 @@ export class FakeRunner {
       deliver: {
         startProgress: async () => {
           this.step('startProgress');
-          return { url: 'https://github.com/o/r/pull/7#issuecomment-1', finish: async () => undefined };
+          await new Promise((resolve) => setTimeout(resolve, this.progressDelayMs));
+          this.log.push('progress.posted');
+          return {
+            url: 'https://github.com/o/r/pull/7#issuecomment-1',
+            finish: async (ok) => void this.log.push(`progress.finish:${ok}`),
+          };
         },
         toRun: () => {
           this.step('toRun');

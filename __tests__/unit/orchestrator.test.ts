@@ -80,6 +80,31 @@ describe('main step: the order of the security stages', () => {
   });
 });
 
+describe('main step: the progress note is posted beside the set-up', () => {
+  test('asked for before the set-up, up before the agent starts, finished by delivery', async () => {
+    const runner = new FakeRunner();
+    runner.progressDelayMs = 30; // GitHub's round trips
+    const outcome = await run(runner.deps());
+    expect(outcome.conclusion).toBe('clean');
+    const log = runner.log;
+    before(log, 'startProgress', 'prepareProvider');
+    before(log, 'prepareProvider', 'progress.posted'); // the set-up did not wait for GitHub
+    before(log, 'progress.posted', 'agentRun');
+    before(log, 'toPullRequest', 'progress.finish:true');
+  });
+
+  test('a run that fails before the note is up still replaces it with the failure', async () => {
+    const runner = new FakeRunner();
+    runner.progressDelayMs = 30;
+    runner.failAt = 'prepareProvider';
+    const outcome = await run(runner.deps());
+    expect(outcome.conclusion).toBe('failed');
+    before(runner.log, 'prepareProvider', 'progress.posted');
+    before(runner.log, 'progress.posted', 'progress.finish:false');
+    expect(runner.log).not.toContain('agentRun');
+  });
+});
+
 describe('main step: every stage that fails ends in the teardown', () => {
   const agentIndex = STAGE_PORTS.indexOf('agentRun');
   test.each([...STAGE_PORTS])('a failure at %s: the run fails, nothing is left behind', async (port) => {
@@ -93,9 +118,14 @@ describe('main step: every stage that fails ends in the teardown', () => {
     // Stages after the failing one never ran; the agent only if it came first.
     const failedAt = runner.log.indexOf(port);
     expect(failedAt).toBeGreaterThanOrEqual(0);
-    // The key proxy starts beside stages 4–5 and the hook's self-test beside the agent's set-up: their
-    // failures surface when they are waited for (stage 6; just before the agent starts).
-    const waitedFor: Partial<Record<string, string>> = { startProxy: 'removeCredentials', bashHook: 'cli' };
+    // The key proxy starts beside stages 4–5, the hook's self-test beside the agent's set-up and the
+    // progress note beside stages 4–9: their failures surface when they are waited for (stage 6; just
+    // before the agent starts).
+    const waitedFor: Partial<Record<string, string>> = {
+      startProxy: 'removeCredentials',
+      bashHook: 'cli',
+      startProgress: 'cli',
+    };
     const surfaces = STAGE_PORTS.indexOf((waitedFor[port] ?? port) as StagePort);
     const later = STAGE_PORTS.slice(surfaces + 1);
     expect(runner.log.slice(failedAt + 1).filter((s) => (later as readonly string[]).includes(s))).toEqual(

@@ -26,6 +26,7 @@ import { agentFailure, type Outcome } from './outcome.js';
 import { isolate } from './isolate.js';
 import { untrustedBlock, secretValues } from './agent-input.js';
 import { gateAndDeliver, runUrl } from './findings-stage.js';
+import { progressWhenPosted } from '../report/progress.js';
 import type { MainPorts } from './ports.js';
 
 export interface RunRecord {
@@ -44,12 +45,13 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
   const onDemand = p.constraints.onDemand;
   teardown.checkout = { undo: await ports.workspace.placeReviewedHead(onDemand, runDir, outcome.notes) };
   const pr = p.deliveries.pullRequest;
-  if (pr)
-    outcome.progress = await ports.deliver.startProgress(pr, {
-      headSha: pr.headSha,
-      runUrl: runUrl(p, ports.env),
-      onDemand,
-    });
+  // The "reviewing…" note (a read and a write on GitHub) is posted beside stages 4–9 and waited for just
+  // before the agent starts; a run that fails sooner still replaces it (progressWhenPosted).
+  const progressPosted = pr
+    ? ports.deliver.startProgress(pr, { headSha: pr.headSha, runUrl: runUrl(p, ports.env), onDemand })
+    : undefined;
+  progressPosted?.catch(() => undefined); // surfaces where it is awaited, below
+  if (progressPosted) outcome.progress = progressWhenPosted(progressPosted);
   // The provider's credential, found and masked now; it goes to the key proxy only (src/providers).
   teardown.hiddenFilesIn = runDir;
   const provider = await ports.provider.prepare(settings, runDir);
@@ -173,6 +175,7 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
     env,
   );
   await bashHook.proven; // the self-test ran beside the set-up above; no agent without a working hook
+  await progressPosted;
   const exit = await ports.agent.run({
     ...agent,
     cwd: launcher.cwd,

@@ -36,8 +36,8 @@ export interface Outcome {
   reported?: Promise<void>;
   /** Set on SIGINT/SIGTERM: the run's error, whatever the interrupted stages report afterwards. */
   cancelled?: string;
-  /** The "reviewing…" summary comment, finished by delivery or by report(). */
-  progress?: Progress;
+  /** The "reviewing…" summary comment, finished by delivery or by report() (once it is posted). */
+  progress?: Pick<Progress, 'finish'>;
   /** After a skip's notice: how to fail instead ('' when the event asked for nothing). */
   skipHint?: string;
   reviewed?: ReportInput['reviewed'];

@@ -95,3 +95,16 @@ export async function startProgress(
     },
   };
 }
+
+/**
+ * A progress note posted beside the set-up that follows it (its read and write are off the run's critical
+ * path): finishing waits for the post first, so a run that fails before the note is up still replaces it.
+ */
+export function progressWhenPosted(starting: Promise<Progress | undefined>): Pick<Progress, 'finish'> {
+  return {
+    async finish(ok, finalBody) {
+      const progress = await starting.catch(() => undefined);
+      await progress?.finish(ok, finalBody);
+    },
+  };
+}
