@@ -141,6 +141,8 @@ export async function deliverToPullRequest(
   summaryBody: (notes: string[], gate: GateResult, commentIds: ReadonlyMap<Finding, number>) => string,
   /** Which earlier findings this run may call gone (an incremental review: only those on code it saw). */
   mayResolve?: (p: PostedFinding) => boolean,
+  /** `loadEarlierComments`, already under way (read beside the gate); read here when not given. */
+  earlierRead?: Promise<EarlierComments>,
 ): Promise<PullDelivery> {
   const notes: string[] = [];
   let delivered = gate;
@@ -162,7 +164,7 @@ export async function deliverToPullRequest(
   let plan: ReturnType<typeof planReviewSync<(typeof current)[number]['finding']>> | undefined;
   let earlier: EarlierComments | undefined;
   try {
-    earlier = await loadEarlierComments(github, pr);
+    earlier = await (earlierRead ?? loadEarlierComments(github, pr));
     plan = planReviewSync({ current, previous: earlierFindings(earlier), mayResolve });
   } catch (err) {
     core.warning(`Reading earlier comments failed; every finding is posted: ${(err as Error).message}`);
@@ -214,16 +216,21 @@ export async function deliverToPullRequest(
       warn('review', err);
     }
   }
-  if (plan?.resolve.length) {
+  const resolving = async () => {
+    if (!plan?.resolve.length) return;
     try {
       const note = syncNote(await syncReview(github, plan));
       if (note) notes.push(note);
     } catch (err) {
       core.warning(`Resolving earlier review threads failed: ${(err as Error).message}`);
     }
-  }
+  };
   const linkable = delivered.inline.length > 0 || (plan?.keep.length ?? 0) > 0 ? current : [];
-  const commentIds = await inlineCommentIds(github, pr, linkable, earlier, reviewSent);
+  // Independent: resolving gone threads changes no comment id the summary links to.
+  const [, commentIds] = await Promise.all([
+    resolving(),
+    inlineCommentIds(github, pr, linkable, earlier, reviewSent),
+  ]);
   try {
     await upsertSummaryComment(github, pr, summaryBody(notes, delivered, commentIds));
   } catch (err) {

@@ -77,6 +77,8 @@ export class FakeRunner {
   refuseTrigger = false;
   /** The progress note is up this many ms after it is asked for (it is posted beside the set-up). */
   progressDelayMs = 0;
+  /** Delivery was handed the earlier comments' read (started beside the gate). */
+  earlierGiven = false;
   level: 'strict' | 'sandbox' | 'rules-only' = 'strict';
   // The world's state.
   guardPassed = false;
@@ -365,8 +367,13 @@ export class FakeRunner {
           this.step('toRun');
           return path.join(this.runnerTemp, 'claude-guard.sarif');
         },
-        toPullRequest: async (_pr, _sha, gate) => {
+        readEarlier: async () => {
+          this.log.push('readEarlier');
+          return { comments: [], threads: [], logins: new Set<string>() };
+        },
+        toPullRequest: async (_pr, _sha, gate, _body, _mayResolve, earlier) => {
           this.step('toPullRequest');
+          this.earlierGiven = earlier !== undefined;
           return { notes: [], gate };
         },
       },

@@ -96,7 +96,7 @@ describe('main step: the order of the security stages', () => {
   });
 });
 
-describe('main step: the progress note is posted beside the set-up', () => {
+describe('main step: GitHub round trips beside the work that does not need them', () => {
   test('asked for before the set-up, up before the agent starts, finished by delivery', async () => {
     const runner = new FakeRunner();
     runner.progressDelayMs = 30; // GitHub's round trips
@@ -107,6 +107,14 @@ describe('main step: the progress note is posted beside the set-up', () => {
     before(log, 'prepareProvider', 'progress.posted'); // the set-up did not wait for GitHub
     before(log, 'progress.posted', 'agentRun');
     before(log, 'toPullRequest', 'progress.finish:true');
+  });
+
+  test('what earlier runs posted is read beside the gate and handed to delivery', async () => {
+    const runner = new FakeRunner();
+    await run(runner.deps());
+    before(runner.log, 'agentRun', 'readEarlier');
+    before(runner.log, 'readEarlier', 'knownStrings');
+    expect(runner.earlierGiven).toBe(true);
   });
 
   test('a run that fails before the note is up still replaces it with the failure', async () => {

@@ -43,6 +43,12 @@ export async function gateAndDeliver(
 ): Promise<void> {
   const { settings, context: ctx } = p;
   const { review: result, outcome } = run;
+  const pr = p.deliveries.pullRequest;
+  const pull = pr && { owner: pr.owner, repo: pr.repo, number: pr.number };
+  // What earlier runs posted (review comments and threads) is read beside the gate's git and CPU work,
+  // not after it; a failure is handled where delivery awaits the read.
+  const earlier = pull ? ports.deliver.readEarlier(pull) : undefined;
+  earlier?.catch(() => undefined);
   const onExcluded = result.findings.filter((f) => run.isExcluded(f.path));
   if (onExcluded.length && outcome.excluded) {
     outcome.excluded.findings = onExcluded.length;
@@ -69,10 +75,9 @@ export async function gateAndDeliver(
 
   // Stage 15: deliver — annotations and SARIF always, the review and summary comment on the PR.
   outcome.sarifFile = ports.deliver.toRun(gate, run.runDir);
-  const pr = p.deliveries.pullRequest;
-  if (pr) {
+  if (pr && pull) {
     const delivery = await ports.deliver.toPullRequest(
-      { owner: pr.owner, repo: pr.repo, number: pr.number },
+      pull,
       pr.headSha,
       gate,
       (extra, delivered, ids) =>
@@ -86,6 +91,7 @@ export async function gateAndDeliver(
           headSha: pr.headSha,
         }),
       run.mayResolve,
+      earlier,
     );
     await outcome.progress?.finish(true);
     outcome.onPullRequest = true;

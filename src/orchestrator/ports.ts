@@ -33,6 +33,7 @@ import type { OnDemand } from '../triggers/on-demand.js';
 import type { ReviewScope } from '../review-range.js';
 import type { ReviewScopeSetting } from '../review-scope.js';
 import type { Progress, ProgressInput } from '../report/progress.js';
+import type { EarlierComments } from '../report/review-sync.js';
 
 /** The part of @actions/core the main step uses (outputs, masking, annotations, state). */
 export interface CorePort {
@@ -160,12 +161,15 @@ export interface MainPorts {
     /** The "reviewing…" summary comment on the pull request (report/progress.ts). */
     startProgress(pull: PullRef, input: ProgressInput): Promise<Progress | undefined>;
     toRun(gate: GateResult, runDir: string): string;
+    /** What earlier runs posted on the pull request (report/review-sync.ts), read beside the gate. */
+    readEarlier(pr: PullRef): Promise<EarlierComments>;
     toPullRequest(
       pr: PullRef,
       headSha: string,
       gate: GateResult,
       summaryBody: (notes: string[], gate: GateResult, ids: ReadonlyMap<Finding, number>) => string,
       mayResolve?: ReviewScope['mayResolve'],
+      earlier?: Promise<EarlierComments>,
     ): Promise<PullDelivery>;
   };
   /** The same ports for another context (workflow_run: once its pull request is verified). */

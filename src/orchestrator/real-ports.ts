@@ -41,6 +41,7 @@ import { bashHookFor, hookScriptPath } from '../policy/hook-setup.js';
 import { placeReviewedHead } from '../triggers/workspace.js';
 import { reviewScopeFor } from '../review-range.js';
 import { startProgress } from '../report/progress.js';
+import { loadEarlierComments } from '../report/review-sync.js';
 import type { CorePort, MainPorts } from './ports.js';
 
 export const realCore: CorePort = {
@@ -206,9 +207,22 @@ export function realPorts(
     deliver: {
       startProgress: async (pull, input) => (github ? startProgress(github, pull, input) : undefined),
       toRun: (gate, runDir) => deliverToRun(gate, ctx, runDir),
-      toPullRequest: (pr, headSha, gate, summaryBody, mayResolve) => {
+      readEarlier: async (pr) => {
         if (!github) throw new Error('no GitHub client for the pull request delivery');
-        return deliverToPullRequest(github, pr, headSha, gate, fingerprintIn(ws), summaryBody, mayResolve);
+        return loadEarlierComments(github, pr);
+      },
+      toPullRequest: (pr, headSha, gate, summaryBody, mayResolve, earlier) => {
+        if (!github) throw new Error('no GitHub client for the pull request delivery');
+        return deliverToPullRequest(
+          github,
+          pr,
+          headSha,
+          gate,
+          fingerprintIn(ws),
+          summaryBody,
+          mayResolve,
+          earlier,
+        );
       },
     },
     withContext: (c) => realPorts(settings, c, env, github),
