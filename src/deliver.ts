@@ -146,7 +146,7 @@ export async function deliverToPullRequest(
 ): Promise<PullDelivery> {
   const notes: string[] = [];
   let delivered = gate;
-  /** A review with inline comments was sent: the pull request's review comments may have changed. */
+  /** A review with inline comments was posted (or may have been): the PR's review comments may have changed. */
   let reviewSent = false;
   const warn = (what: string, err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
@@ -182,11 +182,17 @@ export async function deliverToPullRequest(
           ? '1 finding was already posted on this pull request and was not posted again.'
           : `${kept} findings were already posted on this pull request and were not posted again.`,
       );
-    const post = (inline: GatedFinding[]) => {
+    const post = async (inline: GatedFinding[]) => {
       const review = buildReview({ ...gate, inline }, { commitId, fingerprint: fingerprintOf });
-      // Sent is enough: a review that failed (a timeout, a 5xx) may still have been stored.
-      if (review.comments.length > 0) reviewSent = true;
-      return postReview(github, pr, review);
+      let stored = true; // also after a timeout or a 5xx: GitHub may have stored it all the same
+      try {
+        return await postReview(github, pr, review);
+      } catch (err) {
+        stored = !(err instanceof GitHubPermissionError || isUnprocessable(err)); // refused: nothing stored
+        throw err;
+      } finally {
+        if (stored && review.comments.length > 0) reviewSent = true;
+      }
     };
     let inline = gate.inline.filter((f) => toPost.has(f));
     try {

@@ -6,7 +6,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { FakeGitHub } from '../support/fake-github.js';
 import { withComment, withIssueCommentMemo } from '../../src/github/comment-memo.js';
-import { GitHubApiError, type IssueComment } from '../../src/github/client.js';
+import { GitHubApiError, GitHubPermissionError, type IssueComment } from '../../src/github/client.js';
 import { SUMMARY_MARKER, upsertSummaryComment } from '../../src/report/summary-comment.js';
 
 const pr = { owner: 'o', repo: 'r', number: 7 };
@@ -90,6 +90,17 @@ describe('withIssueCommentMemo', () => {
     gh.addComment(pr, 'seen on the next read');
     expect(bodies(await memo2.listIssueComments(pr))).toContain('seen on the next read');
     expect(lists(gh)).toBe(4);
+  });
+
+  test('a write refused for lack of permission (a read-only token) changed nothing: no second read', async () => {
+    const gh = new FakeGitHub();
+    gh.addComment(pr, 'hello');
+    const memo = withIssueCommentMemo(gh);
+    await memo.listIssueComments(pr);
+    gh.failures.createIssueComment = new GitHubPermissionError('create a comment', 'pull-requests: write');
+    await expect(memo.createIssueComment(pr, 'x')).rejects.toThrow(/pull-requests: write/);
+    expect(bodies(await memo.listIssueComments(pr))).toEqual(['hello']);
+    expect(lists(gh)).toBe(1);
   });
 
   test('answers are copies: a caller cannot change what the next one sees', async () => {

@@ -16,6 +16,7 @@ import { deliverToPullRequest } from '../../src/deliver.js';
 import { SUMMARY_MARKER } from '../../src/report/summary-comment.js';
 import { parseReviewedMarker, reviewedMarker } from '../../src/review-scope.js';
 import type { Finding } from '../../src/findings/schema.js';
+import { GitHubPermissionError } from '../../src/github/client.js';
 import type { GateResult, GatedFinding } from '../../src/report/types.js';
 
 const pr = { owner: 'o', repo: 'r', number: 7 };
@@ -143,6 +144,23 @@ describe('GitHub round trips of a pull-request run', () => {
       'updateIssueComment',
     ]);
     expect([...links.values()]).toEqual([gh.reviewComments[0].id]);
+  });
+
+  test('a token that may not write (a fork’s pull request): every read once, no read after a refused write', async () => {
+    const gh = new FakeGitHub();
+    gh.files = files;
+    const refused = (op: string) => new GitHubPermissionError(op, 'pull-requests: write');
+    gh.failures.createIssueComment = refused('create a comment');
+    gh.failures.createReview = refused('create a review');
+    const { calls } = await run(gh, 'c'.repeat(40), [finding(2)]);
+    expect(calls).toEqual([
+      'listIssueComments',
+      'createIssueComment', // the progress note: refused
+      'listReviewComments',
+      'listReviewThreads',
+      'createReview', // refused: nothing stored, nothing to read again
+      'createIssueComment', // the summary: refused (a note in the job summary)
+    ]);
   });
 
   test('a refused review (422) is read again after the retry: the links still point at what was stored', async () => {

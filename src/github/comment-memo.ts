@@ -10,7 +10,8 @@
  *
  * Why the remembered list cannot lead to a wrong decision:
  * - Our own writes are never missing from it: a write whose answer carries no comment, or that failed
- *   (it may still have happened), forgets the list, and the next call reads it again.
+ *   (it may still have happened) other than for lack of permission, forgets the list, and the next call
+ *   reads it again.
  * - What it can miss is what others did meanwhile; each use is safe with that:
  *   - the summary comment to update is the one we just posted or updated ourselves (the progress note);
  *     if someone deleted it, the update's 404 forgets the list and upsertSummaryComment reads again;
@@ -22,6 +23,7 @@
  *     a bot's or an insider's (isSummaryComment) when read.
  * The memo lives as long as the port: one run (the main step creates it once, orchestrator/real-ports.ts).
  */
+import { GitHubPermissionError } from './errors.js';
 import type { GitHubPort, IssueComment, PostedIssueComment, PullRef, RepoRef } from './port.js';
 
 type Memoized = Pick<GitHubPort, 'listIssueComments' | 'createIssueComment' | 'updateIssueComment'>;
@@ -69,7 +71,9 @@ export function withIssueCommentMemo(port: GitHubPort): GitHubPort {
     try {
       posted = await request();
     } catch (error) {
-      wrote(keys, undefined, isNew); // it may have happened all the same
+      // A refusal for lack of permission wrote nothing and says nothing about the list; any other failure
+      // may have been stored all the same (a timeout, a 5xx) or says the list is stale (a 404).
+      if (!(error instanceof GitHubPermissionError)) wrote(keys, undefined, isNew);
       throw error;
     }
     wrote(keys, posted.comment, isNew);
