@@ -77,6 +77,8 @@ export class FakeRunner {
   refuseTrigger = false;
   /** The progress note is up this many ms after it is asked for (it is posted beside the set-up). */
   progressDelayMs = 0;
+  /** The capability probes take this many ms (they run beside the trigger guard). */
+  probeDelayMs = 0;
   /** Delivery was handed the earlier comments' read (started beside the gate). */
   earlierGiven = false;
   level: 'strict' | 'sandbox' | 'rules-only' = 'strict';
@@ -184,6 +186,8 @@ export class FakeRunner {
       guard: {
         probe: async () => {
           this.step('probe');
+          await new Promise((resolve) => setTimeout(resolve, this.probeDelayMs));
+          this.log.push('probe.done');
           const strict = this.level === 'strict';
           return {
             isLinux: true,

@@ -79,7 +79,7 @@ describe('main step: the order of the security stages', () => {
     expect(outcome.conclusion).toBe('skipped');
     expect(runner.failed).toBeUndefined();
     expect(runner.agentStart).toBeUndefined();
-    expect(runner.log).toEqual(['applyPolicy', 'probe', 'trigger']);
+    expect(runner.log).toEqual(['applyPolicy', 'probe', 'trigger', 'probe.done']);
     expect(runner.outputs.conclusion).toBe('skipped');
   });
 
@@ -107,6 +107,15 @@ describe('main step: GitHub round trips beside the work that does not need them'
     before(log, 'prepareProvider', 'progress.posted'); // the set-up did not wait for GitHub
     before(log, 'progress.posted', 'agentRun');
     before(log, 'toPullRequest', 'progress.finish:true');
+  });
+
+  test('the trigger guard (the actor’s permission on GitHub) runs beside the capability probes', async () => {
+    const runner = new FakeRunner();
+    runner.probeDelayMs = 30;
+    expect((await run(runner.deps())).conclusion).toBe('clean');
+    before(runner.log, 'probe', 'trigger');
+    before(runner.log, 'trigger', 'probe.done');
+    before(runner.log, 'probe.done', 'auditWorkflow');
   });
 
   test('what earlier runs posted is read beside the gate and handed to delivery', async () => {
@@ -149,6 +158,7 @@ describe('main step: every stage that fails ends in the teardown', () => {
       startProxy: 'removeCredentials',
       bashHook: 'cli',
       startProgress: 'cli',
+      probe: 'trigger',
     };
     const surfaces = STAGE_PORTS.indexOf((waitedFor[port] ?? port) as StagePort);
     const later = STAGE_PORTS.slice(surfaces + 1);

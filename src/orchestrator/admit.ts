@@ -6,6 +6,7 @@
  */
 import type { Settings } from '../inputs.js';
 import type { RunContext } from '../context.js';
+import type { RunConstraints } from '../guard.js';
 import { decideLevel, levelsToProbe } from '../isolation/preflight.js';
 import { plan, type RunPlan } from './plan.js';
 import type { Outcome } from './outcome.js';
@@ -25,14 +26,25 @@ export async function admit(
   // Stage 3: may this run go ahead? (trigger, actor, the calling workflow)
   // Only the requested level's prerequisites are probed; every level's only when needed (auto, or a run
   // on an untrusted trigger, which must use the strongest level the machine can reach).
-  const capabilities = await ports.guard.probe(levelsToProbe(settings.isolation));
+  // The probes (processes on this machine) run beside the guard's GitHub reads (the actor's permission,
+  // an on-demand comment); only an untrusted run's strongest level waits for them. They ran before the
+  // guard's answer already, so nothing runs earlier than it did; a probe failure surfaces after the guard.
+  const probing = ports.guard.probe(levelsToProbe(settings.isolation));
+  probing.catch(() => undefined); // awaited below
   const strongest = async () => {
-    const known = decideLevel('auto', capabilities).level; // strict here means strict was probed and works
+    // strict here means strict was probed and works
+    const known = decideLevel('auto', await probing).level;
     return known === 'strict' || settings.isolation === 'auto'
       ? known
       : decideLevel('auto', await ports.guard.probe()).level;
   };
-  const constraints = await ports.guard.trigger(settings, strongest);
+  let constraints: RunConstraints;
+  try {
+    constraints = await ports.guard.trigger(settings, strongest);
+  } finally {
+    await probing.catch(() => undefined); // a refused run ends with no probe still running
+  }
+  const capabilities = await probing;
   // workflow_run: the verified pull request (fork-safe pattern); from here on the run is about it.
   const context = await ports.guard.workflowRunPull(ctx);
   const workflowAudit = await ports.guard.auditWorkflow(settings);
