@@ -166,10 +166,12 @@ function clean(text: string, counts: RemovalCounts): string {
   const codes: string[] = [];
   // Private-use characters of planes 15–16 are the placeholders: replaced (not removed, which could turn the
   // spaces around one into an indented code block GitHub never showed) by U+FFFD, shown much as they are.
-  const own = text.replace(PLACEHOLDERS, () => {
-    counts.privateUseChars++;
-    return '\ufffd';
-  });
+  const own = printableAscii(text)
+    ? text
+    : text.replace(PLACEHOLDERS, () => {
+        counts.privateUseChars++;
+        return '\ufffd';
+      });
   const structured = removeHidden(own, counts, codes);
   let result = settle(structured, counts);
   if (!result.settled) {
@@ -187,7 +189,7 @@ function clean(text: string, counts: RemovalCounts): string {
 function settle(text: string, counts: RemovalCounts): { text: string; settled: boolean } {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let next = decodeEntities(text, counts);
-    next = next.replace(LINE_BREAKS, '\n').normalize('NFKC');
+    if (!printableAscii(next)) next = next.replace(LINE_BREAKS, '\n').normalize('NFKC');
     next = removeInvisible(next, counts);
     next = stripMarkup(next, counts);
     if (next === text) return { text, settled: true };
@@ -233,6 +235,7 @@ const INVISIBLE =
 const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 function removeInvisible(text: string, c: RemovalCounts): string {
+  if (printableAscii(text)) return text;
   let t = removeCounted(text, TAG_CHARS, c, 'tagChars');
   t = removeCounted(t, BIDI_CONTROLS, c, 'bidiControls');
   t = removeCounted(t, INVISIBLE, c, 'invisibleChars');
@@ -247,6 +250,20 @@ function removeCounted(text: string, re: RegExp, c: RemovalCounts, kind: Removal
 }
 
 // ---- helpers ------------------------------------------------------------------------------------------
+
+/**
+ * Whether every character of `text` is printable ASCII, a tab or a line feed: then steps 2 and 3 and the
+ * placeholder swap change nothing (no `\r`, no other line break, nothing NFKC rewrites, nothing invisible,
+ * no control, no private-use character), so they are skipped: most PR text, and each of their regexes costs
+ * a compile on first use in the main step's fresh process (issue 12). A loop: no regex to compile.
+ */
+function printableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 || code > 0x7e) && code !== 0x0a && code !== 0x09) return false;
+  }
+  return true;
+}
 
 /** The first `max` UTF-16 units of `text`, never splitting a surrogate pair. */
 function cutAt(text: string, max: number): string {
