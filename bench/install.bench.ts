@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectPlatform, installClaude, type InstallOptions } from '../src/install/claude-install.js';
-import { fileIntegrity } from '../src/install/npm-registry.js';
+import { fileIntegrity } from '../src/install/tarball.js';
 import type { PinTable } from '../src/install/pinned.js';
 import { execText, resolveTool } from '../src/system-tools.js';
 import {

@@ -161,10 +161,7 @@ export class FakeSystem implements SystemPort {
         return this.setfacl(args, options.input ?? '');
       case 'iptables-restore':
       case 'ip6tables-restore':
-        return this.restore(
-          this.firewall[command === 'iptables-restore' ? 'iptables' : 'ip6tables'],
-          options,
-        );
+        return this.restore(command === 'iptables-restore' ? 'iptables' : 'ip6tables', options);
       case 'userdel': {
         const name = args[args.length - 1];
         if (!this.users.delete(name))
@@ -239,7 +236,8 @@ export class FakeSystem implements SystemPort {
   }
 
   /** `iptables-restore --noflush`: every line applied to a copy, committed only when all succeed. */
-  private restore(fw: Firewall, options: RunOptions): RunResult {
+  private restore(tool: 'iptables' | 'ip6tables', options: RunOptions): RunResult {
+    const fw = this.firewall[tool];
     const copy: Firewall = { chains: new Map([...fw.chains].map(([k, v]) => [k, v.map((r) => [...r])])) };
     for (const line of (options.input ?? '').split('\n')) {
       if (line === '' || line === '*filter' || line === 'COMMIT') continue;
@@ -248,6 +246,9 @@ export class FakeSystem implements SystemPort {
         copy.chains.set(name, []);
         continue;
       }
+      // A rule the machine refuses (e.g. no owner match): `failing` names it as an iptables command line.
+      if (this.failing.some((prefix) => `${tool} -w ${line}`.startsWith(prefix)))
+        return { exitCode: 2, stdout: '', stderr: `restore failed at: ${line}` };
       const result = this.iptables(copy, line.split(' '));
       if (result.exitCode !== 0) return { exitCode: 2, stdout: '', stderr: `restore failed at: ${line}` };
     }

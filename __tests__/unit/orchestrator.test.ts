@@ -56,6 +56,22 @@ describe('main step: the order of the security stages', () => {
     },
   );
 
+  // The hook's self-test needs only the plan's rules where the agent runs as the action's own user: it
+  // runs beside stages 4–7 there (issue 12); at strict it must run as the agent user in its world.
+  test.each([
+    ['rules-only', 'startProxy', 'loadDiff'],
+    ['sandbox', 'startProxy', 'loadDiff'],
+    ['strict', 'prepareIsolation', 'writeSettings'],
+  ] as const)('at %s the hook self-test starts after %s and before %s', async (level, after, until) => {
+    const runner = new FakeRunner();
+    runner.level = level;
+    await run(runner.deps());
+    expect(runner.agentStart?.hookProven).toBe(true);
+    expect(runner.log.filter((s) => s === 'bashHook')).toHaveLength(1);
+    before(runner.log, after, 'bashHook');
+    before(runner.log, 'bashHook', until);
+  });
+
   test('the guard refusing the actor: skipped, nothing set up, the agent never started', async () => {
     const runner = new FakeRunner();
     runner.refuseTrigger = true;

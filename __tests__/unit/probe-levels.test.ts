@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { decideLevel, levelsToProbe, probeCapabilities } from '../../src/isolation/preflight.js';
 import { FakeSystem } from '../support/fake-system.js';
 
-const firewall = (log: string[]) => log.filter((l) => /^(sudo -n )?ip6?tables /.test(l));
+const firewall = (log: string[]) => log.filter((l) => /^(sudo -n )?ip6?tables(-restore)? /.test(l));
 const bwrap = (log: string[]) => log.filter((l) => /bwrap|socat/.test(l));
 const tools = (log: string[]) => log.filter((l) => /useradd|getfacl/.test(l));
 

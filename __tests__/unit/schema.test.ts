@@ -4,9 +4,10 @@ import { Ajv } from 'ajv';
 import { FINDING_SCHEMA, REVIEW_OUTPUT_SCHEMA, validateReview } from '../../src/findings/schema.js';
 import fs from 'node:fs';
 // @ts-expect-error -- a plain .mjs script without type declarations
-import { generate, OUT } from '../../scripts/gen-validators.mjs';
+import { generate, generatePolicy, OUT, POLICY_OUT } from '../../scripts/gen-validators.mjs';
 import policySchema from '../../policy.schema.json' with { type: 'json' };
 import { validate as generatedValidator } from '../../src/findings/finding-validator.generated.js';
+import { validate as generatedPolicyValidator } from '../../src/policy/policy-validator.generated.js';
 
 const good = { path: 'a.ts', line: 3, severity: 'high', category: 'bug', title: 'T', body: 'B' };
 
@@ -64,6 +65,28 @@ describe('findings schema', () => {
     const compiled = new Ajv({ allErrors: true, strict: true }).compile(FINDING_SCHEMA);
     const validate = generatedValidator as unknown as typeof compiled;
     expect(validate(finding)).toBe(compiled(finding));
+    expect(validate.errors ?? null).toEqual(compiled.errors ?? null);
+  });
+
+  test('the generated policy validator is up to date (else: node scripts/gen-validators.mjs)', () => {
+    expect(fs.readFileSync(POLICY_OUT, 'utf8')).toBe(generatePolicy());
+  });
+
+  // The policy validator's errors carry the failing value and schema (verbose): the same as Ajv's.
+  test.each([
+    { version: 1 },
+    { version: 2 },
+    { version: 1, 'allowed-modes': ['review', 'review'] }, // uniqueItems: the deep-equality helper
+    { version: 1, 'allowed-modes': ['nope'], 'budget-usd': -1, extra: true },
+    { version: 1, deny: ['x'.repeat(2000)] },
+    { version: 1, require: { 'fail-on-severity': 'urgent', 'audit-workflow': 'off' } },
+    { 'max-turns': 1.5 },
+    [],
+    null,
+  ])('the generated policy validator agrees with Ajv compiling the schema: %j', (policy) => {
+    const compiled = new Ajv({ allErrors: true, strict: true, verbose: true }).compile(policySchema);
+    const validate = generatedPolicyValidator as unknown as typeof compiled;
+    expect(validate(policy)).toBe(compiled(policy));
     expect(validate.errors ?? null).toEqual(compiled.errors ?? null);
   });
 

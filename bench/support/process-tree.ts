@@ -65,16 +65,21 @@ export function samplePeakRss(root = process.pid, intervalMs = 50): { stop(): nu
 }
 
 /**
- * CPU seconds (user + system) used so far by this process's waited-for descendants (/proc/self/stat
- * cutime + cstime, in clock ticks of 1/100 s). The difference across a run is the CPU its process tree
- * used: on a busy machine a steadier measure of work than wall time.
+ * Busy CPU seconds of the whole machine so far (/proc/stat's first line: user, nice, system, irq, softirq
+ * and steal, in clock ticks of 1/100 s). The difference across a run is the CPU every process used while
+ * it ran — the agent's too when it runs as another user in its own PID namespace, whose CPU never reaches
+ * this process's cutime (the strict level's world). It also holds this process's scripted model and
+ * GitHub fake, the same in every variant, and anything else the machine ran: read it on a quiet machine.
  */
-export function childrenCpuSeconds(): number {
+export function machineCpuSeconds(): number {
   try {
-    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After the name: state(0) ppid … utime(11) stime(12) cutime(13) cstime(14).
-    return (Number(fields[13]) + Number(fields[14])) / 100;
+    const [, user, nice, system, , , irq, softirq, steal] = fs
+      .readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100;
   } catch {
     return 0;
   }

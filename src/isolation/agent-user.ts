@@ -107,7 +107,8 @@ export async function ensureAgentUser(
 ): Promise<AgentUser> {
   const step = `Agent user '${name}'`;
   if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(name)) throw new Error(`${step}: not a valid user name`);
-  if ((await idOf(system, '-u', name)) === undefined) {
+  let uidText = await idOf(system, '-u', name);
+  if (uidText === undefined) {
     await mustAsRoot(system, step, 'useradd', [
       '--system',
       '--user-group',
@@ -118,22 +119,25 @@ export async function ensureAgentUser(
       '/usr/sbin/nologin',
       name,
     ]);
+    uidText = await idOf(system, '-u', name);
   }
-  const uid = Number(await idOf(system, '-u', name));
-  const gid = Number(await idOf(system, '-g', name));
+  const uid = Number(uidText);
+  const [gidText, groupsText] = await Promise.all([idOf(system, '-g', name), idOf(system, '-Gn', name)]);
+  const gid = Number(gidText);
   if (!Number.isInteger(uid) || uid <= 0 || uid === system.uid) {
     throw new Error(
       `${step}: uid ${uid} is root or the action's own uid; choose another name for the agent user`,
     );
   }
-  for (const group of privilegedGroups(((await idOf(system, '-Gn', name)) ?? '').split(/\s+/))) {
-    await asRoot(system, 'gpasswd', ['-d', name, group]);
+  const privileged = privilegedGroups((groupsText ?? '').split(/\s+/));
+  if (privileged.length > 0) {
+    for (const group of privileged) await asRoot(system, 'gpasswd', ['-d', name, group]);
+    const left = privilegedGroups(((await idOf(system, '-Gn', name)) ?? '').split(/\s+/));
+    if (left.length > 0)
+      throw new Error(
+        `${step}: still in privileged group(s) ${left.join(', ')}; remove it from them and re-run`,
+      );
   }
-  const left = privilegedGroups(((await idOf(system, '-Gn', name)) ?? '').split(/\s+/));
-  if (left.length > 0)
-    throw new Error(
-      `${step}: still in privileged group(s) ${left.join(', ')}; remove it from them and re-run`,
-    );
   const sudo = await asRoot(system, 'sudo', ['-n', '-l', '-U', name]);
   const verdict = sudo.exitCode === 127 && system.uid === 0 ? 'none' : sudoVerdict(sudo.stdout + sudo.stderr);
   if (verdict !== 'none') {

@@ -94,18 +94,19 @@ async function has(system: SystemPort, ...tools: string[]): Promise<boolean> {
   return result.exitCode === 0;
 }
 
-const PROBE_CHAIN = 'CLAUDE_GUARD_PROBE';
-
-async function firewallWorks(system: SystemPort, tool: string): Promise<boolean> {
-  await asRoot(system, tool, ['-w', '-X', PROBE_CHAIN]);
-  const created = (await asRoot(system, tool, ['-w', '-N', PROBE_CHAIN])).exitCode === 0;
-  const ruled =
-    created &&
-    (await asRoot(system, tool, ['-w', '-A', PROBE_CHAIN, '-m', 'owner', '--uid-owner', '0', '-j', 'RETURN']))
-      .exitCode === 0;
-  await asRoot(system, tool, ['-w', '-F', PROBE_CHAIN]);
-  const removed = (await asRoot(system, tool, ['-w', '-X', PROBE_CHAIN])).exitCode === 0;
-  return created && ruled && removed;
+/**
+ * A throwaway chain holding an owner-match rule, added and removed the way the run's egress rules are
+ * (egress.ts: one `iptables-restore --noflush` transaction each), so the probe proves the very mechanism
+ * strict uses, in two processes instead of five. Named for this process, so two runs probing at once
+ * never remove each other's chain; a transaction that fails is not committed and leaves nothing.
+ */
+async function firewallWorks(system: SystemPort, restore: 'iptables-restore' | 'ip6tables-restore') {
+  const chain = `CLAUDE_GUARD_PROBE_${process.pid}`;
+  const run = (lines: string[]) =>
+    asRoot(system, restore, ['-w', '--noflush'], { input: ['*filter', ...lines, 'COMMIT', ''].join('\n') });
+  const added = await run([`:${chain} - [0:0]`, `-A ${chain} -m owner --uid-owner 0 -j RETURN`]);
+  if (added.exitCode !== 0) return false;
+  return (await run([`-F ${chain}`, `-X ${chain}`])).exitCode === 0;
 }
 
 /**
@@ -132,18 +133,25 @@ export async function probeCapabilities(
   const sudoWorks =
     isRoot || (strict && isLinux && (await system.run('sudo', ['-n', 'true'])).exitCode === 0);
   const privileged = strict && isLinux && (isRoot || sudoWorks);
-  const bwrap = sandbox ? await probeBubblewrap(system) : { ok: false, reason: 'not probed' };
+  // The probes are independent of each other: run them at once (issue 12: they were ~0.12 s in a row).
+  const [bwrap, useraddWorks, aclWorks, iptablesWorks, ip6tablesWorks, worldWorks] = await Promise.all([
+    sandbox ? probeBubblewrap(system) : { ok: false, reason: 'not probed' },
+    strict && isLinux && has(system, 'useradd', 'gpasswd', 'pkill', ...(isRoot ? ['setpriv'] : [])),
+    strict && isLinux && has(system, 'getfacl', 'setfacl'),
+    privileged && firewallWorks(system, 'iptables-restore'),
+    privileged && firewallWorks(system, 'ip6tables-restore'),
+    privileged && has(system, 'bwrap', 'setpriv'),
+  ]);
   return {
     isLinux,
     isRoot,
     sudoWorks,
-    useraddWorks:
-      strict && isLinux && (await has(system, 'useradd', 'gpasswd', 'pkill', ...(isRoot ? ['setpriv'] : []))),
-    aclWorks: strict && isLinux && (await has(system, 'getfacl', 'setfacl')),
-    iptablesWorks: privileged && (await firewallWorks(system, 'iptables')),
-    ip6tablesWorks: privileged && (await firewallWorks(system, 'ip6tables')),
+    useraddWorks,
+    aclWorks,
+    iptablesWorks,
+    ip6tablesWorks,
     bwrapWorks: bwrap.ok,
     ...(bwrap.ok ? {} : { bwrapReason: bwrap.reason }),
-    worldWorks: privileged && (await has(system, 'bwrap', 'setpriv')),
+    worldWorks,
   };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CRITICAL_DENIALS } from '../policy/permissions.js';
 import { buildSettingsDocument, serializeSettings, settingsCliArgs } from '../policy/settings-file.js';
 import { buildChildEnv } from '../policy/child-env.js';
+import { asIs } from '../policy/hook-setup.js';
 import { buildPrompt } from '../agent/prompt.js';
 import { buildClaudeArgs } from '../agent/claude-cli.js';
 import { StreamAudit } from '../agent/stream.js';
@@ -57,6 +58,12 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
   teardown.proxy = { starting: ports.provider.startProxy(settings, provider.proxy) };
   // Awaited at stage 6; a failure before then must not surface as an unhandled rejection.
   teardown.proxy.starting?.catch(() => undefined);
+
+  // The Bash hook's self-test needs only the plan's rules (fix mode's Edit rules do not change the hook's
+  // command line) where the agent runs as the action's own user outside a world (rules-only, sandbox):
+  // it starts now and runs beside stages 4–7. At strict it runs as the agent user in its world (stage 8).
+  const level = p.isolation.decision.level;
+  const earlyHook = level === 'strict' ? undefined : ports.bashHook(p.rules.allow, level, asIs);
 
   // Stage 4: what changed; in fix mode, exactly which files the agent may edit; the PR's
   // agent-instruction files replaced by the base branch's.
@@ -122,12 +129,15 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
   // Stage 8: the rules — our generated settings file is the only source of them.
   const rules = rulesWith(p, fixPaths);
   // At strict the hook runs inside the agent's world, where the launcher bound the action's hook bundle.
-  const bashHook = ports.bashHook(
-    rules.allow,
-    launcher.level,
-    (c, a, e) => launcher.wrap(c, a, e),
-    launcher.world?.hook,
-  );
+  const bashHook =
+    earlyHook && launcher.level === level && launcher.uid === undefined && !launcher.world
+      ? earlyHook
+      : ports.bashHook(
+          rules.allow,
+          launcher.level,
+          (c, a, e) => launcher.wrap(c, a, e),
+          launcher.world?.hook,
+        );
   await launcher.writeSettings(
     serializeSettings(
       buildSettingsDocument(rules, {

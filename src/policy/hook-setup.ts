@@ -26,7 +26,7 @@ export type Wrap = (
   env: Record<string, string>,
 ) => { command: string; args: string[]; env: Record<string, string> };
 
-const asIs: Wrap = (command, args, env) => ({ command, args, env });
+export const asIs: Wrap = (command, args, env) => ({ command, args, env });
 
 /** Runs the hook command line as the CLI would (as the agent), on a command it must refuse; true when
  * it refuses. Asynchronous: the self-test is a Node start (about 0.1 s) that runs beside the rest of the

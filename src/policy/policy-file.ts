@@ -3,9 +3,9 @@
  * policy.schema.json (unknown keys fail closed, with their line) and the action's own rule and flag
  * checks. Pure: text in, a validated `Policy` out. Merging it into the inputs is central-policy.ts.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import policySchema from '../../policy.schema.json' with { type: 'json' };
+import { validate as generatedValidator } from './policy-validator.generated.js';
 import type { Severity } from '../findings/schema.js';
 import { InputError, type IsolationLevel, type Settings } from '../inputs.js';
 import { ALLOWED_FLAGS } from './claude-args.js';
@@ -51,13 +51,11 @@ interface PolicyDocument {
   'claude-args'?: string[];
 }
 
-// validateSchema: false — policy.schema.json is ours, checked against the meta-schema by a unit test;
-// compiling the meta-schema at run time doubled the validator's cost (issue 12).
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, validateSchema: false });
-// Compiled on first use (a run with a policy file), not at import: compiling is most of the load time.
-let compiledDocument: ValidateFunction<PolicyDocument> | undefined;
+// Ajv's standalone code for policy.schema.json (allErrors, strict, verbose), generated at build time by
+// scripts/gen-validators.mjs (a unit test fails when it is stale): neither Ajv nor a schema compile is
+// loaded at run time (issue 12). policy.schema.json is checked against the meta-schema by a unit test.
 const documentValidator = (): ValidateFunction<PolicyDocument> =>
-  (compiledDocument ??= ajv.compile<PolicyDocument>(policySchema));
+  generatedValidator as unknown as ValidateFunction<PolicyDocument>;
 
 const pointer = (segments: readonly (string | number)[]): string =>
   segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
