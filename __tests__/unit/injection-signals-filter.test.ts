@@ -4,7 +4,13 @@
  * pattern, as written and upper-cased, and by comparing the filtered detector with the bare patterns.
  */
 import { describe, expect, test } from '@jest/globals';
-import { detectInjectionSignals, foldConfusables, SIGNALS } from '../../src/policy/injection-signals.js';
+import confusables from 'unhomoglyph/data.json' with { type: 'json' };
+import {
+  detectInjectionSignals,
+  foldConfusables,
+  foldsToAscii,
+  SIGNALS,
+} from '../../src/policy/injection-signals.js';
 
 const EXAMPLES: Record<string, string[]> = {
   'override-instructions': [
@@ -216,4 +222,22 @@ test('results are the same on repeated and alternating calls', () => {
   for (let round = 0; round < 3; round++)
     for (const i of [3, 0, 2, 1])
       expect([detectInjectionSignals(texts[i]), foldConfusables(texts[i])]).toEqual(first[i]);
+});
+
+// The look-alike table is read one character at a time (issue 12): the same folding as a Map of every used
+// entry, for every character of the full table, lower and upper case, one by one and all together.
+test('folding agrees with a Map of the used entries on every character of the table', () => {
+  const table = confusables as Record<string, string>;
+  const used = new Map(Object.entries(table).filter(([from, to]) => foldsToAscii(from, to)));
+  const reference = (text: string): string =>
+    [...text]
+      .map((ch) =>
+        ch.charCodeAt(0) > 0x7f ? [...ch.toLowerCase()].map((l) => used.get(l) ?? l).join('') : ch,
+      )
+      .join('');
+  const chars = Object.keys(table).flatMap((ch) => [ch, ch.toUpperCase(), ch.toLowerCase()]);
+  for (const ch of chars) expect([ch, foldConfusables(ch).text]).toEqual([ch, reference(ch)]);
+  const all = chars.join(' ');
+  expect(foldConfusables(all).text).toBe(reference(all));
+  expect(foldConfusables('constructor __proto__ toString').text).toBe('constructor __proto__ toString');
 });
