@@ -3,7 +3,8 @@
  * the first 64,000 characters are read), and the parser's worst shapes (many links in one paragraph, deep
  * lists and quotes), bounded by the bracket and quote budgets; and, last row, the cold cost the main step
  * pays (bench/support/cold-scan.mjs): a fresh `node` process that imports the bundled sanitiser and
- * detector, then sanitises and scans a one-line title and body once (its import is reported beside it).
+ * detector, then sanitises and scans a title and a body once (its import is reported beside it): the
+ * one-line pair of the issue's profile, a title with a code span and curly quotes, a typical description.
  * Prints a table; asserts nothing about speed (__tests__/unit/sanitize-rendered.test.ts holds a generous
  * CPU bound for the 1 MB case).
  * Run: NODE_OPTIONS=--experimental-vm-modules npx jest -c jest.bench.config.js bench/sanitize.bench.ts
@@ -54,10 +55,17 @@ test('sanitiser cost', async () => {
       );
     rows.push(`| ${label} | ${best.toFixed(0)} | ${out} |`);
   }
-  const cold = (await coldScan(7)) as Record<'importMs' | 'scanMs', { median: number; min: number }>;
-  rows.push(
-    `| cold: first sanitise + scan of a title and one-line body, fresh process (median of 7; ` +
-      `import ${cold.importMs.median.toFixed(1)}) | ${cold.scanMs.median.toFixed(1)} | – |`,
-  );
+  const COLD: [string, string[]][] = [
+    ['title and one-line body', ['Add div()', 'Adds a division helper.']],
+    ['title with a code span and curly quotes, one-line body', ['Fix “`div()`”', 'Adds a division helper.']],
+    ['title and the typical 4 KB description', ['Add div()', INPUTS[0][1]]],
+  ];
+  for (const [label, texts] of COLD) {
+    const cold = (await coldScan(7, texts)) as Record<'importMs' | 'scanMs', { median: number }>;
+    rows.push(
+      `| cold, fresh process (median of 7; import ${cold.importMs.median.toFixed(1)} ms): ${label} | ` +
+        `${cold.scanMs.median.toFixed(1)} | – |`,
+    );
+  }
   console.log(rows.join('\n'));
 });

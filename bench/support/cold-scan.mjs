@@ -1,8 +1,9 @@
 // Cold cost of scanning untrusted PR text (issue 12): the sanitiser and the injection-signal detector,
 // bundled as scripts/bundle.mjs bundles them (esbuild, minified, the confusables subset), loaded into a
-// fresh `node` process that then scans a one-line title and body once, as buildUntrustedContext does.
-// Prints the median and minimum over RUNS processes of the CPU milliseconds (user + system) of the import
-// and of that first scan (which includes every regex compiled and table built on first use).
+// fresh `node` process that then sanitises and scans a title and a body once, as buildUntrustedContext
+// does (by default the one-line pair of the main-step profile in issue 12). Prints the median and minimum
+// over RUNS processes of the CPU milliseconds (user + system) of the import and of that first scan (which
+// includes every regex compiled, table built and parser function compiled on first use).
 //
 // Usage: node bench/support/cold-scan.mjs [RUNS]     (bench/sanitize.bench.ts prints the same figures)
 import * as esbuild from 'esbuild';
@@ -22,7 +23,7 @@ const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1
 const c0 = cpu();
 const { sanitizeUntrusted, detectInjectionSignals } = await import(process.argv[1]);
 const c1 = cpu();
-for (const text of ${JSON.stringify([TITLE, BODY])}) detectInjectionSignals(sanitizeUntrusted(text).text);
+for (const text of JSON.parse(process.argv[2])) detectInjectionSignals(sanitizeUntrusted(text).text);
 const c2 = cpu();
 console.log(JSON.stringify({ importMs: c1 - c0, scanMs: c2 - c1 }));
 `;
@@ -64,17 +65,21 @@ async function bundle(dir) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** CPU ms of the import and of the first scan, median and minimum over `runs` fresh processes. */
-export async function coldScan(runs = 7) {
+/** CPU ms of the import and of the first scan of `texts`, median and minimum over `runs` fresh processes. */
+export async function coldScan(runs = 7, texts = [TITLE, BODY]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cold-scan-'));
   try {
     const file = await bundle(dir);
     const seen = { importMs: [], scanMs: [] };
     for (let i = 0; i < runs; i++) {
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD, file], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', CHILD, file, JSON.stringify(texts)],
+        {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+          encoding: 'utf8',
+        },
+      );
       if (r.status !== 0) throw new Error(`cold scan failed: ${r.stderr.slice(-1000)}`);
       const one = JSON.parse(r.stdout);
       seen.importMs.push(one.importMs);
