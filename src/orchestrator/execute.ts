@@ -24,7 +24,7 @@ import { AGENT_PGID_FILE, INSTRUCTIONS_FILE } from '../state.js';
 import type { TeardownRecord } from '../teardown/record.js';
 import { rulesWith, sandboxFor, type RunPlan } from './plan.js';
 import { agentFailure, type Outcome } from './outcome.js';
-import { isolate } from './isolate.js';
+import { isolate, proveIsolation } from './isolate.js';
 import { untrustedBlock, secretValues } from './agent-input.js';
 import { gateAndDeliver, runUrl } from './findings-stage.js';
 import type { MainPorts } from './ports.js';
@@ -125,10 +125,9 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
 
   // Stage 7: isolation — the strongest level this machine allows, proven before the agent starts.
   const launcher = await isolate(p, ports, { proxyPort, fixPaths, git, teardown, outcome });
-
-  // Stage 8: the rules — our generated settings file is the only source of them.
   const rules = rulesWith(p, fixPaths);
-  // At strict the hook runs inside the agent's world, where the launcher bound the action's hook bundle.
+  // At strict the hook runs inside the agent's world, where the launcher bound the action's hook bundle;
+  // its self-test runs beside the proof.
   const bashHook =
     earlyHook && launcher.level === level && launcher.uid === undefined && !launcher.world
       ? earlyHook
@@ -138,6 +137,9 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
           (c, a, e) => launcher.wrap(c, a, e),
           launcher.world?.hook,
         );
+  await proveIsolation(p, ports, launcher, { proxyPort, teardown, outcome });
+
+  // Stage 8: the rules — our generated settings file is the only source of them.
   await launcher.writeSettings(
     serializeSettings(
       buildSettingsDocument(rules, {

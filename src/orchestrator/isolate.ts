@@ -1,7 +1,7 @@
 /**
  * Stage 7: the isolation level the plan decided (fail closed when an explicit or required level cannot
- * be had), prepared, recorded for the teardown before anything else happens, and at strict proven as the
- * agent user before the agent starts.
+ * be had), prepared and recorded for the teardown before anything else happens (`isolate`), and at
+ * strict proven as the agent user before the agent starts (`proveIsolation`).
  */
 import { IsolationError } from '../isolation/preflight.js';
 import type { AgentLauncher } from '../isolation/launcher.js';
@@ -42,6 +42,19 @@ export async function isolate(
   teardown.isolation = launcher.undo;
   ports.core.saveState('undo', JSON.stringify(launcher.undo));
   outcome.isolation = launcher.level;
+  return launcher;
+}
+
+/** At strict, the proof as the agent user in its world, before the agent starts (a no-op elsewhere). */
+export async function proveIsolation(
+  p: RunPlan,
+  ports: MainPorts,
+  launcher: AgentLauncher,
+  at: { proxyPort: number; teardown: TeardownRecord; outcome: Outcome },
+): Promise<void> {
+  const { settings, context: ctx } = p;
+  const { teardown, outcome } = at;
+  const runnerHome = ports.env.HOME ?? '/root';
   if (launcher.level === 'strict') {
     const credentials = teardown.credentials?.backup;
     const checks = await ports.isolation.proveStrict({
@@ -61,5 +74,4 @@ export async function isolate(
       `Isolation proof: ${checks.length} checks passed as the agent user (${checks.filter((c) => c.expected === 'blocked').length} forbidden actions blocked).`,
     );
   }
-  return launcher;
 }
