@@ -188,8 +188,14 @@ export function parseBudget(text: string): number {
       break;
     }
   }
-  const deep = DEEP_QUOTE.exec(text);
+  // A line that deep needs that many `>`: counting them first spares most texts the regex (and its compile).
+  const deep = holdsAtLeast(text, '>', MAX_QUOTE_DEPTH + 1) ? DEEP_QUOTE.exec(text) : null;
   return deep && deep.index < end ? deep.index : end;
+}
+
+function holdsAtLeast(text: string, ch: string, n: number): boolean {
+  for (let at = text.indexOf(ch); at !== -1; at = text.indexOf(ch, at + 1)) if (--n === 0) return true;
+  return false;
 }
 
 /** Puts the code collected by `removeHidden` back in place of its placeholders. */
