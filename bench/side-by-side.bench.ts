@@ -12,7 +12,8 @@
  * uid too; read it on a quiet machine) and the same difference in
  * CPU, and of the peak RSS of the process tree (sampled from /proc). Targets: fixed cost median ≤ 1.0 s
  * at rules-only and ≤ 2.0 s at strict. Prints, does not gate: it asserts only that every run succeeded.
- * BENCH_ROUNDS sets the number of rounds (default 5).
+ * BENCH_ROUNDS sets the number of rounds (default 5). BENCH_GITHUB_LATENCY_MS delays every answer of the
+ * GitHub fake (default 0: loopback hides the action's round trips to the API, 100–300 ms each on GitHub).
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
@@ -51,6 +52,7 @@ import {
 import { machineCpuSeconds, samplePeakRss } from './support/process-tree.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const GITHUB_LATENCY_MS = Number(process.env.BENCH_GITHUB_LATENCY_MS ?? 0);
 const MAX_TURNS = 30; // action.yml's default
 const canStrict =
   process.platform === 'linux' &&
@@ -165,6 +167,7 @@ async function action(repo: PullRepo, level: 'rules-only' | 'strict'): Promise<n
       headRepo: `${OWNER}/${REPO}`,
     },
     collaborators: { octocat: 'write' },
+    latencyMs: GITHUB_LATENCY_MS,
   });
   try {
     const started = performance.now();

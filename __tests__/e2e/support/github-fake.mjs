@@ -45,7 +45,7 @@ const DOCS = 'https://docs.github.com/rest';
  *   permissions?: { 'pull-requests'?: 'write' | 'read' }, collaborators?: Record<string, string>,
  *   issueComments?: { body: string, user?: string }[],
  *   reviewComments?: { path: string, line: number | null, body: string, user?: string, resolved?: boolean }[],
- *   botLogin?: string, rejectUnknownFields?: boolean, port?: number,
+ *   botLogin?: string, rejectUnknownFields?: boolean, port?: number, latencyMs?: number,
  *   faults?: { operationId: string, status: number, body?: unknown, headers?: Record<string, string>, times?: number }[] }} GitHubFakeOptions
  */
 
@@ -244,13 +244,17 @@ export async function startGitHubFake(options) {
         record.status = status;
         const text = typeof body === 'string' ? body : JSON.stringify(body);
         const type = typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8';
-        res
-          .writeHead(status, {
-            'content-type': type,
-            'x-github-request-id': `FAKE:${requests.length}`,
-            ...headers,
-          })
-          .end(text);
+        const send = () =>
+          res
+            .writeHead(status, {
+              'content-type': type,
+              'x-github-request-id': `FAKE:${requests.length}`,
+              ...headers,
+            })
+            .end(text);
+        // A round trip to the real API takes 100–300 ms; `latencyMs` lets a bench count them in time.
+        if (options.latencyMs) setTimeout(send, options.latencyMs);
+        else send();
       };
       /** @param {number} status @param {string} message @param {Record<string, unknown>} [extra] */
       const fail = (status, message, extra = {}) => {

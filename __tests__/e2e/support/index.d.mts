@@ -208,6 +208,8 @@ export interface GitHubFakeOptions {
   /** Default true: a body field the schema does not name is a 422 (GitHub would ignore it silently). */
   rejectUnknownFields?: boolean;
   port?: number;
+  /** Every answer is sent this many ms late (a bench's stand-in for the real API's round trip). */
+  latencyMs?: number;
   /** Injected answers: the first `times` (default: every) requests of the operation get this status. */
   faults?: GitHubFault[];
 }
