@@ -97,15 +97,16 @@ describe('main step: the order of the security stages', () => {
 });
 
 describe('main step: GitHub round trips beside the work that does not need them', () => {
-  test('asked for before the set-up, up before the agent starts, finished by delivery', async () => {
+  test('asked for before the set-up, neither it nor the agent waits for it, up before delivery', async () => {
     const runner = new FakeRunner();
     runner.progressDelayMs = 30; // GitHub's round trips
     const outcome = await run(runner.deps());
     expect(outcome.conclusion).toBe('clean');
     const log = runner.log;
     before(log, 'startProgress', 'prepareProvider');
-    before(log, 'prepareProvider', 'progress.posted'); // the set-up did not wait for GitHub
-    before(log, 'progress.posted', 'agentRun');
+    before(log, 'agentRun', 'progress.posted'); // the set-up and the agent did not wait for GitHub
+    // Delivery updates the same comment: it must find the note there, not post a second summary.
+    before(log, 'progress.posted', 'knownStrings');
     before(log, 'toPullRequest', 'progress.finish:true');
   });
 
@@ -118,7 +119,7 @@ describe('main step: GitHub round trips beside the work that does not need them'
     before(runner.log, 'probe.done', 'auditWorkflow');
   });
 
-  test('what earlier runs posted is read beside the gate and handed to delivery', async () => {
+  test('what earlier runs posted is read from the agent’s end on, beside the gate, and handed to delivery', async () => {
     const runner = new FakeRunner();
     await run(runner.deps());
     before(runner.log, 'agentRun', 'readEarlier');
@@ -148,16 +149,16 @@ describe('main step: every stage that fails ends in the teardown', () => {
     expect(runner.failed).toMatch(new RegExp(`claude-guard: .*fake: ${port} failed`));
     expect(runner.outputs.conclusion).toBe('failed');
     expect(runner.leftovers()).toEqual([]);
-    // Stages after the failing one never ran; the agent only if it came first.
+    // Stages after the failing one never ran; the agent only if the failure surfaced after it.
     const failedAt = runner.log.indexOf(port);
     expect(failedAt).toBeGreaterThanOrEqual(0);
-    // The key proxy starts beside stages 4–5, the hook's self-test beside the agent's set-up and the
-    // progress note beside stages 4–9: their failures surface when they are waited for (stage 6; just
-    // before the agent starts).
+    // The probes run beside the guard, the key proxy starts beside stages 4–5, the hook's self-test beside
+    // the agent's set-up and the progress note beside stages 4–10: their failures surface when they are
+    // waited for (after the guard; stage 6; just before the agent starts; before delivery).
     const waitedFor: Partial<Record<string, string>> = {
       startProxy: 'removeCredentials',
       bashHook: 'cli',
-      startProgress: 'cli',
+      startProgress: 'agentRun',
       probe: 'trigger',
     };
     const surfaces = STAGE_PORTS.indexOf((waitedFor[port] ?? port) as StagePort);
@@ -165,7 +166,7 @@ describe('main step: every stage that fails ends in the teardown', () => {
     expect(runner.log.slice(failedAt + 1).filter((s) => (later as readonly string[]).includes(s))).toEqual(
       [],
     );
-    if (STAGE_PORTS.indexOf(port) < agentIndex) expect(runner.agentStart).toBeUndefined();
+    if (surfaces < agentIndex) expect(runner.agentStart).toBeUndefined();
     // Whatever was set up was undone, credentials included.
     if (runner.log.includes('removeCredentials') && port !== 'removeCredentials')
       expect(runner.log).toContain('undo.credentials');

@@ -46,8 +46,8 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
   const onDemand = p.constraints.onDemand;
   teardown.checkout = { undo: await ports.workspace.placeReviewedHead(onDemand, runDir, outcome.notes) };
   const pr = p.deliveries.pullRequest;
-  // The "reviewing…" note (a read and a write on GitHub) is posted beside stages 4–9 and waited for just
-  // before the agent starts; a run that fails sooner still replaces it (progressWhenPosted).
+  // The "reviewing…" note (a read and a write on GitHub) is posted beside stages 4–10 and waited for before
+  // delivery, which updates the same comment; a run that fails sooner still replaces it (progressWhenPosted).
   const progressPosted = pr
     ? ports.deliver.startProgress(pr, { headSha: pr.headSha, runUrl: runUrl(p, ports.env), onDemand })
     : undefined;
@@ -187,7 +187,6 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
     env,
   );
   await bashHook.proven; // the self-test ran beside the set-up above; no agent without a working hook
-  await progressPosted;
   const exit = await ports.agent.run({
     ...agent,
     cwd: launcher.cwd,
@@ -210,6 +209,15 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
     killAll: () => launcher.killAll(),
     tree,
   });
+  // What earlier runs posted on the pull request (review comments and threads) is read from now on,
+  // beside the stages up to delivery (after our progress note, whose author counts as the action's);
+  // a failure is handled where delivery awaits it.
+  const readEarlier = async (pull: NonNullable<typeof pr>) => {
+    await progressPosted?.catch(() => undefined);
+    return ports.deliver.readEarlier({ owner: pull.owner, repo: pull.repo, number: pull.number });
+  };
+  const earlier = pr ? readEarlier(pr) : undefined;
+  earlier?.catch(() => undefined);
   const proxySummary = await proxy.stop();
   teardown.proxy = undefined;
   outcome.costUsd = proxySummary.usage.costUsd;
@@ -255,6 +263,7 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
       ...(await ports.fix.deliver(fix, baseline.head, settings, diff, runDir, outcome.notes)),
     );
   outcome.rejected = rejected;
+  await progressPosted; // up before delivery looks for the summary comment (else it would post a second)
   await gateAndDeliver(p, ports, {
     review,
     diff,
@@ -265,5 +274,6 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
     runDir,
     outcome,
     mayResolve: scope?.mayResolve,
+    earlier,
   });
 }

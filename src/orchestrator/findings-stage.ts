@@ -13,6 +13,7 @@ import { MAX_BODY_CHARS, type RunPlan } from './plan.js';
 import { reportInput, type Outcome } from './outcome.js';
 import type { MainPorts } from './ports.js';
 import type { ReviewScope } from '../review-range.js';
+import type { EarlierComments } from '../report/review-sync.js';
 
 /** Links to inline review comments: the pull request's page anchored at each comment. */
 function commentLinks(ids: ReadonlyMap<Finding, number>, prUrl: string): Map<Finding, string> {
@@ -39,16 +40,13 @@ export async function gateAndDeliver(
     outcome: Outcome;
     /** Which earlier findings this run may call gone (an incremental review: only those on code it saw). */
     mayResolve?: ReviewScope['mayResolve'];
+    /** What earlier runs posted on the pull request, read since the agent ended (deliver.readEarlier). */
+    earlier?: Promise<EarlierComments>;
   },
 ): Promise<void> {
   const { settings, context: ctx } = p;
   const { review: result, outcome } = run;
   const pr = p.deliveries.pullRequest;
-  const pull = pr && { owner: pr.owner, repo: pr.repo, number: pr.number };
-  // What earlier runs posted (review comments and threads) is read beside the gate's git and CPU work,
-  // not after it; a failure is handled where delivery awaits the read.
-  const earlier = pull ? ports.deliver.readEarlier(pull) : undefined;
-  earlier?.catch(() => undefined);
   const onExcluded = result.findings.filter((f) => run.isExcluded(f.path));
   if (onExcluded.length && outcome.excluded) {
     outcome.excluded.findings = onExcluded.length;
@@ -75,9 +73,9 @@ export async function gateAndDeliver(
 
   // Stage 15: deliver — annotations and SARIF always, the review and summary comment on the PR.
   outcome.sarifFile = ports.deliver.toRun(gate, run.runDir);
-  if (pr && pull) {
+  if (pr) {
     const delivery = await ports.deliver.toPullRequest(
-      pull,
+      { owner: pr.owner, repo: pr.repo, number: pr.number },
       pr.headSha,
       gate,
       (extra, delivered, ids) =>
@@ -91,7 +89,7 @@ export async function gateAndDeliver(
           headSha: pr.headSha,
         }),
       run.mayResolve,
-      earlier,
+      run.earlier,
     );
     await outcome.progress?.finish(true);
     outcome.onPullRequest = true;
