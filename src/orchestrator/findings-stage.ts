@@ -46,7 +46,6 @@ export async function gateAndDeliver(
 ): Promise<void> {
   const { settings, context: ctx } = p;
   const { review: result, outcome } = run;
-  const pr = p.deliveries.pullRequest;
   const onExcluded = result.findings.filter((f) => run.isExcluded(f.path));
   if (onExcluded.length && outcome.excluded) {
     outcome.excluded.findings = onExcluded.length;
@@ -73,6 +72,7 @@ export async function gateAndDeliver(
 
   // Stage 15: deliver — annotations and SARIF always, the review and summary comment on the PR.
   outcome.sarifFile = ports.deliver.toRun(gate, run.runDir);
+  const pr = p.deliveries.pullRequest;
   if (pr) {
     const delivery = await ports.deliver.toPullRequest(
       { owner: pr.owner, repo: pr.repo, number: pr.number },
