@@ -92,15 +92,19 @@ export async function execute(p: RunPlan, ports: MainPorts, run: RunRecord): Pro
       `PR changes agent instructions (${changed.map((f) => `\`${f.replace(/`/g, '')}\``).join(', ')}): the agent ran with the base branch's versions.`,
     );
   }
-  const untrusted = p.untrusted
-    ? await untrustedBlock(ctx, p.untrusted, git, ports, outcome.notes)
-    : undefined;
-  const guidance = p.guidanceBase
-    ? await ports.workspace.guidance(git, p.guidanceBase, settings.guidanceFiles, outcome.notes)
-    : undefined;
-  // What the agent is asked to review: the whole PR, or only the commits since the last review.
-  // A comment's `/review` asks for the whole PR, `/review incremental` for the new commits only.
-  const scope = await ports.workspace.reviewScope(settings, diff, git, p.requestedScope);
+  // The agent's inputs — the untrusted PR text, the guidance files and what to review: the whole PR, or
+  // only the commits since the last review (a comment's `/review` asks for the whole PR, `/review
+  // incremental` for the new commits only) — are read at once: git and GitHub reads that do not depend
+  // on each other. Their notes keep this order.
+  const notes: { untrusted: string[]; guidance: string[] } = { untrusted: [], guidance: [] };
+  const [untrusted, guidance, scope] = await Promise.all([
+    p.untrusted ? untrustedBlock(ctx, p.untrusted, git, ports, notes.untrusted) : undefined,
+    p.guidanceBase
+      ? ports.workspace.guidance(git, p.guidanceBase, settings.guidanceFiles, notes.guidance)
+      : undefined,
+    ports.workspace.reviewScope(settings, diff, git, p.requestedScope),
+  ]);
+  outcome.notes.push(...notes.untrusted, ...notes.guidance);
   outcome.reviewed = scope?.decision;
   outcome.notes.push(...(scope?.notes ?? []));
 
