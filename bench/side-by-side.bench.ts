@@ -301,7 +301,14 @@ test(
     );
     console.log(
       `Side by side, ${ROUNDS} rounds of a 7-request scripted review (real Claude Code CLI):\n${table}\n` +
-        `Fixed cost medians: ${medians.join(', ')} (targets: rules-only ≤ 1.0 s, strict ≤ 2.0 s)` +
+        `Fixed cost medians: ${medians.join(', ')} (targets: rules-only ≤ 1.0 s, strict ≤ 2.0 s)\n` +
+        `Per round (bare wall; fixed costs), s: ${wall.bare
+          .map((b, i) =>
+            [b, ...VARIANTS.filter((v) => v !== 'bare').map((v) => wall[v][i] - b)]
+              .map((x) => (x / 1000).toFixed(2))
+              .join('/'),
+          )
+          .join('  ')}` +
         `${canStrict ? '' : '; strict skipped: needs root, iptables, useradd and setfacl'}\n` +
         `Machine: ${before} at the start; load ${os
           .loadavg()
