@@ -40,6 +40,22 @@ export const MODULES = {
   'trigger-guard': { file: 'src/policy/trigger-guard.ts', tests: ['trigger-guard', 'mutations'] },
   'review-scope': { file: 'src/review-scope.ts', tests: ['review-scope', 'inputs'] },
   'claude-args': { file: 'src/policy/claude-args.ts', tests: ['claude-args', 'mutations', 'inputs'] },
+  // Untrusted PR text before it reaches the agent, with its fast paths for plain text (issue 12).
+  sanitize: {
+    file: 'src/policy/sanitize.ts',
+    tests: [
+      'sanitize',
+      'sanitize-ascii',
+      'sanitize-inert',
+      'sanitize-notes',
+      'sanitize-rendered',
+      'parity-sanitizer',
+    ],
+  },
+  'injection-signals': {
+    file: 'src/policy/injection-signals.ts',
+    tests: ['injection-signals', 'injection-signals-filter'],
+  },
   'audit-permissions': {
     file: 'src/policy/workflow-audit/rules/permissions.ts',
     tests: ['workflow-audit', 'workflow-audit-parity'],
